@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RequirePermissions } from '../auth/decorators';
+import { TenantContext } from '../auth/tenant-context';
+import { Page } from '../common/envelope';
+import { PageQuery } from '../common/pagination';
+import { UuidParam } from '../common/params';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import { ApiKeysService } from './api-keys.service';
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('api/v1/tenants/:tenantId/api-keys')
+export class ApiKeysController {
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly context: TenantContext,
+  ) {}
+
+  @Post()
+  @RequirePermissions('apikey:manage')
+  @ApiOperation({ summary: 'Create an API key; the full key is in this response only' })
+  create(@Param('tenantId') tenantId: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.keys.create(tenantId, this.context.principal!, body);
+  }
+
+  @Get()
+  @RequirePermissions('apikey:manage')
+  @ApiOperation({ summary: 'List API keys (never the key itself)' })
+  list(@Param('tenantId') tenantId: string, @Query() q: PageQuery): Promise<Page<ApiKeyDto>> {
+    return this.keys.list(tenantId, q.limit, q.offset);
+  }
+
+  @Get(':keyId')
+  @RequirePermissions('apikey:manage')
+  @ApiOperation({ summary: 'Get one API key (never the key itself)' })
+  get(@Param('tenantId') tenantId: string, @UuidParam('keyId') keyId: string): Promise<ApiKeyDto> {
+    return this.keys.get(tenantId, keyId);
+  }
+
+  @Delete(':keyId')
+  @RequirePermissions('apikey:manage')
+  @ApiOperation({ summary: 'Revoke an API key (takes effect at once)' })
+  revoke(@Param('tenantId') tenantId: string, @UuidParam('keyId') keyId: string): Promise<ApiKeyDto> {
+    return this.keys.revoke(tenantId, keyId);
+  }
+}

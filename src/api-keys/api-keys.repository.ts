@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import type { Db } from '../database/database.service';
+
+export interface ApiKeyRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  key_prefix: string;
+  kb_ids: string[] | null;
+  permissions: string[];
+  created_by: string;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, tenant_id, name, key_prefix, kb_ids, permissions, created_by, expires_at, revoked_at, last_used_at, created_at';
+
+@Injectable()
+export class ApiKeysRepository {
+  async insert(
+    db: Db,
+    tenantId: string,
+    k: { name: string; prefix: string; hash: Buffer; kbIds: string[] | null; permissions: string[]; createdBy: string; expiresAt: Date | null },
+  ): Promise<ApiKeyRow> {
+    const rows = await db.query(
+      `INSERT INTO api_keys (tenant_id, name, key_prefix, key_hash, kb_ids, permissions, created_by, expires_at)
+       VALUES ($1, $2, $3, $4, $5::uuid[], $6::text[], $7, $8) RETURNING ${COLUMNS}`,
+      [tenantId, k.name, k.prefix, k.hash, k.kbIds, k.permissions, k.createdBy, k.expiresAt],
+    );
+    return rows[0];
+  }
+
+  async list(db: Db, tenantId: string, limit: number, offset: number): Promise<{ rows: ApiKeyRow[]; total: number }> {
+    const rows = await db.query(`SELECT ${COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [tenantId, limit, offset]);
+    const count = await db.query(`SELECT count(*)::int AS n FROM api_keys WHERE tenant_id = $1`, [tenantId]);
+    return { rows, total: count[0].n };
+  }
+
+  async findById(db: Db, tenantId: string, keyId: string): Promise<ApiKeyRow | undefined> {
+    const rows = await db.query(`SELECT ${COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id = $2`, [tenantId, keyId]);
+    return rows[0];
+  }
+
+  async revoke(db: Db, tenantId: string, keyId: string): Promise<ApiKeyRow | undefined> {
+    const rows = await db.query(
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [tenantId, keyId],
+    );
+    return rows[0];
+  }
+}

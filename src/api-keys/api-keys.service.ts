@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
+import { generateApiKey, visiblePrefix } from '../auth/api-key-format';
+import { Permission } from '../auth/permissions';
+import { describePrincipal, Principal } from '../auth/principal';
+import { AppException } from '../common/app-exception';
+import { Page } from '../common/envelope';
+import { iso } from '../common/text';
+import { DatabaseService } from '../database/database.service';
+import { KnowledgeBasesRepository } from '../knowledge-bases/knowledge-bases.repository';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
+import { ApiKeyRow, ApiKeysRepository } from './api-keys.repository';
+
+export function toApiKeyDto(r: ApiKeyRow): ApiKeyDto {
+  return {
+    key_id: r.id,
+    key_name: r.name,
+    key_prefix: r.key_prefix,
+    knowledge_base_ids: r.kb_ids ?? ['*'],
+    permissions: r.permissions as Permission[],
+    expires_at: iso(r.expires_at),
+    revoked_at: iso(r.revoked_at),
+    last_used_at: iso(r.last_used_at),
+    created_by: r.created_by,
+    created_at: iso(r.created_at)!,
+  };
+}
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly repo: ApiKeysRepository,
+    private readonly kbs: KnowledgeBasesRepository,
+    private readonly authenticator: ApiKeyAuthenticator,
+  ) {}
+
+  /**
+   * Mints a key. It never carries more than its creator holds: every
+   * permission must be the creator's, and a KB-scoped creator can only mint
+   * keys inside its own KB scope. The full key is returned once; only its
+   * HMAC is stored.
+   */
+  async create(tenantId: string, creator: Principal, input: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    const everyKb = input.knowledge_base_ids.includes('*');
+    if (everyKb && input.knowledge_base_ids.length > 1) {
+      throw AppException.validation('knowledge_base_ids is either ["*"] or a list of KB ids, not both.', [
+        { field: 'knowledge_base_ids', message: '"*" cannot be combined with ids' },
+      ]);
+    }
+    const kbIds = everyKb ? null : input.knowledge_base_ids.map((s) => s.toLowerCase());
+    if (input.expires_at && new Date(input.expires_at).getTime() <= Date.now()) {
+      throw AppException.validation('expires_at must be in the future.', [{ field: 'expires_at', message: 'must be in the future' }]);
+    }
+    if (creator.kind !== 'admin') {
+      const missing = input.permissions.filter((p) => !creator.permissions.has(p));
+      if (missing.length) throw AppException.forbidden(`A key cannot be given permissions its creator lacks: ${missing.join(', ')}.`);
+      if (creator.kind === 'api_key' && creator.kbIds !== null) {
+        const creatorKbs = creator.kbIds;
+        if (kbIds === null || kbIds.some((id) => !creatorKbs.has(id))) {
+          throw AppException.forbidden('A key cannot be given knowledge bases outside its creator’s scope.');
+        }
+      }
+    }
+    const key = generateApiKey();
+    const row = await this.db.withTenant(tenantId, async (db) => {
+      if (kbIds) {
+        const found = new Set(await this.kbs.existingIds(db, tenantId, kbIds));
+        const unknown = kbIds.filter((id) => !found.has(id));
+        if (unknown.length) {
+          throw AppException.validation(`Unknown knowledge base ids in this tenant: ${unknown.join(', ')}.`, [
+            { field: 'knowledge_base_ids', message: 'must name knowledge bases of this tenant' },
+          ]);
+        }
+      }
+      return this.repo.insert(db, tenantId, {
+        name: input.key_name.trim(),
+        prefix: visiblePrefix(key),
+        hash: this.authenticator.hash(key),
+        kbIds,
+        permissions: input.permissions,
+        createdBy: describePrincipal(creator),
+        expiresAt: input.expires_at ? new Date(input.expires_at) : null,
+      });
+    });
+    return { ...toApiKeyDto(row), key };
+  }
+
+  async list(tenantId: string, limit: number, offset: number): Promise<Page<ApiKeyDto>> {
+    const { rows, total } = await this.db.withTenant(tenantId, (db) => this.repo.list(db, tenantId, limit, offset));
+    return new Page(rows.map(toApiKeyDto), total, limit, offset);
+  }
+
+  async get(tenantId: string, keyId: string): Promise<ApiKeyDto> {
+    const row = await this.db.withTenant(tenantId, (db) => this.repo.findById(db, tenantId, keyId));
+    if (!row) throw AppException.notFound('The API key');
+    return toApiKeyDto(row);
+  }
+
+  async revoke(tenantId: string, keyId: string): Promise<ApiKeyDto> {
+    const row = await this.db.withTenant(tenantId, (db) => this.repo.revoke(db, tenantId, keyId));
+    if (!row) throw AppException.notFound('The API key');
+    this.authenticator.forgetKey(keyId);
+    return toApiKeyDto(row);
+  }
+}

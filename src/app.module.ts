@@ -1,0 +1,43 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { ClsModule } from 'nestjs-cls';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuthModule } from './auth/auth.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { EnvelopeInterceptor } from './common/envelope.interceptor';
+import { AppConfigModule } from './config/app-config.module';
+import { Settings } from './config/app-config';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
+import { LoggingModule } from './common/logging.module';
+import { TenantsModule } from './tenants/tenants.module';
+import { UsersModule } from './users/users.module';
+
+/** Imports the feature modules, nothing else (ARCHITECTURE.md "Shape"). */
+@Module({})
+export class AppModule {
+  static forRoot(settings: Settings): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ settings })] }),
+        AppConfigModule,
+        LoggingModule.forRoot(settings),
+        ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: (req: { id?: string }) => String(req.id ?? '') } }),
+        DatabaseModule,
+        AuthModule,
+        TenantsModule,
+        KnowledgeBasesModule,
+        ApiKeysModule,
+        UsersModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+      ],
+    };
+  }
+}

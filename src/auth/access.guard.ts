@@ -1,0 +1,109 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { AppException } from '../common/app-exception';
+import { ApiKeyAuthenticator, AuthFailure } from './api-key-authenticator';
+import { API_KEY_PREFIX } from './api-key-format';
+import { ADMIN_ONLY, IS_PUBLIC, REQUIRED_PERMISSIONS } from './decorators';
+import type { Permission } from './permissions';
+import { Principal, describePrincipal } from './principal';
+import { DenialKind, SecurityEvents } from './security-events';
+import { TenantContext } from './tenant-context';
+import { TenantStatusService } from './tenant-status.service';
+import { UserStatusService } from './user-status.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+class PassportJwtGuard extends AuthGuard('jwt') {
+  override handleRequest<T>(err: unknown, user: T): T {
+    if (err || !user) throw new AuthFailure('bad_token', 'The bearer token is invalid or has expired.');
+    return user;
+  }
+}
+
+/**
+ * The one global guard (deny by default). In order:
+ *  1. @Public() routes pass;
+ *  2. authenticate: X-API-Key (or `Bearer sk-…`) → API key; other Bearer → JWT;
+ *  3. the composite tenant:kb check: the path's tenant must be the principal's,
+ *     the path's KB must be inside the key's KB scope (foreign ids → 403 whether
+ *     or not they exist), the tenant must be active;
+ *  4. @AdminOnly() and @RequirePermissions(...);
+ *  5. the TenantContext is filled for everything downstream.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly jwtGuard = new PassportJwtGuard();
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeyAuthenticator,
+    private readonly tenants: TenantStatusService,
+    private readonly users: UserStatusService,
+    private readonly context: TenantContext,
+    private readonly events: SecurityEvents,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const params = (req.params ?? {}) as Record<string, string | undefined>;
+    const pathTenant = params.tenantId;
+    const pathKb = params.kbId;
+
+    const principal = await this.authenticate(ctx, req);
+    const base = { principal: describePrincipal(principal), ip: req.ip, requestId: String(req.id), method: req.method, route: req.routeOptions?.url };
+
+    if (principal.kind === 'admin') {
+      if (pathTenant !== undefined && !UUID.test(pathTenant)) throw AppException.validation('tenantId must be a UUID.', [{ field: 'tenantId', message: 'must be a UUID' }]);
+      if (pathKb !== undefined && !UUID.test(pathKb)) throw AppException.validation('kbId must be a UUID.', [{ field: 'kbId', message: 'must be a UUID' }]);
+      this.context.set(principal, pathTenant, pathKb);
+      return true;
+    }
+
+    const deny = (kind: DenialKind, message?: string): never => {
+      this.events.emit({ type: 'denied', reason: kind, tenantId: principal.tenantId, kbId: pathKb, ...base });
+      if (kind === 'tenant_suspended') throw new AppException('TENANT_SUSPENDED', 'This tenant is suspended or deleted.');
+      throw AppException.forbidden(message);
+    };
+
+    const status = await this.tenants.statusOf(principal.tenantId);
+    if (status !== 'active') deny('tenant_suspended');
+    if (principal.kind === 'user' && !(await this.users.isActive(principal.tenantId, principal.id))) {
+      this.events.emit({ type: 'auth_failed', reason: 'inactive', ...base });
+      throw AppException.unauthenticated('This user no longer exists or is disabled.');
+    }
+    if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets)) deny('admin_only', 'Only the platform admin may do this.');
+    if (pathTenant !== undefined && pathTenant !== principal.tenantId) deny('cross_tenant');
+    if (pathKb !== undefined && principal.kind === 'api_key' && principal.kbIds !== null && !principal.kbIds.has(pathKb)) deny('cross_kb');
+
+    const required = this.reflector.getAllAndOverride<Permission[] | undefined>(REQUIRED_PERMISSIONS, targets) ?? [];
+    for (const p of required) if (!principal.permissions.has(p)) deny('permission', `This credential lacks the ${p} permission.`);
+    if (pathKb !== undefined && !UUID.test(pathKb)) throw AppException.validation('kbId must be a UUID.', [{ field: 'kbId', message: 'must be a UUID' }]);
+
+    this.context.set(principal, principal.tenantId, pathKb);
+    return true;
+  }
+
+  private async authenticate(ctx: ExecutionContext, req: FastifyRequest): Promise<Principal> {
+    const headerKey = req.headers['x-api-key'];
+    const authz = req.headers.authorization;
+    try {
+      if (typeof headerKey === 'string' && headerKey.length > 0) return await this.apiKeys.authenticate(headerKey.trim());
+      if (typeof authz === 'string' && /^bearer\s+/i.test(authz)) {
+        const token = authz.replace(/^bearer\s+/i, '').trim();
+        if (token.startsWith(API_KEY_PREFIX)) return await this.apiKeys.authenticate(token);
+        await this.jwtGuard.canActivate(ctx);
+        return (req as unknown as { user: Principal }).user;
+      }
+      throw new AuthFailure('missing', 'Credentials are required: send X-API-Key or Authorization: Bearer.');
+    } catch (err) {
+      const reason = err instanceof AuthFailure ? err.reason : 'bad_token';
+      this.events.emit({ type: 'auth_failed', reason, ip: req.ip, requestId: String(req.id), method: req.method, route: req.routeOptions?.url });
+      if (err instanceof AppException) throw err;
+      throw AppException.unauthenticated('The bearer token is invalid or has expired.');
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { LoginDto, TokenDto } from './auth.dto';
+import { AuthService } from './auth.service';
+import { Public } from './decorators';
+
+@ApiTags('auth')
+@Controller('api/v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Log in as the platform admin or a tenant user; returns a bearer JWT' })
+  @ApiOkResponse({ type: TokenDto })
+  login(@Body() body: LoginDto, @Req() req: FastifyRequest): Promise<TokenDto> {
+    return this.auth.login(body.username, body.password, req.ip);
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../database/database.service';
+
+export type TenantStatus = 'active' | 'suspended' | 'deleted' | 'missing';
+
+const TTL_MS = 5_000;
+
+/** Is a tenant usable? Read on every authenticated request, so cached for a few seconds and cleared on change. */
+@Injectable()
+export class TenantStatusService {
+  private readonly cache = new Map<string, { status: TenantStatus; at: number }>();
+
+  constructor(private readonly db: DatabaseService) {}
+
+  async statusOf(tenantId: string): Promise<TenantStatus> {
+    const hit = this.cache.get(tenantId);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.status;
+    const rows: Array<{ is_active: boolean; deleted_at: Date | null }> = await this.db.withPlatform((db) =>
+      db.query(`SELECT is_active, deleted_at FROM tenants WHERE id = $1`, [tenantId]),
+    );
+    const r = rows[0];
+    const status: TenantStatus = !r ? 'missing' : r.deleted_at ? 'deleted' : r.is_active ? 'active' : 'suspended';
+    if (this.cache.size > 50_000) this.cache.clear();
+    this.cache.set(tenantId, { status, at: Date.now() });
+    return status;
+  }
+
+  forget(tenantId: string): void {
+    this.cache.delete(tenantId);
+  }
+}

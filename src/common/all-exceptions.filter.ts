@@ -1,0 +1,28 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorResponse } from './error-mapping';
+
+/** Every error leaving a route goes through here into the contract's envelope. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
+    sendError(reply, req, exception, this.logger);
+  }
+}
+
+export function sendError(reply: FastifyReply, req: FastifyRequest, exception: unknown, logger: { error: (...a: any[]) => void }): void {
+  const requestId = String(req.id);
+  const res = toErrorResponse(exception, requestId);
+  if (res.internal) {
+    logger.error({ err: exception, request_id: requestId, method: req.method, url: req.url }, 'unhandled error');
+  }
+  if (reply.sent) return;
+  reply.header('x-request-id', requestId);
+  for (const [k, v] of Object.entries(res.headers)) reply.header(k, v);
+  reply.status(res.status).type('application/json; charset=utf-8').send(JSON.stringify(res.body));
+}

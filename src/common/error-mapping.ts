@@ -1,0 +1,111 @@
+import { HttpException } from '@nestjs/common';
+import { AppException, ErrorCode, FieldError, STATUS_OF_CODE } from './app-exception';
+
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: {
+    status: 'error';
+    error: { code: string; message: string; request_id: string; details?: FieldError[] };
+  };
+}
+
+const HTTP_STATUS_CODE: Record<number, ErrorCode> = {
+  400: 'VALIDATION_ERROR',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
+};
+
+/** Messages we can show for errors raised by Fastify itself, before Nest sees the request. */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'VALIDATION_ERROR', message: 'The request body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_ERROR', message: 'The request body is empty but Content-Type is application/json.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this server accepts.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'This Content-Type is not accepted here.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_ERROR', message: 'Content-Length does not match the body.' },
+  FST_REQ_FILE_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'The uploaded file is larger than this server accepts.' },
+  FST_FILES_LIMIT: { code: 'VALIDATION_ERROR', message: 'Upload one file per request.' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'VALIDATION_ERROR', message: 'Expected a multipart/form-data body.' },
+  FST_ERR_BAD_URL: { code: 'VALIDATION_ERROR', message: 'The request URL is malformed.' },
+};
+
+/** PostgreSQL SQLSTATE codes that are the client's fault or a dependency outage, not a bug. */
+function fromPostgres(err: { code?: string }): { code: ErrorCode; message: string } | null {
+  const sqlstate = err.code;
+  if (!sqlstate || typeof sqlstate !== 'string') return null;
+  if (sqlstate === '23505') return { code: 'CONFLICT', message: 'A resource with the same unique value already exists.' };
+  if (sqlstate === '22P02' || sqlstate === '22007' || sqlstate === '22008' || sqlstate === '22003')
+    return { code: 'VALIDATION_ERROR', message: 'A value in the request has the wrong format.' };
+  if (sqlstate === '22001') return { code: 'VALIDATION_ERROR', message: 'A value in the request is too long.' };
+  if (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P03' || sqlstate === '53300')
+    return { code: 'UNAVAILABLE', message: 'The database is unavailable; try again shortly.' };
+  return null;
+}
+
+function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  const msg = (err as Error)?.message ?? '';
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'ETIMEDOUT' ||
+    /Connection terminated|connection timeout|Driver not Connected|PGlite is closed/i.test(msg)
+  );
+}
+
+/**
+ * The one place that turns any thrown value into the contract's error envelope.
+ * Unknown errors become INTERNAL_ERROR with a generic sentence: the stack and
+ * SQL go to the log, never to the client. `internal` tells the caller to log it.
+ */
+export function toErrorResponse(err: unknown, requestId: string): ErrorResponse & { internal: boolean } {
+  let code: ErrorCode = 'INTERNAL_ERROR';
+  let message = 'An unexpected error occurred; it has been logged.';
+  let details: FieldError[] | undefined;
+  let headers: Record<string, string> = {};
+  let internal = false;
+
+  if (err instanceof AppException) {
+    code = err.code;
+    message = err.message;
+    details = err.details;
+    headers = err.headers ?? {};
+  } else if (err instanceof HttpException) {
+    const status = err.getStatus();
+    code = HTTP_STATUS_CODE[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR');
+    const resp = err.getResponse();
+    if (status === 404) message = 'No route matches this method and path.';
+    else if (status === 429) message = 'Too many requests; slow down and retry after the delay in Retry-After.';
+    else if (typeof resp === 'string') message = resp;
+    else if (resp && typeof (resp as { message?: unknown }).message === 'string') message = (resp as { message: string }).message;
+    else message = err.message;
+    if (status >= 500) internal = true;
+  } else if (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' && FASTIFY_CODES[(err as { code: string }).code]) {
+    ({ code, message } = FASTIFY_CODES[(err as { code: string }).code]);
+  } else if (err && typeof err === 'object' && (fromPostgres((err as { driverError?: { code?: string } }).driverError ?? {}) || fromPostgres(err as { code?: string }))) {
+    ({ code, message } = (fromPostgres((err as { driverError?: { code?: string } }).driverError ?? {}) ?? fromPostgres(err as { code?: string }))!);
+  } else if (isConnectionFailure(err)) {
+    code = 'UNAVAILABLE';
+    message = 'The database is unavailable; try again shortly.';
+  } else if (err && typeof err === 'object' && typeof (err as { statusCode?: unknown }).statusCode === 'number') {
+    // Other Fastify/plugin errors with a client status (e.g. a malformed header).
+    const status = (err as { statusCode: number }).statusCode;
+    if (status >= 400 && status < 500) {
+      code = HTTP_STATUS_CODE[status] ?? 'VALIDATION_ERROR';
+      message = 'The request could not be processed as sent.';
+    } else internal = true;
+  } else {
+    internal = true;
+  }
+  if (code === 'INTERNAL_ERROR') internal = true;
+  const body: ErrorResponse['body'] = { status: 'error', error: { code, message, request_id: requestId } };
+  if (details && details.length) body.error.details = details;
+  return { status: STATUS_OF_CODE[code], headers, body, internal };
+}

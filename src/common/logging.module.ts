@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Settings } from '../config/app-config';
+
+/** Paths pino must never print: credentials in headers and bodies. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  '*.password',
+  '*.api_key',
+  '*.key',
+  '*.access_token',
+  '*.llm_api_key',
+];
+
+/** Structured JSON logs (pino); every line of a request carries its request_id (and tenant/KB once known). */
+@Module({})
+export class LoggingModule {
+  static forRoot(settings: Settings): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: settings.logLevel,
+            genReqId: (req) => String((req as { id?: string }).id),
+            customAttributeKeys: { reqId: 'request_id' },
+            redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+            serializers: {
+              req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+              res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+            },
+            customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+            quietReqLogger: false,
+          },
+          assignResponse: true,
+        }),
+      ],
+    };
+  }
+}

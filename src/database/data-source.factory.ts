@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+
+export interface OpenedDatabase {
+  dataSource: DataSource;
+  kind: 'pglite' | 'postgres';
+  /** Closes the data source and, for PGlite, the embedded engine (flushes it to DATA_DIR). */
+  close(): Promise<void>;
+}
+
+/**
+ * One DataSource for both engines. Without DATABASE_URL the embedded PGlite
+ * (PostgreSQL compiled to WASM, with pgvector) is reached through its own
+ * node-postgres adapter, so TypeORM's `postgres` driver and every SQL string
+ * are the same on both (ADR 001).
+ */
+export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<OpenedDatabase> {
+  if (opts.databaseUrl) {
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: opts.databaseUrl,
+      poolSize: opts.poolSize ?? 10,
+      migrations: MIGRATIONS,
+      migrationsTableName: 'schema_migrations',
+      synchronize: false,
+      logging: false,
+      extra: { connectionTimeoutMillis: 10000, application_name: 'strata' },
+    });
+    await dataSource.initialize();
+    return { dataSource, kind: 'postgres', close: () => dataSource.destroy() };
+  }
+  // PGlite ships as ESM with a CJS build; require keeps this file CommonJS.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { vector } = require('@electric-sql/pglite-pgvector') as typeof import('@electric-sql/pglite-pgvector');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createPgConfig } = require('@electric-sql/pglite/node-postgres') as {
+    createPgConfig: (pglite: unknown) => { host: string; port: number; user: string; password: string; database: string };
+  };
+  let dir = opts.dataDir;
+  if (!dir.startsWith('memory://')) {
+    dir = resolve(dir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+  }
+  const pglite = await PGlite.create(dir, { extensions: { vector } });
+  const pgConfig = createPgConfig(pglite);
+  const dataSource = new DataSource({
+    type: 'postgres',
+    host: pgConfig.host,
+    port: pgConfig.port,
+    username: pgConfig.user,
+    password: pgConfig.password,
+    database: pgConfig.database,
+    poolSize: 1,
+    extra: pgConfig,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+  });
+  await dataSource.initialize();
+  return {
+    dataSource,
+    kind: 'pglite',
+    close: async () => {
+      await dataSource.destroy();
+      await pglite.close();
+    },
+  };
+}
+
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const ran = await dataSource.runMigrations({ transaction: 'each' });
+  return ran.map((m) => m.name);
+}

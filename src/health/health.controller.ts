@@ -1,0 +1,40 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Public } from '../auth/decorators';
+import { AppException } from '../common/app-exception';
+import { DatabaseService } from '../database/database.service';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: DatabaseService,
+  ) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @Public()
+  @ApiOperation({ summary: 'Readiness: the database answers (503 UNAVAILABLE otherwise)' })
+  async ready(): Promise<{ status: 'ok'; database: string }> {
+    try {
+      await this.health.check([
+        async () => {
+          const indicator = this.indicators.check('database');
+          return (await this.db.ping()) ? indicator.up({ engine: this.db.kind }) : indicator.down({ engine: this.db.kind });
+        },
+      ]);
+    } catch {
+      throw new AppException('UNAVAILABLE', 'The database is not reachable.');
+    }
+    return { status: 'ok', database: this.db.kind };
+  }
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RequirePermissions } from '../auth/decorators';
+import { TenantContext } from '../auth/tenant-context';
+import { Page } from '../common/envelope';
+import { PageQuery } from '../common/pagination';
+import { UuidParam } from '../common/params';
+import { CreateUserDto, UpdateUserDto, UserDto } from './users.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('api/v1/tenants/:tenantId/users')
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly context: TenantContext,
+  ) {}
+
+  @Post()
+  @RequirePermissions('user:manage')
+  @ApiOperation({ summary: 'Create a tenant user (owner, member or viewer)' })
+  create(@Param('tenantId') tenantId: string, @Body() body: CreateUserDto): Promise<UserDto> {
+    return this.users.create(tenantId, this.context.principal!, body);
+  }
+
+  @Get()
+  @RequirePermissions('user:manage')
+  @ApiOperation({ summary: 'List the tenant’s users' })
+  list(@Param('tenantId') tenantId: string, @Query() q: PageQuery): Promise<Page<UserDto>> {
+    return this.users.list(tenantId, q.limit, q.offset);
+  }
+
+  @Get(':userId')
+  @RequirePermissions('user:manage')
+  @ApiOperation({ summary: 'Get a tenant user' })
+  get(@Param('tenantId') tenantId: string, @UuidParam('userId') userId: string): Promise<UserDto> {
+    return this.users.get(tenantId, userId);
+  }
+
+  @Patch(':userId')
+  @RequirePermissions('user:manage')
+  @ApiOperation({ summary: 'Change a user’s password, role or active flag' })
+  update(@Param('tenantId') tenantId: string, @UuidParam('userId') userId: string, @Body() body: UpdateUserDto): Promise<UserDto> {
+    return this.users.update(tenantId, this.context.principal!, userId, body);
+  }
+
+  @Delete(':userId')
+  @RequirePermissions('user:manage')
+  @ApiOperation({ summary: 'Delete a tenant user' })
+  remove(@Param('tenantId') tenantId: string, @UuidParam('userId') userId: string): Promise<{ user_id: string; deleted: true }> {
+    return this.users.remove(tenantId, this.context.principal!, userId);
+  }
+}
