@@ -14,14 +14,22 @@ const swc = [
     module: { type: 'commonjs' },
   },
 ];
+// NestJS 12 ships ES modules; Jest (before Node 24.9) cannot require() them, so
+// those packages are compiled to CommonJS by swc like our own sources.
+// Several of their dependencies are ESM too, so everything is compiled except
+// large CommonJS packages that gain nothing from it.
+const SKIP = ['@electric-sql', 'typeorm', 'pg', 'pg-.*', 'openai', 'compromise', 'unpdf', 'mammoth', 'js-tiktoken', 'prom-client', 'ioredis', 'argon2', '@swc', 'jest.*', '@jest', 'pino.*'];
 const common = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.(ts|js|mjs)$': swc },
+  transformIgnorePatterns: [`/node_modules/(${SKIP.join('|')})/`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
 };
 module.exports = {
   testTimeout: 120000,
   maxWorkers: 2,
+  // PGlite instances and the app hold timers; a hung handle must not hang CI.
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },

@@ -14,6 +14,13 @@ import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
 import { LoggingModule } from './common/logging.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
+import { DocumentsModule } from './documents/documents.module';
+import { RagModule } from './rag/rag.module';
+import { QueriesModule } from './queries/queries.module';
+import { AuditModule } from './audit/audit.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { UsageModule } from './usage/usage.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 
 /** Imports the feature modules, nothing else (ARCHITECTURE.md "Shape"). */
 @Module({})
@@ -32,6 +39,13 @@ export class AppModule {
         KnowledgeBasesModule,
         ApiKeysModule,
         UsersModule,
+        MetricsModule,
+        AuditModule,
+        UsageModule,
+        ThrottlingModule,
+        RagModule,
+        DocumentsModule,
+        QueriesModule,
         HealthModule,
       ],
       providers: [
