@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { MetricsService } from './metrics.service';
 
-@Module({})
+@Global()
+@Module({ providers: [MetricsService], exports: [MetricsService] })
 export class MetricsModule {}

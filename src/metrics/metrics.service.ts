@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric of the server, behind one service (ARCHITECTURE.md
+ * habit 9). Labels are bounded: tenant ids and KB ids yes; document ids, raw
+ * paths or user input never. Names follow seed 001 "Monitoring".
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly activeTenants = new Gauge({ name: 'active_tenants', help: 'Tenants that are active and not deleted', registers: [this.registry] });
+  readonly totalKbs = new Gauge({ name: 'total_kbs', help: 'Knowledge bases on the server', registers: [this.registry] });
+  readonly tenantCreationTime = new Histogram({
+    name: 'tenant_creation_time',
+    help: 'Seconds to create a tenant',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly crossTenantAccessAttempts = new Counter({
+    name: 'cross_tenant_access_attempts',
+    help: 'Requests denied because they named another tenant',
+    labelNames: ['tenant_id'],
+    registers: [this.registry],
+  });
+  readonly crossKbAccessAttempts = new Counter({
+    name: 'cross_kb_access_attempts',
+    help: 'Requests denied because they named a KB outside the key scope',
+    labelNames: ['tenant_id'],
+    registers: [this.registry],
+  });
+  readonly isolationViolations = new Counter({
+    name: 'isolation_violations',
+    help: 'Rows of another tenant seen by a tenant-scoped code path (must stay 0)',
+    labelNames: ['tenant_id'],
+    registers: [this.registry],
+  });
+  readonly queryLatency = new Histogram({
+    name: 'query_latency',
+    help: 'Seconds to answer a RAG query',
+    labelNames: ['tenant_id', 'mode'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly documentProcessingTime = new Histogram({
+    name: 'document_processing_time',
+    help: 'Seconds to ingest one document (parse, chunk, embed, extract, store)',
+    labelNames: ['tenant_id', 'outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly ragInstanceCacheHits = new Counter({ name: 'rag_instance_cache_hits', help: 'RAG instance cache hits', registers: [this.registry] });
+  readonly ragInstanceCacheMisses = new Counter({ name: 'rag_instance_cache_misses', help: 'RAG instance cache misses', registers: [this.registry] });
+  readonly ragInstanceCacheEvictions = new Counter({ name: 'rag_instance_cache_evictions', help: 'RAG instances evicted from the LRU', registers: [this.registry] });
+  readonly failedAuthAttempts = new Counter({ name: 'failed_auth_attempts', help: 'Failed authentications', labelNames: ['reason'], registers: [this.registry] });
+  readonly permissionDenials = new Counter({
+    name: 'permission_denials',
+    help: 'Authenticated requests denied (permission, admin-only, suspended tenant)',
+    labelNames: ['tenant_id', 'reason'],
+    registers: [this.registry],
+  });
+  readonly apiKeyUsage = new Counter({ name: 'api_key_usage', help: 'Requests authenticated by an API key', labelNames: ['tenant_id'], registers: [this.registry] });
+  readonly storageUsedPerTenant = new Gauge({ name: 'storage_used_per_tenant', help: 'Bytes of document content stored per tenant', labelNames: ['tenant_id'], registers: [this.registry] });
+  readonly documentsPerTenant = new Gauge({ name: 'documents_per_tenant', help: 'Documents per tenant', labelNames: ['tenant_id'], registers: [this.registry] });
+  readonly apiCallsPerTenant = new Counter({ name: 'api_calls_per_tenant', help: 'Tenant-scoped API calls', labelNames: ['tenant_id'], registers: [this.registry] });
+  readonly httpRequestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern, method and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({ name: 'queue_depth', help: 'Ingestion jobs waiting or running', labelNames: ['state'], registers: [this.registry] });
+  readonly jobFailures = new Counter({ name: 'job_failures', help: 'Ingestion job attempts that failed', labelNames: ['final'], registers: [this.registry] });
+  readonly providerLatency = new Histogram({
+    name: 'provider_latency_seconds',
+    help: 'Model provider call latency',
+    labelNames: ['binding', 'kind'],
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly providerErrors = new Counter({ name: 'provider_errors', help: 'Model provider call failures', labelNames: ['binding', 'kind'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'strata_' });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
