@@ -31,6 +31,8 @@ export async function createApp(env: Record<string, string | undefined> = proces
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     logger: false,
+    // Nest installs its own handler first; ours replaces it on purpose (envelope for pre-routing errors).
+    allowErrorHandlerOverride: true,
     routerOptions: { maxParamLength: 500 },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings), adapter, {
