@@ -43,7 +43,6 @@ export async function createApp(env: Record<string, string | undefined> = proces
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(multipart as never, { limits: { fileSize: settings.maxUploadBytes, files: 1, fields: 20 } });

@@ -1,10 +1,36 @@
 import 'reflect-metadata';
+import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory';
 import { ConfigError } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
   const { app, settings } = await createApp();
   await app.listen({ port: settings.port, host: settings.host });
+
+  // Graceful shutdown: stop accepting, let in-flight requests and jobs finish
+  // (app.close runs the shutdown hooks: workers stop claiming, buffers flush,
+  // the database closes), then exit 0. A stuck close is cut off after
+  // SHUTDOWN_TIMEOUT_MS.
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.get(Logger).log(`${signal} received: shutting down`);
+    const force = setTimeout(() => {
+      process.stderr.write('strata: shutdown timed out, exiting\n');
+      process.exit(1);
+    }, settings.shutdownTimeoutMs);
+    force.unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        process.stderr.write(`strata: error during shutdown: ${(err as Error).message}\n`);
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
 bootstrap().catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Settings } from '../config/app-config';
 
@@ -25,7 +25,8 @@ export class LoggingModule {
           pinoHttp: {
             level: settings.logLevel,
             genReqId: (req) => String((req as { id?: string }).id),
-            customAttributeKeys: { reqId: 'request_id' },
+            // Every line logged during a request (its own and the services') carries request_id.
+            customProps: (req) => ({ request_id: String((req as { id?: string }).id) }),
             redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
             serializers: {
               req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
@@ -34,6 +35,8 @@ export class LoggingModule {
             customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
             quietReqLogger: false,
           },
+          // The package default ('{/*splat}') does not match under Nest 12 + Fastify; this does.
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           assignResponse: true,
         }),
       ],

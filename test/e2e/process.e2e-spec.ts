@@ -1,0 +1,111 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freshDatabase, TestDatabase } from '../support/test-db';
+import { Http } from '../support/http';
+
+/**
+ * The built server as a user runs it (`node dist/src/main.js`, what `npm start`
+ * runs after building): ready within 30 s, SIGTERM closes cleanly, data
+ * survive a restart. Needs `npm run build` first (npm test does it).
+ */
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let out = '';
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d) => (out += d.toString()));
+  child.stderr!.on('data', (d) => (out += d.toString()));
+  return { child, output: () => out };
+}
+
+async function waitReady(http: Http, deadlineMs: number): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < deadlineMs) {
+    try {
+      const r = await http.get('/health/ready');
+      if (r.status === 200) return Date.now() - t0;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('server not ready in time');
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('the built server process', () => {
+  let dir: string;
+  let database: TestDatabase | null = null;
+  let env: Record<string, string>;
+  const port = String(20000 + Math.floor(Math.random() * 20000));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'strata-proc-'));
+    database = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
+    env = {
+      PORT: port,
+      HOST: '127.0.0.1',
+      DATA_DIR: dir,
+      ADMIN_PASSWORD: 'process-test-password',
+      LOG_LEVEL: 'info',
+      ...(database?.env ?? {}),
+    };
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
+  });
+
+  it('is ready within 30 s, exits 0 on SIGTERM, and keeps its data across a restart', async () => {
+    const http = new Http(`http://127.0.0.1:${port}`);
+    const first = start(env);
+    const readyMs = await waitReady(http, 30_000);
+    expect(readyMs).toBeLessThan(30_000);
+    const login = await http.post('/api/v1/auth/login', { username: 'admin', password: 'process-test-password' });
+    expect(login.status).toBe(200);
+    const token = login.body.data.access_token;
+    const created = await http.post('/api/v1/tenants', { tenant_name: 'Persistent' }, { token });
+    expect(created.status).toBe(201);
+
+    const exited = exitOf(first.child);
+    first.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(first.output()).toMatch(/database closed/);
+    // Logs are JSON lines with a request id on request lines.
+    const requestLine = first
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"request_id"'));
+    expect(requestLine).toBeDefined();
+    expect(() => JSON.parse(requestLine!)).not.toThrow();
+    // The token and password never reach the log.
+    expect(first.output()).not.toContain(token);
+    expect(first.output()).not.toContain('process-test-password');
+
+    const second = start(env);
+    try {
+      await waitReady(http, 30_000);
+      const again = await http.post('/api/v1/auth/login', { username: 'admin', password: 'process-test-password' });
+      const got = await http.get(`/api/v1/tenants/${created.body.data.tenant_id}`, { token: again.body.data.access_token });
+      expect(got.status).toBe(200);
+      expect(got.body.data.tenant_name).toBe('Persistent');
+    } finally {
+      const done = exitOf(second.child);
+      second.child.kill('SIGTERM');
+      expect(await done).toBe(0);
+    }
+  });
+
+  it('refuses to start on bad configuration, naming the variable', async () => {
+    const bad = start({ ...env, PORT: String(Number(port) + 1), TOKEN_EXPIRE_HOURS: 'forever' });
+    const code = await exitOf(bad.child);
+    expect(code).toBe(1);
+    expect(bad.output()).toMatch(/Invalid configuration: TOKEN_EXPIRE_HOURS/);
+    expect(bad.output()).not.toMatch(/\n\s+at /);
+  });
+});
