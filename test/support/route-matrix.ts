@@ -1,0 +1,193 @@
+/**
+ * THE ROUTE TABLE OF THE CROSS-TENANT MATRIX (GitHub issue 3).
+ *
+ * test/e2e/tenancy-matrix.e2e-spec.ts enumerates every route the booted app
+ * serves (the OpenAPI document at /docs-json plus every Nest controller route,
+ * so a route hidden from the docs is caught too) and FAILS when a route is
+ * missing from ROUTE_TABLE below, or when its declared class or permissions
+ * differ from its decorators. So:
+ *
+ *   A commit that adds, removes or changes a route classifies it HERE, in the
+ *   same commit.
+ *
+ * How to classify a route:
+ *  1. Add `'METHOD /path/with/{params}': { class, permissions }`, the path
+ *     exactly as /docs-json prints it (`:kbId` becomes `{kbId}`).
+ *  2. class is one of
+ *       public      @Public(): no credentials (health, login);
+ *       admin-only  @AdminOnly(): the platform admin only;
+ *       tenant      has {tenantId} (not {kbId}): the caller's own tenant only;
+ *       kb          has {tenantId} and {kbId}: own tenant and inside the key's KB scope.
+ *     permissions: exactly what @RequirePermissions(...) lists (the contract's
+ *     names, CONTRACT.md §2).
+ *  3. Optional `body`: a plausible valid JSON body, sent with every denied
+ *     call so a 403 cannot be confused with a 400 (the guard runs before
+ *     validation, so `{}` — the default — works too).
+ *  4. Path parameters other than tenantId/kbId are filled from PARAM_SOURCES in
+ *     the matrix spec (real ids of the victim tenant where it can make them,
+ *     random UUIDs otherwise); add a source there for a new parameter name.
+ *  5. Run `npx jest test/e2e/tenancy-` and, when the permission snapshot
+ *     changes because you meant it to, `-u` it and commit the .snap file.
+ *
+ * `planned: true` marks a contract route (CONTRACT.md §3) another piece of
+ * work will add: it is not required to exist yet, but once it does its
+ * declaration is checked like every other. Remove the flag when it lands.
+ */
+import type { INestApplication } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+
+export type RouteClass = 'public' | 'admin-only' | 'tenant' | 'kb';
+
+export interface RouteRule {
+  class: RouteClass;
+  permissions?: string[];
+  body?: unknown;
+  planned?: true;
+}
+
+const T = '/api/v1/tenants/{tenantId}';
+const KB = `${T}/knowledge-bases/{kbId}`;
+
+export const ROUTE_TABLE: Record<string, RouteRule> = {
+  // operations and login
+  'GET /health': { class: 'public' },
+  'GET /health/ready': { class: 'public' },
+  'GET /metrics': { class: 'public', planned: true },
+  'POST /api/v1/auth/login': { class: 'public' },
+
+  // tenants
+  'POST /api/v1/tenants': { class: 'admin-only', body: { tenant_name: 'Intruder' } },
+  'GET /api/v1/tenants': { class: 'admin-only' },
+  [`GET ${T}`]: { class: 'tenant', permissions: ['tenant:read'] },
+  [`PATCH ${T}`]: { class: 'tenant', permissions: ['tenant:write'], body: { description: 'changed' } },
+  [`DELETE ${T}`]: { class: 'admin-only' },
+
+  // knowledge bases
+  [`POST ${T}/knowledge-bases`]: { class: 'tenant', permissions: ['kb:write'], body: { kb_name: 'intruder-kb' } },
+  [`GET ${T}/knowledge-bases`]: { class: 'tenant', permissions: ['kb:read'] },
+  [`GET ${KB}`]: { class: 'kb', permissions: ['kb:read'] },
+  [`PATCH ${KB}`]: { class: 'kb', permissions: ['kb:write'], body: { description: 'changed' } },
+  [`DELETE ${KB}`]: { class: 'kb', permissions: ['kb:delete'] },
+
+  // API keys
+  [`POST ${T}/api-keys`]: { class: 'tenant', permissions: ['apikey:manage'], body: { key_name: 'intruder', knowledge_base_ids: ['*'], permissions: ['kb:read'] } },
+  [`GET ${T}/api-keys`]: { class: 'tenant', permissions: ['apikey:manage'] },
+  [`GET ${T}/api-keys/{keyId}`]: { class: 'tenant', permissions: ['apikey:manage'] },
+  [`DELETE ${T}/api-keys/{keyId}`]: { class: 'tenant', permissions: ['apikey:manage'] },
+
+  // users
+  [`POST ${T}/users`]: { class: 'tenant', permissions: ['user:manage'], body: { username: 'intruder-user', password: 'intruder-password', role: 'viewer' } },
+  [`GET ${T}/users`]: { class: 'tenant', permissions: ['user:manage'] },
+  [`GET ${T}/users/{userId}`]: { class: 'tenant', permissions: ['user:manage'] },
+  [`PATCH ${T}/users/{userId}`]: { class: 'tenant', permissions: ['user:manage'], body: { is_active: false } },
+  [`DELETE ${T}/users/{userId}`]: { class: 'tenant', permissions: ['user:manage'] },
+
+  // documents (CONTRACT.md §3)
+  [`POST ${KB}/documents/add`]: { class: 'kb', permissions: ['document:write'], planned: true },
+  [`POST ${KB}/documents/text`]: { class: 'kb', permissions: ['document:write'], body: { text: 'intruder text' }, planned: true },
+  [`POST ${KB}/documents/texts`]: { class: 'kb', permissions: ['document:write'], body: { texts: ['intruder text'] }, planned: true },
+  [`GET ${KB}/documents`]: { class: 'kb', permissions: ['document:read'], planned: true },
+  [`GET ${KB}/documents/{documentId}`]: { class: 'kb', permissions: ['document:read'], planned: true },
+  [`DELETE ${KB}/documents/{documentId}`]: { class: 'kb', permissions: ['document:delete'], planned: true },
+
+  // query and graph
+  [`POST ${KB}/query`]: { class: 'kb', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' }, planned: true },
+  [`POST ${KB}/query/stream`]: { class: 'kb', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' }, planned: true },
+  [`GET ${KB}/graph`]: { class: 'kb', permissions: ['graph:read'], planned: true },
+  [`GET ${KB}/graph/labels`]: { class: 'kb', permissions: ['graph:read'], planned: true },
+
+  // audit and usage
+  [`GET ${T}/audit-logs`]: { class: 'tenant', permissions: ['audit:read'], planned: true },
+  'GET /api/v1/audit/verify': { class: 'admin-only', planned: true },
+  [`GET ${T}/usage`]: { class: 'tenant', permissions: ['usage:read'], planned: true },
+};
+
+/** What the decorators on a route say (mirrors AccessGuard: handler metadata overrides class metadata). */
+export interface RouteDeclaration {
+  route: string;
+  isPublic: boolean;
+  adminOnly: boolean;
+  permissions: string[];
+}
+
+// The metadata keys of src/auth/decorators.ts and of @nestjs/common's route decorators.
+const IS_PUBLIC = 'strata:public';
+const ADMIN_ONLY = 'strata:admin-only';
+const REQUIRED_PERMISSIONS = 'strata:permissions';
+const PATH_METADATA = 'path';
+const METHOD_METADATA = 'method';
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'ALL', 'OPTIONS', 'HEAD', 'SEARCH'];
+
+function joinPath(...parts: string[]): string {
+  const p = parts
+    .flatMap((s) => s.split('/'))
+    .filter((s) => s.length > 0)
+    .map((s) => (s.startsWith(':') ? `{${s.slice(1)}}` : s))
+    .join('/');
+  return `/${p}`;
+}
+
+/** Every route of every Nest controller in the running app, with its access declaration. */
+export function declaredRoutes(app: INestApplication): RouteDeclaration[] {
+  const out: RouteDeclaration[] = [];
+  const modules = app.get(ModulesContainer);
+  for (const mod of modules.values()) {
+    for (const wrapper of mod.controllers.values()) {
+      const ctrl = wrapper.metatype as (new (...a: unknown[]) => unknown) | undefined;
+      if (!ctrl || !ctrl.prototype) continue;
+      const base: string[] = [Reflect.getMetadata(PATH_METADATA, ctrl) ?? ''].flat();
+      const proto = ctrl.prototype as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        if (name === 'constructor') continue;
+        const handler = Object.getOwnPropertyDescriptor(proto, name)?.value;
+        if (typeof handler !== 'function') continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler);
+        if (method === undefined) continue;
+        const paths: string[] = [Reflect.getMetadata(PATH_METADATA, handler) ?? ''].flat();
+        const pick = <T>(key: string): T | undefined => Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, ctrl);
+        for (const b of base)
+          for (const p of paths)
+            out.push({
+              route: `${METHODS[method] ?? String(method)} ${joinPath(b, p)}`,
+              isPublic: pick<boolean>(IS_PUBLIC) === true,
+              adminOnly: pick<boolean>(ADMIN_ONLY) === true,
+              permissions: [...(pick<string[]>(REQUIRED_PERMISSIONS) ?? [])].sort(),
+            });
+      }
+    }
+  }
+  return out.sort((a, b) => a.route.localeCompare(b.route));
+}
+
+/** `METHOD /path` for every operation of the OpenAPI document. */
+export function openApiRoutes(doc: { paths: Record<string, Record<string, unknown>> }): string[] {
+  const out: string[] = [];
+  for (const [path, ops] of Object.entries(doc.paths ?? {}))
+    for (const m of Object.keys(ops)) if (['get', 'post', 'put', 'patch', 'delete', 'head', 'options'].includes(m)) out.push(`${m.toUpperCase()} ${path}`);
+  return out.sort();
+}
+
+/** The class the decorators and the path give a route; what ROUTE_TABLE must say. */
+export function classOf(d: RouteDeclaration): RouteClass | 'unscoped' {
+  if (d.isPublic) return 'public';
+  if (d.adminOnly) return 'admin-only';
+  const path = d.route.split(' ')[1];
+  if (path.includes('{tenantId}') && path.includes('{kbId}')) return 'kb';
+  if (path.includes('{tenantId}')) return 'tenant';
+  // Authenticated but not scoped to a tenant: no such route should exist.
+  return 'unscoped';
+}
+
+export function routeParams(route: string): string[] {
+  return [...route.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+}
+
+export function fillPath(route: string, values: Record<string, string>): { method: string; path: string } {
+  const [method, template] = route.split(' ');
+  const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const v = values[name];
+    if (v === undefined) throw new Error(`no value for {${name}} in ${route}`);
+    return encodeURIComponent(v);
+  });
+  return { method, path };
+}
