@@ -6,7 +6,7 @@ import { AppException } from '../common/app-exception';
 import { ApiKeyAuthenticator, AuthFailure } from './api-key-authenticator';
 import { API_KEY_PREFIX } from './api-key-format';
 import { ADMIN_ONLY, IS_PUBLIC, REQUIRED_PERMISSIONS } from './decorators';
-import type { Permission } from './permissions';
+import { Permission, ROLE_PERMISSIONS } from './permissions';
 import { Principal, describePrincipal } from './principal';
 import { DenialKind, SecurityEvents } from './security-events';
 import { TenantContext } from './tenant-context';
@@ -53,15 +53,16 @@ export class AccessGuard implements CanActivate {
     const pathTenant = params.tenantId;
     const pathKb = params.kbId;
 
-    const principal = await this.authenticate(ctx, req);
-    const base = { principal: describePrincipal(principal), ip: req.ip, requestId: String(req.id), method: req.method, route: req.routeOptions?.url };
+    const authenticated = await this.authenticate(ctx, req);
+    const base = { principal: describePrincipal(authenticated), ip: req.ip, requestId: String(req.id), method: req.method, route: req.routeOptions?.url };
 
-    if (principal.kind === 'admin') {
+    if (authenticated.kind === 'admin') {
       if (pathTenant !== undefined && !UUID.test(pathTenant)) throw AppException.validation('tenantId must be a UUID.', [{ field: 'tenantId', message: 'must be a UUID' }]);
       if (pathKb !== undefined && !UUID.test(pathKb)) throw AppException.validation('kbId must be a UUID.', [{ field: 'kbId', message: 'must be a UUID' }]);
-      this.context.set(principal, pathTenant, pathKb);
+      this.context.set(authenticated, pathTenant, pathKb);
       return true;
     }
+    let principal: Exclude<Principal, { kind: 'admin' }> = authenticated;
 
     const deny = (kind: DenialKind, message?: string): never => {
       this.events.emit({ type: 'denied', reason: kind, tenantId: principal.tenantId, kbId: pathKb, ...base });
@@ -71,9 +72,14 @@ export class AccessGuard implements CanActivate {
 
     const status = await this.tenants.statusOf(principal.tenantId);
     if (status !== 'active') deny('tenant_suspended');
-    if (principal.kind === 'user' && !(await this.users.isActive(principal.tenantId, principal.id))) {
-      this.events.emit({ type: 'auth_failed', reason: 'inactive', ...base });
-      throw AppException.unauthenticated('This user no longer exists or is disabled.');
+    if (principal.kind === 'user') {
+      const state = await this.users.stateOf(principal.tenantId, principal.id);
+      if (!state) {
+        this.events.emit({ type: 'auth_failed', reason: 'inactive', ...base });
+        throw AppException.unauthenticated('This user no longer exists or is disabled.');
+      }
+      // The stored role wins over the token's: a demoted user must not keep the old role until the token expires.
+      if (state.role !== principal.role) principal = { ...principal, role: state.role, permissions: new Set(ROLE_PERMISSIONS[state.role]) };
     }
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets)) deny('admin_only', 'Only the platform admin may do this.');
     if (pathTenant !== undefined && pathTenant !== principal.tenantId) deny('cross_tenant');

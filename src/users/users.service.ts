@@ -22,9 +22,17 @@ export function toUserDto(r: UserRow): UserDto {
   };
 }
 
-/** A creator may only hand out a role whose permissions it holds itself. */
+/**
+ * A creator may only hand out a role whose permissions it holds itself. A key
+ * limited to some KBs may not manage users at all: a user reaches every KB of
+ * the tenant, so creating one (or resetting one's password) would widen the
+ * key's own scope.
+ */
 function assertMayGrant(creator: Principal, role: TenantRole): void {
   if (creator.kind === 'admin') return;
+  if (creator.kind === 'api_key' && creator.kbIds !== null) {
+    throw AppException.forbidden('A key limited to some knowledge bases cannot manage users; use a key with knowledge_base_ids ["*"].');
+  }
   const missing = ROLE_PERMISSIONS[role].filter((p) => !creator.permissions.has(p));
   if (missing.length) throw AppException.forbidden(`The ${role} role carries permissions you lack: ${missing.join(', ')}.`);
 }
