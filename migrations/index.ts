@@ -1,4 +1,5 @@
 import { PlatformAndTenancy1732400000000 } from './1732400000000-platform-and-tenancy';
+import { RagSchema1732500000000 } from './1732500000000-rag-schema';
 
 /** Every migration, in order. New migrations are appended here (never edited after they land). */
-export const MIGRATIONS = [PlatformAndTenancy1732400000000];
+export const MIGRATIONS = [PlatformAndTenancy1732400000000, RagSchema1732500000000];
