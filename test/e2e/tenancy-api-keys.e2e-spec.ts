@@ -1,0 +1,183 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ApiKeyAuthenticator } from '../../src/auth/api-key-authenticator';
+import { ALL_PERMISSIONS, createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
+
+describe('tenancy: API keys', () => {
+  let t: TestApp;
+  const kbsPath = (tenantId: string) => `/api/v1/tenants/${tenantId}/knowledge-bases`;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  const fresh = (label: string, kbs = ['one', 'two']) => seedTenant(t, `${label} ${randomUUID().slice(0, 6)}`, kbs);
+
+  it('works as X-API-Key and as Authorization: Bearer sk-…', async () => {
+    const a = await fresh('Headers');
+    expect((await t.http.get(kbsPath(a.tenantId), { key: a.key.key })).status).toBe(200);
+    expect((await t.http.get(kbsPath(a.tenantId), { token: a.key.key })).status).toBe(200);
+  });
+
+  it('a revoked key is refused immediately after DELETE (401 UNAUTHENTICATED)', async () => {
+    const a = await fresh('Revoke');
+    const k = await createKey(t, a.tenantId, ['*'], ['kb:read']);
+    expect((await t.http.get(kbsPath(a.tenantId), k)).status).toBe(200); // now in the 5 s cache
+    const revoked = await t.http.delete(`/api/v1/tenants/${a.tenantId}/api-keys/${k.keyId}`, a.key);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.data.revoked_at).toEqual(expect.any(String));
+    const r = await t.http.get(kbsPath(a.tenantId), k);
+    expect(r.status).toBe(401);
+    expect(r.body.error.code).toBe('UNAUTHENTICATED');
+    // Revoking again is harmless; the revocation time does not move.
+    const again = await t.http.delete(`/api/v1/tenants/${a.tenantId}/api-keys/${k.keyId}`, a.key);
+    expect(again.body.data.revoked_at).toBe(revoked.body.data.revoked_at);
+  });
+
+  it('an expired key is refused (401), even while cached', async () => {
+    const a = await fresh('Expiry');
+    const expires = new Date(Date.now() + 1500).toISOString();
+    const created = await t.http.post(`/api/v1/tenants/${a.tenantId}/api-keys`, { key_name: 'short-lived', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: expires }, a.key);
+    expect(created.status).toBe(201);
+    expect(new Date(created.body.data.expires_at).getTime()).toBe(new Date(expires).getTime());
+    const key = { key: created.body.data.key };
+    expect((await t.http.get(kbsPath(a.tenantId), key)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1700));
+    const r = await t.http.get(kbsPath(a.tenantId), key);
+    expect(r.status).toBe(401);
+    expect(r.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('a key whose expiry is moved into the past in the database is refused once the cache lapses', async () => {
+    const a = await fresh('ExpirySql');
+    const k = await createKey(t, a.tenantId, ['*'], ['kb:read']);
+    await t.db.dataSource.query(`UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1`, [k.keyId]);
+    t.app.get(ApiKeyAuthenticator).forgetAll(); // as another replica would see it after the 5 s TTL
+    expect((await t.http.get(kbsPath(a.tenantId), k)).status).toBe(401);
+  });
+
+  it.each([
+    ['too short', 'sk-abc'],
+    ['no prefix', randomBytes(32).toString('base64url')],
+    ['wrong prefix', 'pk-' + randomBytes(32).toString('base64url')],
+    ['a bad character', 'sk-' + randomBytes(32).toString('base64url').slice(0, 42) + '$'],
+    ['too long', 'sk-' + randomBytes(64).toString('base64url')],
+    ['SQL', "sk-' OR '1'='1"],
+    ['unknown (well-formed)', 'sk-' + randomBytes(32).toString('base64url')],
+  ])('a %s key → 401 UNAUTHENTICATED', async (_name, key) => {
+    const a = await fresh('Malformed', ['one']);
+    for (const as of [{ key }, { token: key }]) {
+      const r = await t.http.get(kbsPath(a.tenantId), as);
+      expect(r.status).toBe(401);
+      expect(r.body.error.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('a key cannot mint a key with more permissions or a wider KB scope than itself (403)', async () => {
+    const a = await fresh('Mint');
+    const [kb1, kb2] = a.kbIds;
+    const limited = await createKey(t, a.tenantId, [kb1], ['apikey:manage', 'kb:read']);
+    const mint = (body: Record<string, unknown>) => t.http.post(`/api/v1/tenants/${a.tenantId}/api-keys`, { key_name: 'child', ...body }, limited);
+    for (const body of [
+      { knowledge_base_ids: [kb1], permissions: ['kb:write'] },
+      { knowledge_base_ids: [kb1], permissions: ['kb:read', 'user:manage'] },
+      { knowledge_base_ids: ['*'], permissions: ['kb:read'] },
+      { knowledge_base_ids: [kb2], permissions: ['kb:read'] },
+      { knowledge_base_ids: [kb1, kb2], permissions: ['kb:read'] },
+      { knowledge_base_ids: [kb1.toUpperCase(), kb2.toUpperCase()], permissions: ['kb:read'] },
+    ]) {
+      const r = await mint(body);
+      expect({ body, status: r.status, code: r.body.error?.code }).toEqual({ body, status: 403, code: 'FORBIDDEN' });
+    }
+    const ok = await mint({ knowledge_base_ids: [kb1], permissions: ['kb:read'] });
+    expect(ok.status).toBe(201);
+    expect(ok.body.data.created_by).toBe(`api_key:${limited.keyId}`);
+    const child = { key: ok.body.data.key };
+    expect((await t.http.get(`${kbsPath(a.tenantId)}/${kb1}`, child)).status).toBe(200);
+    expect((await t.http.get(`${kbsPath(a.tenantId)}/${kb2}`, child)).status).toBe(403);
+    // The same subset rule holds for a tenant-wide key.
+    const wide = await createKey(t, a.tenantId, ['*'], ['apikey:manage', 'kb:read']);
+    const escalate = await t.http.post(`/api/v1/tenants/${a.tenantId}/api-keys`, { key_name: 'x', knowledge_base_ids: ['*'], permissions: ['kb:delete'] }, wide);
+    expect(escalate.status).toBe(403);
+  });
+
+  it('a member cannot create keys at all, and so no key of a member carries apikey:manage', async () => {
+    const a = await fresh('Member', ['one']);
+    const username = `member-${randomUUID().slice(0, 8)}`;
+    await t.http.post(`/api/v1/tenants/${a.tenantId}/users`, { username, password: 'correct-horse-battery', role: 'member' }, t.admin);
+    const token = (await t.http.post('/api/v1/auth/login', { username, password: 'correct-horse-battery' })).body.data.access_token;
+    for (const permissions of [['apikey:manage'], ['kb:read']]) {
+      const r = await t.http.post(`/api/v1/tenants/${a.tenantId}/api-keys`, { key_name: 'm', knowledge_base_ids: ['*'], permissions }, { token });
+      expect(r.status).toBe(403);
+    }
+    const keys = await t.http.get(`/api/v1/tenants/${a.tenantId}/api-keys`, t.admin);
+    expect(keys.body.data.filter((k: { created_by: string }) => k.created_by.startsWith('user:'))).toEqual([]);
+  });
+
+  it('listing and reading keys never shows the key itself', async () => {
+    const a = await fresh('Listing', ['one']);
+    const k = await createKey(t, a.tenantId, ['*'], ['kb:read']);
+    const secret = k.key!.slice(3);
+    const list = await t.http.get(`/api/v1/tenants/${a.tenantId}/api-keys`, a.key);
+    const one = await t.http.get(`/api/v1/tenants/${a.tenantId}/api-keys/${k.keyId}`, a.key);
+    expect(list.status).toBe(200);
+    expect(list.body.meta).toMatchObject({ total: 2, limit: 50, offset: 0 });
+    for (const r of [list, one]) {
+      expect(r.text).not.toContain(secret);
+      expect(r.text).not.toContain(a.key.key!.slice(3));
+    }
+    for (const item of [...list.body.data, one.body.data]) {
+      expect(item).not.toHaveProperty('key');
+      expect(item).not.toHaveProperty('key_hash');
+      expect(item.key_prefix).toMatch(/^sk-.{8}$/);
+    }
+    expect(one.body.data.key_prefix).toBe(k.key!.slice(0, 11));
+  });
+
+  it('the raw key appears nowhere in the database (every table, every column)', async () => {
+    const a = await fresh('Dump', ['one']);
+    const k = await createKey(t, a.tenantId, ['*'], ALL_PERMISSIONS);
+    expect((await t.http.get(kbsPath(a.tenantId), k)).status).toBe(200);
+    await t.app.get(ApiKeyAuthenticator).flushLastUsed();
+    const raw = k.key!;
+    const secret = raw.slice(3);
+    const needles = [raw, secret, Buffer.from(secret, 'base64url').toString('hex'), Buffer.from(secret, 'base64url').toString('base64')];
+    const tables: Array<{ table_schema: string; table_name: string }> = await t.db.dataSource.query(
+      `SELECT table_schema, table_name FROM information_schema.tables
+       WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
+    );
+    expect(tables.map((x) => x.table_name)).toEqual(expect.arrayContaining(['api_keys', 'tenants', 'users', 'platform_settings']));
+    let dump = '';
+    for (const { table_schema, table_name } of tables) {
+      const rows: Array<{ row: string }> = await t.db.dataSource.query(`SELECT x::text AS row FROM "${table_schema}"."${table_name}" x`);
+      dump += rows.map((r) => r.row).join('\n') + '\n';
+    }
+    // The dump is real: the key's row is in it (the connecting user sees every row).
+    expect(dump).toContain(k.keyId);
+    expect(dump).toContain(raw.slice(0, 11));
+    for (const needle of needles) expect(dump.includes(needle)).toBe(false);
+  });
+
+  it('last_used_at is recorded (batched, written on flush)', async () => {
+    const a = await fresh('LastUsed', ['one']);
+    const k = await createKey(t, a.tenantId, ['*'], ['kb:read']);
+    const before = await t.http.get(`/api/v1/tenants/${a.tenantId}/api-keys/${k.keyId}`, t.admin);
+    expect(before.body.data.last_used_at).toBeNull();
+    const startedAt = Date.now();
+    expect((await t.http.get(kbsPath(a.tenantId), k)).status).toBe(200);
+    await t.app.get(ApiKeyAuthenticator).flushLastUsed();
+    const after = await t.http.get(`/api/v1/tenants/${a.tenantId}/api-keys/${k.keyId}`, t.admin);
+    expect(after.body.data.last_used_at).toEqual(expect.any(String));
+    expect(new Date(after.body.data.last_used_at).getTime()).toBeGreaterThanOrEqual(startedAt - 5000);
+  });
+
+  it('a key of tenant A cannot read, revoke or list tenant B’s keys (403, B’s key keeps working)', async () => {
+    const a = await fresh('KeyA', ['one']);
+    const b = await fresh('KeyB', ['one']);
+    expect((await t.http.get(`/api/v1/tenants/${b.tenantId}/api-keys`, a.key)).status).toBe(403);
+    expect((await t.http.delete(`/api/v1/tenants/${b.tenantId}/api-keys/${b.key.keyId}`, a.key)).status).toBe(403);
+    // B's key id under A's own tenant: not found inside A's scope, and not revoked.
+    expect((await t.http.delete(`/api/v1/tenants/${a.tenantId}/api-keys/${b.key.keyId}`, a.key)).status).toBe(404);
+    expect((await t.http.get(kbsPath(b.tenantId), b.key)).status).toBe(200);
+  });
+});
