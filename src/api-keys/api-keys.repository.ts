@@ -17,6 +17,10 @@ export interface ApiKeyRow {
 
 const COLUMNS = 'id, tenant_id, name, key_prefix, kb_ids, permissions, created_by, expires_at, revoked_at, last_used_at, created_at';
 
+/**
+ * UPDATE/DELETE … RETURNING are wrapped in a CTE (`WITH changed AS (…) SELECT …`):
+ * TypeORM's query() answers a bare UPDATE/DELETE with [rows, rowCount], a SELECT with the rows.
+ */
 @Injectable()
 export class ApiKeysRepository {
   async insert(
@@ -45,7 +49,8 @@ export class ApiKeysRepository {
 
   async revoke(db: Db, tenantId: string, keyId: string): Promise<ApiKeyRow | undefined> {
     const rows = await db.query(
-      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      `WITH changed AS (UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS})
+       SELECT * FROM changed`,
       [tenantId, keyId],
     );
     return rows[0];

@@ -12,7 +12,11 @@ export interface KnowledgeBaseRow {
   updated_at: Date;
 }
 
-/** SQL for knowledge_bases; every method takes the tenant id (ARCHITECTURE.md habit 2). */
+/**
+ * SQL for knowledge_bases; every method takes the tenant id (ARCHITECTURE.md habit 2).
+ * UPDATE/DELETE … RETURNING are wrapped in a CTE (`WITH changed AS (…) SELECT …`):
+ * TypeORM's query() answers a bare UPDATE/DELETE with [rows, rowCount], a SELECT with the rows.
+ */
 @Injectable()
 export class KnowledgeBasesRepository {
   async insert(db: Db, tenantId: string, kb: { name: string; description: string | null; config: KbConfigDto }): Promise<KnowledgeBaseRow> {
@@ -66,12 +70,12 @@ export class KnowledgeBasesRepository {
 
   async update(db: Db, tenantId: string, kbId: string, patch: { name?: string; description?: string; config?: KbConfigDto }): Promise<KnowledgeBaseRow | undefined> {
     const rows = await db.query(
-      `UPDATE knowledge_bases SET
+      `WITH changed AS (UPDATE knowledge_bases SET
          name = COALESCE($3, name),
          description = COALESCE($4, description),
          config = CASE WHEN $5::jsonb IS NULL THEN config ELSE config || $5::jsonb END,
          updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 RETURNING *`,
+       WHERE tenant_id = $1 AND id = $2 RETURNING *) SELECT * FROM changed`,
       [tenantId, kbId, patch.name ?? null, patch.description ?? null, patch.config ? JSON.stringify(patch.config) : null],
     );
     return rows[0];
@@ -79,7 +83,7 @@ export class KnowledgeBasesRepository {
 
   /** Deletes the KB; its documents, chunks and graph go with it through the composite foreign keys. */
   async delete(db: Db, tenantId: string, kbId: string): Promise<boolean> {
-    const rows = await db.query(`DELETE FROM knowledge_bases WHERE tenant_id = $1 AND id = $2 RETURNING id`, [tenantId, kbId]);
+    const rows = await db.query(`WITH gone AS (DELETE FROM knowledge_bases WHERE tenant_id = $1 AND id = $2 RETURNING id) SELECT id FROM gone`, [tenantId, kbId]);
     return rows.length > 0;
   }
 }

@@ -15,7 +15,11 @@ export interface TenantRow {
   deleted_at: Date | null;
 }
 
-/** SQL for the tenants table. Platform-wide methods run under the platform role, the rest under the tenant's. */
+/**
+ * SQL for the tenants table. Platform-wide methods run under the platform role, the rest under the tenant's.
+ * UPDATE/DELETE … RETURNING are wrapped in a CTE (`WITH changed AS (…) SELECT …`):
+ * TypeORM's query() answers a bare UPDATE/DELETE with [rows, rowCount], a SELECT with the rows.
+ */
 @Injectable()
 export class TenantsRepository {
   async insert(db: Db, t: { slug: string; name: string; description: string | null; tier: Tier; limits: TenantLimitsDto }): Promise<TenantRow> {
@@ -49,7 +53,7 @@ export class TenantsRepository {
     patch: { name?: string; description?: string; tier?: Tier; is_active?: boolean; limits?: TenantLimitsDto },
   ): Promise<TenantRow | undefined> {
     const rows = await db.query(
-      `UPDATE tenants SET
+      `WITH changed AS (UPDATE tenants SET
          name = COALESCE($2, name),
          description = COALESCE($3, description),
          tier = COALESCE($4, tier),
@@ -57,20 +61,21 @@ export class TenantsRepository {
          settings = CASE WHEN $6::jsonb IS NULL THEN settings ELSE jsonb_set(settings, '{limits}', $6::jsonb) END,
          updated_at = now()
        WHERE id = $1 AND deleted_at IS NULL
-       RETURNING *`,
+       RETURNING *) SELECT * FROM changed`,
       [tenantId, patch.name ?? null, patch.description ?? null, patch.tier ?? null, patch.is_active ?? null, patch.limits ? JSON.stringify(patch.limits) : null],
     );
     return rows[0];
   }
 
   async softDelete(db: Db, tenantId: string): Promise<TenantRow | undefined> {
-    const rows = await db.query(`UPDATE tenants SET deleted_at = now(), is_active = false, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *`, [tenantId]);
+    const rows = await db.query(`WITH changed AS (UPDATE tenants SET deleted_at = now(), is_active = false, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *)
+       SELECT * FROM changed`, [tenantId]);
     return rows[0];
   }
 
   /** Removes the tenant and, through ON DELETE CASCADE, every row it owns. */
   async purge(db: Db, tenantId: string): Promise<boolean> {
-    const rows = await db.query(`DELETE FROM tenants WHERE id = $1 RETURNING id`, [tenantId]);
+    const rows = await db.query(`WITH gone AS (DELETE FROM tenants WHERE id = $1 RETURNING id) SELECT id FROM gone`, [tenantId]);
     return rows.length > 0;
   }
 

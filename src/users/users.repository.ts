@@ -14,6 +14,10 @@ export interface UserRow {
 
 const COLUMNS = 'id, tenant_id, username, role, is_active, created_at, updated_at';
 
+/**
+ * UPDATE/DELETE … RETURNING are wrapped in a CTE (`WITH changed AS (…) SELECT …`):
+ * TypeORM's query() answers a bare UPDATE/DELETE with [rows, rowCount], a SELECT with the rows.
+ */
 @Injectable()
 export class UsersRepository {
   async insert(db: Db, tenantId: string, u: { username: string; passwordHash: string; role: TenantRole }): Promise<UserRow> {
@@ -37,16 +41,16 @@ export class UsersRepository {
 
   async update(db: Db, tenantId: string, userId: string, patch: { passwordHash?: string; role?: TenantRole; isActive?: boolean }): Promise<UserRow | undefined> {
     const rows = await db.query(
-      `UPDATE users SET password_hash = COALESCE($3, password_hash), role = COALESCE($4, role),
+      `WITH changed AS (UPDATE users SET password_hash = COALESCE($3, password_hash), role = COALESCE($4, role),
          is_active = COALESCE($5, is_active), updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+       WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}) SELECT * FROM changed`,
       [tenantId, userId, patch.passwordHash ?? null, patch.role ?? null, patch.isActive ?? null],
     );
     return rows[0];
   }
 
   async delete(db: Db, tenantId: string, userId: string): Promise<boolean> {
-    const rows = await db.query(`DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING id`, [tenantId, userId]);
+    const rows = await db.query(`WITH gone AS (DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING id) SELECT id FROM gone`, [tenantId, userId]);
     return rows.length > 0;
   }
 }
