@@ -1,4 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { DocumentQuota } from './document-quota';
+import { DocumentQuotaService } from './document-quota.service';
 
-@Module({})
+/** Per-tenant rate limits and quotas. */
+@Global()
+@Module({
+  providers: [DocumentQuotaService, { provide: DocumentQuota, useExisting: DocumentQuotaService }],
+  exports: [DocumentQuota],
+})
 export class ThrottlingModule {}

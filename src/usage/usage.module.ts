@@ -1,4 +1,23 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { TenantLlmKeys } from '../rag/providers/tenant-llm-keys';
+import { TenantLlmKeysController } from './tenant-llm-keys.controller';
+import { TenantLlmKeysService } from './tenant-llm-keys.service';
+import { UsageRecorder } from './usage-recorder';
+import { UsageController } from './usage.controller';
+import { UsageRepository } from './usage.repository';
+import { UsageService } from './usage.service';
 
-@Module({})
+/** Usage and cost (seed 003) and the tenants' own LLM keys; both seams are global. */
+@Global()
+@Module({
+  controllers: [UsageController, TenantLlmKeysController],
+  providers: [
+    UsageRepository,
+    UsageService,
+    { provide: UsageRecorder, useExisting: UsageService },
+    TenantLlmKeysService,
+    { provide: TenantLlmKeys, useExisting: TenantLlmKeysService },
+  ],
+  exports: [UsageRecorder, UsageService, TenantLlmKeys, TenantLlmKeysService],
+})
 export class UsageModule {}

@@ -99,7 +99,12 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   // audit and usage
   [`GET ${T}/audit-logs`]: { class: 'tenant', permissions: ['audit:read'], planned: true },
   'GET /api/v1/audit/verify': { class: 'admin-only', planned: true },
-  [`GET ${T}/usage`]: { class: 'tenant', permissions: ['usage:read'], planned: true },
+  [`GET ${T}/usage`]: { class: 'tenant', permissions: ['usage:read'] },
+
+  // the tenant's own LLM key
+  [`GET ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:read'] },
+  [`PUT ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:write'], body: { api_key: 'sk-intruder-llm-key-0000' } },
+  [`DELETE ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:write'] },
 };
 
 /** What the decorators on a route say (mirrors AccessGuard: handler metadata overrides class metadata). */

@@ -1,0 +1,25 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RequirePermissions } from '../auth/decorators';
+import { AppException } from '../common/app-exception';
+import { UsageQuery } from './usage.dto';
+import { UsageService } from './usage.service';
+
+@ApiTags('usage')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('api/v1/tenants/:tenantId/usage')
+export class UsageController {
+  constructor(private readonly usage: UsageService) {}
+
+  @Get()
+  @RequirePermissions('usage:read')
+  @ApiOperation({ summary: 'Model usage and estimated cost by day, model and KB, with totals and the monthly soft-limit status' })
+  get(@Param('tenantId') tenantId: string, @Query() q: UsageQuery) {
+    const now = new Date();
+    const since = q.since ? new Date(q.since) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const until = q.until ? new Date(q.until) : new Date(now.getTime() + 1000);
+    if (since.getTime() >= until.getTime()) throw AppException.validation('since must be before until.', [{ field: 'since', message: 'must be before until' }]);
+    return this.usage.report(tenantId, since, until);
+  }
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { TenantLlmKeys } from '../../src/rag/providers/tenant-llm-keys';
+import { UsageRecorder } from '../../src/usage/usage-recorder';
+import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
+
+const ENCRYPTION_KEY = randomBytes(32).toString('hex');
+
+describe('operations: usage and cost, soft limits, the tenant LLM key', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { ENCRYPTION_KEY } });
+  });
+  afterAll(() => t.close());
+
+  it('usage totals match the calls recorded, by day, model and KB, with estimated cost', async () => {
+    const a = await seedTenant(t, 'Usage A', ['kb1', 'kb2']);
+    const b = await seedTenant(t, 'Usage B');
+    const usage = t.app.get(UsageRecorder);
+    for (let i = 0; i < 3; i++)
+      usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'openai', model: 'gpt-4o-mini', kind: 'answer', inputTokens: 1000, outputTokens: 500, executionMode: 'hosted' });
+    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[1], provider: 'openai', model: 'text-embedding-3-small', kind: 'embedding', inputTokens: 2000, outputTokens: 0, executionMode: 'byo_key' });
+    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[1], provider: 'local', model: 'local-lexical-hash', kind: 'embedding', inputTokens: 70, outputTokens: 0, executionMode: 'hosted' });
+    // Another tenant's usage must not show up in A's report.
+    usage.record({ tenantId: b.tenantId, kbId: b.kbIds[0], provider: 'openai', model: 'gpt-4o', kind: 'answer', inputTokens: 9999, outputTokens: 9999, executionMode: 'hosted' });
+
+    const r = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
+    expect(r.status).toBe(200);
+    const d = r.body.data;
+    expect(d.totals.calls).toBe(5);
+    expect(d.totals.input_tokens).toBe(3 * 1000 + 2000 + 70);
+    expect(d.totals.output_tokens).toBe(3 * 500);
+    // 3 × (1000 × 0.15 + 500 × 0.60) / 1e6 + 2000 × 0.02 / 1e6
+    expect(d.totals.cost_usd).toBeCloseTo(3 * 0.00045 + 0.00004, 8);
+    expect(d.totals.hosted_cost_usd).toBeCloseTo(0.00135, 8);
+    expect(d.totals.byo_key_cost_usd).toBeCloseTo(0.00004, 8);
+    expect(d.by_day).toHaveLength(1);
+    expect(d.by_day[0].day).toBe(new Date().toISOString().slice(0, 10));
+    const mini = d.by_model.find((m: { model: string }) => m.model === 'gpt-4o-mini');
+    expect(mini).toMatchObject({ provider: 'openai', execution_mode: 'hosted', calls: 3, input_tokens: 3000, output_tokens: 1500 });
+    expect(d.by_model.map((m: { model: string }) => m.model)).not.toContain('gpt-4o');
+    const kb2 = d.by_kb.find((k: { kb_id: string }) => k.kb_id === a.kbIds[1]);
+    expect(kb2).toMatchObject({ calls: 2, input_tokens: 2070 });
+    expect(d.limits).toMatchObject({ monthly_token_limit: null, warning: false, exceeded: false });
+
+    const window = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage?since=2020-01-01T00:00:00Z&until=2020-02-01T00:00:00Z`, a.key);
+    expect(window.status).toBe(200);
+    expect(window.body.data.totals.calls).toBe(0);
+  });
+
+  it('bad dates are 400, another tenant is 403, and usage:read is required', async () => {
+    const a = await seedTenant(t, 'Usage C');
+    const b = await seedTenant(t, 'Usage D');
+    expect((await t.http.get(`/api/v1/tenants/${a.tenantId}/usage?since=yesterday`, a.key)).status).toBe(400);
+    expect((await t.http.get(`/api/v1/tenants/${a.tenantId}/usage?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z`, a.key)).status).toBe(400);
+    expect((await t.http.get(`/api/v1/tenants/${b.tenantId}/usage`, a.key)).status).toBe(403);
+    const reader = await createKey(t, a.tenantId, ['*'], ['kb:read']);
+    expect((await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, reader)).status).toBe(403);
+  });
+
+  it('warns at 80 % and refuses at 100 % of a monthly token limit', async () => {
+    const a = await seedTenant(t, 'Usage Limits');
+    const set = await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1000 } }, t.admin);
+    expect(set.status).toBe(200);
+    const usage = t.app.get(UsageRecorder);
+    await expect(usage.assertWithinLimits(a.tenantId)).resolves.toBeUndefined();
+    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 700, outputTokens: 150, executionMode: 'hosted' });
+    const warn = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
+    expect(warn.body.data.limits).toMatchObject({ monthly_token_limit: 1000, month_tokens: 850, warning: true, exceeded: false });
+    await expect(usage.assertWithinLimits(a.tenantId)).resolves.toBeUndefined();
+    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 100, outputTokens: 50, executionMode: 'hosted' });
+    await expect(usage.assertWithinLimits(a.tenantId)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', headers: { 'Retry-After': expect.stringMatching(/^\d+$/) } });
+    const over = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
+    expect(over.body.data.limits).toMatchObject({ month_tokens: 1000, exceeded: true });
+  });
+
+  it('stores a tenant LLM key encrypted, never returns it, and hands it to the providers', async () => {
+    const a = await seedTenant(t, 'BYO Key');
+    const b = await seedTenant(t, 'BYO Other');
+    const secret = `sk-tenant-own-${randomBytes(12).toString('hex')}`;
+    const none = await t.http.get(`/api/v1/tenants/${a.tenantId}/llm-key`, a.key);
+    expect(none.body.data).toEqual({ configured: false, key_suffix: null, updated_at: null });
+
+    const put = await t.http.request('PUT', `/api/v1/tenants/${a.tenantId}/llm-key`, { body: { api_key: secret }, as: a.key });
+    expect(put.status).toBe(200);
+    expect(put.body.data).toMatchObject({ configured: true, key_suffix: `…${secret.slice(-4)}` });
+    expect(put.text).not.toContain(secret);
+    const get = await t.http.get(`/api/v1/tenants/${a.tenantId}/llm-key`, a.key);
+    expect(get.text).not.toContain(secret);
+
+    const rows = await t.db.withPlatform((db) => db.query(`SELECT ciphertext FROM tenant_llm_keys WHERE tenant_id = $1`, [a.tenantId]));
+    expect(rows[0].ciphertext).toMatch(/^v1:/);
+    expect(rows[0].ciphertext).not.toContain(secret.slice(4));
+
+    const keys = t.app.get(TenantLlmKeys);
+    await expect(keys.getKey(a.tenantId)).resolves.toBe(secret);
+    await expect(keys.getKey(b.tenantId)).resolves.toBeNull();
+
+    // Foreign tenant: 403; bad body: 400.
+    expect((await t.http.request('PUT', `/api/v1/tenants/${b.tenantId}/llm-key`, { body: { api_key: secret }, as: a.key })).status).toBe(403);
+    expect((await t.http.request('PUT', `/api/v1/tenants/${a.tenantId}/llm-key`, { body: { api_key: 'a b' }, as: a.key })).status).toBe(400);
+
+    const del = await t.http.delete(`/api/v1/tenants/${a.tenantId}/llm-key`, a.key);
+    expect(del.status).toBe(200);
+    await expect(keys.getKey(a.tenantId)).resolves.toBeNull();
+  });
+
+  it('refuses to store a key without ENCRYPTION_KEY (409 naming the variable)', async () => {
+    const plain = await startTestApp();
+    try {
+      const a = await seedTenant(plain, 'No Encryption');
+      const r = await plain.http.request('PUT', `/api/v1/tenants/${a.tenantId}/llm-key`, { body: { api_key: 'sk-some-provider-key' }, as: a.key });
+      expect(r.status).toBe(409);
+      expect(r.body.error.code).toBe('CONFLICT');
+      expect(r.body.error.message).toContain('ENCRYPTION_KEY');
+    } finally {
+      await plain.close();
+    }
+  });
+});
