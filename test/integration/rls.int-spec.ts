@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { seedTenant, startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * The second wall (ADR 001): row-level security on every table with a
+ * tenant_id column, discovered from information_schema so tables added later
+ * are covered without touching this file. The app role must be neither
+ * superuser nor owner, and FORCE ROW LEVEL SECURITY must be on.
+ */
+describe('row-level security', () => {
+  let t: TestApp;
+  let A: { tenantId: string; kbIds: string[] };
+  let B: { tenantId: string; kbIds: string[] };
+  let tenantTables: string[];
+
+  const PASSWORD = 'correct-horse-battery';
+  const q = (sql: string, params: unknown[] = []) => t.db.dataSource.query(sql, params);
+
+  /** Runs SQL as strata_app with no tenant set (or an empty one), as a forgetful code path would. */
+  function asAppWithoutTenant<T>(sql: string, setting?: string): Promise<T> {
+    return t.db.dataSource.transaction(async (m) => {
+      await m.query(`SELECT set_config('role', 'strata_app', true)`);
+      if (setting !== undefined) await m.query(`SELECT set_config('app.tenant_id', $1, true)`, [setting]);
+      return m.query(sql);
+    });
+  }
+
+  /** null when the role may not touch the table at all (a stronger wall than RLS). */
+  async function visibleTenantIds(tenantId: string, table: string): Promise<string[] | null> {
+    try {
+      const rows: Array<{ tenant_id: string | null }> = await t.db.withTenant(tenantId, (db) => db.query(`SELECT tenant_id FROM "${table}"`));
+      return rows.map((r) => r.tenant_id as string);
+    } catch (err) {
+      if (sqlstate(err) === '42501') return null;
+      throw err;
+    }
+  }
+
+  function sqlstate(err: unknown): string | undefined {
+    const e = err as { code?: string; driverError?: { code?: string } };
+    return e.driverError?.code ?? e.code;
+  }
+
+  async function populate(tenant: { tenantId: string; kbIds: string[] }, label: string) {
+    const user = await t.http.post(`/api/v1/tenants/${tenant.tenantId}/users`, { username: `${label}-${randomUUID().slice(0, 8)}`, password: PASSWORD, role: 'member' }, t.admin);
+    expect(user.status).toBe(201);
+    const text = `/api/v1/tenants/${tenant.tenantId}/knowledge-bases/${tenant.kbIds[0]}/documents/text`;
+    // Documents exist once the engine's routes land; then chunks, graph and jobs get rows too.
+    await t.http.post(text, { text: `${label} keeps its own notes about ${label} things.` }, t.admin);
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    A = await seedTenant(t, `Rls Alpha ${randomUUID().slice(0, 6)}`, ['a1', 'a2']);
+    B = await seedTenant(t, `Rls Bravo ${randomUUID().slice(0, 6)}`, ['b1']);
+    await populate(A, 'alpha');
+    await populate(B, 'bravo');
+    const rows: Array<{ table_name: string }> = await q(
+      `SELECT c.table_name FROM information_schema.columns c
+       JOIN information_schema.tables tb ON tb.table_schema = c.table_schema AND tb.table_name = c.table_name AND tb.table_type = 'BASE TABLE'
+       WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id' ORDER BY 1`,
+    );
+    tenantTables = rows.map((r) => r.table_name);
+  });
+  afterAll(() => t?.close());
+
+  it('finds the tenant tables (at least the tenancy ones)', () => {
+    expect(tenantTables).toEqual(expect.arrayContaining(['knowledge_bases', 'users', 'api_keys']));
+  });
+
+  it('under tenant A’s setting, every tenant table shows A’s rows and only A’s rows', async () => {
+    const problems: string[] = [];
+    for (const table of tenantTables) {
+      const seen = await visibleTenantIds(A.tenantId, table);
+      if (seen === null) continue; // strata_app has no SELECT here at all
+      const expected = (await q(`SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [A.tenantId]))[0].n;
+      const foreign = seen.filter((id) => id !== A.tenantId);
+      if (foreign.length) problems.push(`${table}: ${foreign.length} rows of other tenants (or NULL)`);
+      if (seen.length !== expected) problems.push(`${table}: sees ${seen.length} of A's ${expected} rows`);
+    }
+    expect(problems).toEqual([]);
+    // Not vacuous: A's own rows come back where A has rows.
+    for (const table of ['knowledge_bases', 'users', 'api_keys']) expect((await visibleTenantIds(A.tenantId, table))!.length).toBeGreaterThan(0);
+    // And B's setting shows B's rows, not A's.
+    expect(await visibleTenantIds(B.tenantId, 'knowledge_bases')).toEqual([B.tenantId]);
+  });
+
+  it('the tenants table shows only the current tenant', async () => {
+    const rows: Array<{ id: string }> = await t.db.withTenant(A.tenantId, (db) => db.query(`SELECT id FROM tenants`));
+    expect(rows.map((r) => r.id)).toEqual([A.tenantId]);
+    const platform: Array<{ n: number }> = await t.db.withPlatform((db) => db.query(`SELECT count(*)::int AS n FROM tenants`));
+    expect(platform[0].n).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each([
+    ['no tenant set', undefined],
+    ['an empty tenant setting', ''],
+  ])('as strata_app with %s, every tenant table (and tenants) is empty', async (_name, setting) => {
+    const problems: string[] = [];
+    for (const table of [...tenantTables, 'tenants']) {
+      try {
+        const rows: Array<{ n: number }> = await asAppWithoutTenant(`SELECT count(*)::int AS n FROM "${table}"`, setting);
+        if (rows[0].n !== 0) problems.push(`${table}: ${rows[0].n} rows`);
+      } catch (err) {
+        if (sqlstate(err) !== '42501') problems.push(`${table}: ${(err as Error).message}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('writing a row with B’s tenant_id under A’s setting fails (WITH CHECK), in every tenant table where A has a row', async () => {
+    const problems: string[] = [];
+    let tried = 0;
+    for (const table of tenantTables) {
+      const sample: Array<{ r: Record<string, unknown> }> = await q(`SELECT row_to_json(x) AS r FROM "${table}" x WHERE tenant_id = $1 LIMIT 1`, [A.tenantId]);
+      if (!sample.length) continue;
+      const cols: Array<{ column_name: string }> = await q(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position`,
+        [table],
+      );
+      const list = cols.map((c) => `"${c.column_name}"`).join(', ');
+      const row = { ...sample[0].r, tenant_id: B.tenantId };
+      if ('id' in row) row.id = typeof row.id === 'string' ? randomUUID() : row.id;
+      tried++;
+      try {
+        await t.db.withTenant(A.tenantId, (db) => db.query(`INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_record(null::"${table}", $1::json)`, [JSON.stringify(row)]));
+        problems.push(`${table}: INSERT with B's tenant_id succeeded`);
+      } catch (err) {
+        if (sqlstate(err) !== '42501') problems.push(`${table}: failed with ${sqlstate(err)} ${(err as Error).message}, not an RLS/privilege error`);
+      }
+      // Moving A's own rows to B is refused the same way.
+      try {
+        await t.db.withTenant(A.tenantId, (db) => db.query(`UPDATE "${table}" SET tenant_id = $1 WHERE tenant_id = $2`, [B.tenantId, A.tenantId]));
+        problems.push(`${table}: UPDATE to B's tenant_id succeeded`);
+      } catch (err) {
+        if (sqlstate(err) !== '42501') problems.push(`${table}: UPDATE failed with ${sqlstate(err)}, not an RLS/privilege error`);
+      }
+    }
+    expect(tried).toBeGreaterThanOrEqual(3);
+    expect(problems).toEqual([]);
+  });
+
+  it('under A’s setting, B’s rows can be neither updated nor deleted', async () => {
+    const before = (await q(`SELECT count(*)::int AS n FROM knowledge_bases WHERE tenant_id = $1`, [B.tenantId]))[0].n;
+    await t.db.withTenant(A.tenantId, async (db) => {
+      await db.query(`UPDATE knowledge_bases SET name = 'pwned' WHERE tenant_id = $1`, [B.tenantId]);
+      await db.query(`DELETE FROM api_keys WHERE tenant_id = $1`, [B.tenantId]);
+      await db.query(`DELETE FROM knowledge_bases WHERE tenant_id = $1`, [B.tenantId]);
+    });
+    const after: Array<{ name: string }> = await q(`SELECT name FROM knowledge_bases WHERE tenant_id = $1`, [B.tenantId]);
+    expect(after).toHaveLength(before);
+    expect(after.map((r) => r.name)).not.toContain('pwned');
+    expect((await q(`SELECT count(*)::int AS n FROM api_keys WHERE tenant_id = $1`, [B.tenantId]))[0].n).toBe(1);
+  });
+
+  it('the app roles are neither superuser nor BYPASSRLS nor owners, and withTenant really runs as strata_app', async () => {
+    const roles: Array<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }> = await q(
+      `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname IN ('strata_app', 'strata_platform') ORDER BY 1`,
+    );
+    expect(roles).toEqual([
+      { rolname: 'strata_app', rolsuper: false, rolbypassrls: false },
+      { rolname: 'strata_platform', rolsuper: false, rolbypassrls: false },
+    ]);
+    const owners: Array<{ tablename: string; tableowner: string }> = await q(`SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'`);
+    expect(owners.filter((o) => ['strata_app', 'strata_platform'].includes(o.tableowner))).toEqual([]);
+    const who: Array<{ u: string; t: string }> = await t.db.withTenant(A.tenantId, (db) => db.query(`SELECT current_user AS u, current_setting('app.tenant_id') AS t`));
+    expect(who[0]).toEqual({ u: 'strata_app', t: A.tenantId });
+  });
+
+  it('every tenant table (and tenants) has row-level security enabled and forced, with a policy for strata_app', async () => {
+    const rows: Array<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; app_policies: number }> = await q(
+      `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+              (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname AND 'strata_app' = ANY(p.roles)) AS app_policies
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname = ANY($1) ORDER BY 1`,
+      [[...tenantTables, 'tenants']],
+    );
+    expect(rows).toHaveLength(tenantTables.length + 1);
+    const weak = rows.filter((r) => !r.relrowsecurity || !r.relforcerowsecurity || r.app_policies === 0).map((r) => r.relname);
+    expect(weak).toEqual([]);
+  });
+});
