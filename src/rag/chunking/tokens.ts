@@ -1,5 +1,9 @@
-import { Tiktoken } from 'js-tiktoken/lite';
-import cl100kBase from 'js-tiktoken/ranks/cl100k_base';
+import { Tiktoken, TiktokenBPE } from 'js-tiktoken/lite';
+
+// The ranks subpath has no types under this project's moduleResolution; its shape is TiktokenBPE.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ranksModule = require('js-tiktoken/ranks/cl100k_base');
+const cl100kBase: TiktokenBPE = ranksModule.default ?? ranksModule;
 
 /**
  * The one cl100k_base encoder of the process. Building it parses ~1.6 MB of

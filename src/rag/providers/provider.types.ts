@@ -63,3 +63,68 @@ export interface ExtractionProvider {
   readonly binding: 'local' | 'openai';
   extract(text: string, ctx: CallContext): Promise<{ entities: ExtractedEntity[]; relations: ExtractedRelation[] }>;
 }
+
+/** LightRAG's query keywords: high-level (themes, for global/relation search) and low-level (entities, for local search). */
+export interface QueryKeywords {
+  highLevel: string[];
+  lowLevel: string[];
+}
+
+export interface KeywordExtractor {
+  readonly binding: 'local' | 'openai';
+  extractKeywords(query: string, history: ChatMessage[], ctx: CallContext): Promise<QueryKeywords>;
+}
+
+export interface AnswerChunk {
+  chunk_id: string;
+  document_id: string;
+  file_path: string;
+  content: string;
+  score: number;
+}
+
+export interface AnswerEntity {
+  name: string;
+  type: string;
+  description: string;
+  score: number;
+}
+
+export interface AnswerRelation {
+  source: string;
+  target: string;
+  keywords: string;
+  description: string;
+  score: number;
+}
+
+export interface AnswerInput {
+  query: string;
+  chunks: AnswerChunk[];
+  entities: AnswerEntity[];
+  relations: AnswerRelation[];
+  /** LightRAG's response_type, e.g. "Multiple Paragraphs" (default), "Single Paragraph", "Bullet Points". */
+  responseType?: string;
+  history?: ChatMessage[];
+  /** Mode `bypass`: the query (and history) go straight to the model, without retrieved context. */
+  bypass?: boolean;
+}
+
+export interface Answerer {
+  readonly binding: 'local' | 'openai';
+  answer(input: AnswerInput, ctx: CallContext): Promise<{ text: string; usage: TokenUsage }>;
+  /** Streams text deltas; usage is reported to the usage recorder when the stream ends. */
+  stream(input: AnswerInput, ctx: CallContext): AsyncIterable<string>;
+}
+
+/** Everything the engine needs to run one tenant's ingestion and queries. */
+export interface ProviderSet {
+  embedding: EmbeddingProvider;
+  /** `null` with the local binding: there is no generative model, only the extractive answerer. */
+  llm: LlmProvider | null;
+  extraction: ExtractionProvider;
+  keywords: KeywordExtractor;
+  answerer: Answerer;
+  /** hosted = the server's key (or local models); byo_key = the tenant's own LLM key. */
+  executionMode: 'hosted' | 'byo_key';
+}

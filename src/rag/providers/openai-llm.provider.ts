@@ -1,0 +1,129 @@
+import OpenAI from 'openai';
+import { countTokens } from '../chunking/tokens';
+import { CallBounds, classifyFailure, upstreamError } from './call-bounds';
+import { CallContext, ChatMessage, CompletionOptions, LlmProvider, TokenUsage } from './provider.types';
+import { ProviderTelemetry } from './provider-telemetry';
+
+/**
+ * Chat completions through the official `openai` client (any OpenAI-compatible
+ * server via LLM_BINDING_HOST). The client's own retries are off
+ * (maxRetries: 0): CallBounds owns concurrency, timeout and retries.
+ * Usage from the response is recorded with ctx.purpose as its kind.
+ */
+export class OpenAiLlmProvider implements LlmProvider {
+  readonly binding = 'openai' as const;
+
+  constructor(
+    private readonly client: OpenAI,
+    readonly model: string,
+    private readonly bounds: CallBounds,
+    private readonly telemetry: ProviderTelemetry,
+  ) {}
+
+  async complete(messages: ChatMessage[], opts: CompletionOptions, ctx: CallContext): Promise<{ text: string; usage: TokenUsage }> {
+    const started = process.hrtime.bigint();
+    try {
+      const res = await this.bounds.run(
+        (signal) =>
+          this.client.chat.completions.create(
+            {
+              model: this.model,
+              messages,
+              ...(opts.json ? { response_format: { type: 'json_object' as const } } : {}),
+              ...(opts.maxTokens !== undefined ? { max_tokens: opts.maxTokens } : {}),
+              ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
+            },
+            { signal, timeout: this.bounds.timeoutMs, maxRetries: 0 },
+          ),
+        () => this.telemetry.error('openai', ctx.purpose),
+      );
+      const text = res.choices?.[0]?.message?.content ?? '';
+      const usage = res.usage
+        ? { input_tokens: res.usage.prompt_tokens ?? 0, output_tokens: res.usage.completion_tokens ?? 0 }
+        : { input_tokens: countMessages(messages), output_tokens: countTokens(text) };
+      this.telemetry.record(ctx, 'openai', this.model, usage);
+      return { text, usage };
+    } finally {
+      this.telemetry.latency('openai', ctx.purpose, started);
+    }
+  }
+
+  /**
+   * Streams deltas. The connection is opened within the bounds (with retries);
+   * once the first delta is out, a failure cannot be retried transparently and
+   * ends the stream with UPSTREAM_ERROR. Each wait for the next delta is limited
+   * by the timeout. The concurrency slot is held until the stream ends.
+   */
+  async *stream(messages: ChatMessage[], opts: CompletionOptions, ctx: CallContext): AsyncIterable<string> {
+    const started = process.hrtime.bigint();
+    const release = await this.bounds.semaphore.acquire();
+    let out = '';
+    let usage: TokenUsage | null = null;
+    try {
+      let controller = new AbortController();
+      const iterator = await this.bounds.run(
+        async (signal) => {
+          controller = new AbortController();
+          signal.addEventListener('abort', () => controller.abort());
+          const s = await this.client.chat.completions.create(
+            {
+              model: this.model,
+              messages,
+              stream: true,
+              stream_options: { include_usage: true },
+              ...(opts.maxTokens !== undefined ? { max_tokens: opts.maxTokens } : {}),
+              ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
+            },
+            { signal: controller.signal, timeout: this.bounds.timeoutMs, maxRetries: 0 },
+          );
+          return s[Symbol.asyncIterator]();
+        },
+        () => this.telemetry.error('openai', ctx.purpose),
+        true,
+      );
+      while (true) {
+        const next = await this.nextWithin(iterator, controller);
+        if (next.done) break;
+        const chunk = next.value;
+        if (chunk.usage) usage = { input_tokens: chunk.usage.prompt_tokens ?? 0, output_tokens: chunk.usage.completion_tokens ?? 0 };
+        const delta = chunk.choices?.[0]?.delta?.content;
+        if (delta) {
+          out += delta;
+          yield delta;
+        }
+      }
+    } catch (err) {
+      if (err instanceof Error && err.name === 'AppException') throw err;
+      this.telemetry.error('openai', ctx.purpose);
+      throw upstreamError(classifyFailure(err).reason);
+    } finally {
+      release();
+      this.telemetry.latency('openai', ctx.purpose, started);
+      if (usage === null && out) usage = { input_tokens: countMessages(messages), output_tokens: countTokens(out) };
+      if (usage) this.telemetry.record(ctx, 'openai', this.model, usage);
+    }
+  }
+
+  private async nextWithin<T>(it: AsyncIterator<T>, controller: AbortController): Promise<IteratorResult<T>> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        it.next(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            controller.abort();
+            reject(upstreamError(`the stream stalled for ${this.bounds.timeoutMs} ms`));
+          }, this.bounds.timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+export function countMessages(messages: ChatMessage[]): number {
+  let n = 0;
+  for (const m of messages) n += countTokens(m.content) + 4;
+  return n;
+}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ModelProviders } from './model-providers';
+
+/**
+ * Provides ModelProviders. AppConfig, MetricsService, UsageRecorder and
+ * TenantLlmKeys come from global modules when they are there (the last three
+ * are optional).
+ */
+@Module({ providers: [ModelProviders], exports: [ModelProviders] })
+export class ProvidersModule {}
