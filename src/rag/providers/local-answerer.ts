@@ -81,16 +81,22 @@ export function composeExtractiveAnswer(input: AnswerInput): string {
   }
   const maxIdf = terms.reduce((m, t) => m + (idf.get(t) ?? 0), 0) || 1;
   const maxChunkScore = Math.max(...input.chunks.map((c) => c.score), 1e-9);
+  const overlaps: number[] = [];
   candidates.forEach((c, i) => {
     const overlap = terms.reduce((n, t) => n + (stems[i].has(t) ? (idf.get(t) ?? 0) : 0), 0) / maxIdf;
     const chunkScore = Math.max(0, input.chunks[c.chunkIdx].score) / maxChunkScore;
     // Overlap dominates; the retrieval score breaks ties and favours top chunks; very long sentences are slightly penalised.
     c.score = overlap + 0.25 * chunkScore - (c.sentence.length > 400 ? 0.05 : 0);
+    overlaps.push(overlap);
   });
+  // Sentences sharing no query term are not quoted, unless none does (then the top chunk speaks).
+  const best = Math.max(...candidates.map((c) => c.score));
+  const anyOverlap = overlaps.some((o) => o > 0);
+  const eligible = candidates.filter((c, i) => (anyOverlap ? overlaps[i] > 0 && c.score >= 0.3 * best : c.chunkIdx === 0));
 
   const type = (input.responseType ?? '').toLowerCase();
   const limit = type.includes('single') || type.includes('sentence') ? 3 : 6;
-  const picked = [...candidates]
+  const picked = [...eligible]
     .sort((a, b) => b.score - a.score)
     .filter((c, i, all) => all.findIndex((d) => d.sentence === c.sentence) === i)
     .slice(0, limit);
