@@ -1,0 +1,147 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { joinDescriptions, splitSourceIds, Workspace, WorkspaceChunk, WorkspaceDocument, WorkspaceEntity, WorkspaceRelation } from './workspace.types';
+
+type Json = Record<string, any>;
+
+function readJson(dir: string, file: string, required: boolean): Json {
+  const path = join(dir, file);
+  if (!existsSync(path)) {
+    if (required) throw new Error(`${path} is missing: is this a LightRAG working directory?`);
+    return {};
+  }
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Json;
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function decodeXml(s: string): string {
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&amp;/g, '&');
+}
+
+function attr(tag: string, name: string): string | undefined {
+  const m = new RegExp(`\\b${name}="([^"]*)"`).exec(tag);
+  return m ? decodeXml(m[1]) : undefined;
+}
+
+/**
+ * Reads LightRAG's GraphML (NetworkX writes it): keys map `d0…` ids to
+ * attribute names; nodes carry entity_type/description/source_id, edges
+ * keywords/description/weight/source_id.
+ */
+export function parseGraphml(xml: string): { entities: WorkspaceEntity[]; relations: WorkspaceRelation[] } {
+  const keys = new Map<string, string>();
+  for (const m of xml.matchAll(/<key\b[^>]*>/g)) {
+    const id = attr(m[0], 'id');
+    const name = attr(m[0], 'attr.name');
+    if (id && name) keys.set(id, name);
+  }
+  const dataOf = (body: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const d of body.matchAll(/<data\s+key="([^"]+)"\s*>([\s\S]*?)<\/data>/g)) out[keys.get(d[1]) ?? d[1]] = decodeXml(d[2]);
+    return out;
+  };
+  const entities: WorkspaceEntity[] = [];
+  for (const m of xml.matchAll(/<node\b([^>]*?)(?:\/>|>([\s\S]*?)<\/node>)/g)) {
+    const id = attr(m[1], 'id');
+    if (!id) continue;
+    const d = dataOf(m[2] ?? '');
+    entities.push({
+      name: d.entity_id || id,
+      type: (d.entity_type || 'unknown').toLowerCase(),
+      description: joinDescriptions(d.description ?? ''),
+      chunkIds: splitSourceIds(d.source_id),
+    });
+  }
+  const relations: WorkspaceRelation[] = [];
+  for (const m of xml.matchAll(/<edge\b([^>]*?)(?:\/>|>([\s\S]*?)<\/edge>)/g)) {
+    const source = attr(m[1], 'source');
+    const target = attr(m[1], 'target');
+    if (!source || !target || source === target) continue;
+    const d = dataOf(m[2] ?? '');
+    const weight = Number(d.weight);
+    relations.push({
+      source,
+      target,
+      keywords: d.keywords ?? '',
+      description: joinDescriptions(d.description ?? ''),
+      weight: Number.isFinite(weight) && weight > 0 ? weight : 1,
+      chunkIds: splitSourceIds(d.source_id),
+    });
+  }
+  return { entities, relations };
+}
+
+/** Parses a relation's vector-store content: "keywords\tsource\ntarget\ndescription". */
+function relationFromVdb(row: Json): WorkspaceRelation | null {
+  const source = String(row.src_id ?? '');
+  const target = String(row.tgt_id ?? '');
+  if (!source || !target || source === target) return null;
+  const content = String(row.content ?? '');
+  const [head, ...rest] = content.split('\n');
+  const keywords = head.includes('\t') ? head.split('\t')[0] : '';
+  return { source, target, keywords, description: rest.slice(1).join('\n').trim(), weight: 1, chunkIds: splitSourceIds(row.source_id) };
+}
+
+/**
+ * A LightRAG JSON working directory (kv_store_full_docs.json,
+ * kv_store_text_chunks.json, graph_chunk_entity_relation.graphml, vdb_*.json).
+ * The graph comes from the GraphML when present (it has entity types and
+ * weights), else from the vector stores.
+ */
+export function readJsonWorkspace(workingDir: string, name?: string): Workspace {
+  const dir = resolve(workingDir);
+  if (!existsSync(dir)) throw new Error(`working directory ${dir} does not exist`);
+  const fullDocs = readJson(dir, 'kv_store_full_docs.json', true);
+  const textChunks = readJson(dir, 'kv_store_text_chunks.json', false);
+  const status = readJson(dir, 'kv_store_doc_status.json', false);
+
+  const chunksByDoc = new Map<string, WorkspaceChunk[]>();
+  for (const [id, c] of Object.entries(textChunks)) {
+    const docId = String(c.full_doc_id ?? '');
+    if (!docId || typeof c.content !== 'string') continue;
+    const list = chunksByDoc.get(docId) ?? [];
+    list.push({ sourceId: id, index: Number(c.chunk_order_index ?? list.length), content: c.content, tokens: Number(c.tokens ?? 0) });
+    chunksByDoc.set(docId, list);
+  }
+  const documents: WorkspaceDocument[] = [];
+  for (const [id, d] of Object.entries(fullDocs)) {
+    if (typeof d.content !== 'string' || !d.content.trim()) continue;
+    documents.push({
+      sourceId: id,
+      filePath: String(d.file_path ?? status[id]?.file_path ?? id),
+      content: d.content,
+      chunks: (chunksByDoc.get(id) ?? []).sort((a, b) => a.index - b.index),
+    });
+  }
+
+  let graph: { entities: WorkspaceEntity[]; relations: WorkspaceRelation[] };
+  const graphml = join(dir, 'graph_chunk_entity_relation.graphml');
+  if (existsSync(graphml)) {
+    graph = parseGraphml(readFileSync(graphml, 'utf8'));
+  } else {
+    const ents = (readJson(dir, 'vdb_entities.json', false).data ?? []) as Json[];
+    const rels = (readJson(dir, 'vdb_relationships.json', false).data ?? []) as Json[];
+    graph = {
+      entities: ents
+        .filter((e) => e.entity_name)
+        .map((e) => ({
+          name: String(e.entity_name),
+          type: 'unknown',
+          description: String(e.content ?? '').split('\n').slice(1).join('\n').trim(),
+          chunkIds: splitSourceIds(e.source_id),
+        })),
+      relations: rels.map(relationFromVdb).filter((r): r is WorkspaceRelation => r !== null),
+    };
+  }
+  return { name: name ?? basename(dir), documents, ...graph };
+}

@@ -1,0 +1,70 @@
+import { Client } from 'pg';
+import { splitSourceIds, Workspace, WorkspaceChunk, WorkspaceDocument, WorkspaceEntity, WorkspaceRelation } from './workspace.types';
+
+async function tableExists(client: Client, name: string): Promise<boolean> {
+  const r = await client.query(`SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower($1)`, [name]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/**
+ * One workspace from LightRAG's PostgreSQL storage: LIGHTRAG_DOC_FULL,
+ * LIGHTRAG_DOC_CHUNKS (or LIGHTRAG_VDB_CHUNKS in newer versions),
+ * LIGHTRAG_VDB_ENTITY ("name\ndescription") and LIGHTRAG_VDB_RELATION
+ * ("keywords\tsource\ntarget\ndescription"). Vectors are not read: Strata
+ * embeds again with its own model.
+ */
+export async function readPgWorkspace(url: string, workspace: string): Promise<Workspace> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    if (!(await tableExists(client, 'lightrag_doc_full'))) throw new Error('no LIGHTRAG_DOC_FULL table in that database');
+    const docs = await client.query(`SELECT id, content, doc_name FROM LIGHTRAG_DOC_FULL WHERE workspace = $1 ORDER BY id`, [workspace]);
+    if (docs.rowCount === 0) throw new Error(`workspace "${workspace}" has no documents in LIGHTRAG_DOC_FULL`);
+    const chunkTable = (await tableExists(client, 'lightrag_doc_chunks')) ? 'LIGHTRAG_DOC_CHUNKS' : 'LIGHTRAG_VDB_CHUNKS';
+    const chunks = await client.query(
+      `SELECT id, full_doc_id, chunk_order_index, tokens, content, file_path FROM ${chunkTable} WHERE workspace = $1 ORDER BY full_doc_id, chunk_order_index`,
+      [workspace],
+    );
+    const byDoc = new Map<string, WorkspaceChunk[]>();
+    const pathOf = new Map<string, string>();
+    for (const c of chunks.rows) {
+      const list = byDoc.get(c.full_doc_id) ?? [];
+      list.push({ sourceId: c.id, index: Number(c.chunk_order_index ?? list.length), content: c.content, tokens: Number(c.tokens ?? 0) });
+      byDoc.set(c.full_doc_id, list);
+      if (c.file_path && !pathOf.has(c.full_doc_id)) pathOf.set(c.full_doc_id, c.file_path);
+    }
+    const documents: WorkspaceDocument[] = docs.rows
+      .filter((d) => typeof d.content === 'string' && d.content.trim())
+      .map((d) => ({ sourceId: d.id, filePath: pathOf.get(d.id) ?? d.doc_name ?? d.id, content: d.content, chunks: byDoc.get(d.id) ?? [] }));
+
+    const entities: WorkspaceEntity[] = [];
+    if (await tableExists(client, 'lightrag_vdb_entity')) {
+      const r = await client.query(`SELECT entity_name, content, chunk_ids FROM LIGHTRAG_VDB_ENTITY WHERE workspace = $1`, [workspace]);
+      for (const e of r.rows) {
+        if (!e.entity_name) continue;
+        const content = String(e.content ?? '');
+        const description = content.startsWith(`${e.entity_name}\n`) ? content.slice(e.entity_name.length + 1) : content;
+        entities.push({ name: e.entity_name, type: 'unknown', description: description.trim(), chunkIds: splitSourceIds(e.chunk_ids) });
+      }
+    }
+    const relations: WorkspaceRelation[] = [];
+    if (await tableExists(client, 'lightrag_vdb_relation')) {
+      const r = await client.query(`SELECT source_id, target_id, content, chunk_ids FROM LIGHTRAG_VDB_RELATION WHERE workspace = $1`, [workspace]);
+      for (const rel of r.rows) {
+        if (!rel.source_id || !rel.target_id || rel.source_id === rel.target_id) continue;
+        const [head, ...rest] = String(rel.content ?? '').split('\n');
+        relations.push({
+          source: rel.source_id,
+          target: rel.target_id,
+          keywords: head.includes('\t') ? head.split('\t')[0] : '',
+          description: rest.slice(1).join('\n').trim(),
+          weight: 1,
+          chunkIds: splitSourceIds(rel.chunk_ids),
+        });
+      }
+    }
+    return { name: workspace, documents, entities, relations };
+  } finally {
+    await client.end();
+  }
+}

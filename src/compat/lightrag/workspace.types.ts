@@ -1,0 +1,62 @@
+/**
+ * A LightRAG workspace, read from its JSON working directory or from the
+ * LIGHTRAG_* tables of a PostgreSQL database, in one neutral shape the import
+ * writes into a Strata tenant and KB. Ids are LightRAG's own (doc-…, chunk-…).
+ */
+export interface WorkspaceChunk {
+  sourceId: string;
+  index: number;
+  content: string;
+  tokens: number;
+}
+
+export interface WorkspaceDocument {
+  sourceId: string;
+  filePath: string;
+  content: string;
+  chunks: WorkspaceChunk[];
+}
+
+export interface WorkspaceEntity {
+  name: string;
+  type: string;
+  description: string;
+  /** The chunks (LightRAG chunk ids) that support this entity. */
+  chunkIds: string[];
+}
+
+export interface WorkspaceRelation {
+  source: string;
+  target: string;
+  keywords: string;
+  description: string;
+  weight: number;
+  chunkIds: string[];
+}
+
+export interface Workspace {
+  name: string;
+  documents: WorkspaceDocument[];
+  entities: WorkspaceEntity[];
+  relations: WorkspaceRelation[];
+}
+
+/** LightRAG joins several source ids (and merged descriptions) with this separator. */
+export const GRAPH_FIELD_SEP = '<SEP>';
+
+export function splitSourceIds(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String).filter(Boolean);
+  if (typeof value !== 'string' || !value) return [];
+  return value
+    .split(GRAPH_FIELD_SEP)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function joinDescriptions(value: string): string {
+  return value
+    .split(GRAPH_FIELD_SEP)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join('\n');
+}
