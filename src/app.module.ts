@@ -17,6 +17,7 @@ import { UsersModule } from './users/users.module';
 import { DocumentsModule } from './documents/documents.module';
 import { RagModule } from './rag/rag.module';
 import { QueriesModule } from './queries/queries.module';
+import { GraphModule } from './graph/graph.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { UsageModule } from './usage/usage.module';
@@ -46,6 +47,7 @@ export class AppModule {
         RagModule,
         DocumentsModule,
         QueriesModule,
+        GraphModule,
         HealthModule,
       ],
       providers: [

@@ -1,4 +1,11 @@
 import { Module } from '@nestjs/common';
+import { RagModule } from '../rag/rag.module';
+import { DocumentsController } from './documents.controller';
+import { DocumentsService } from './documents.service';
 
-@Module({})
+@Module({
+  imports: [RagModule],
+  controllers: [DocumentsController],
+  providers: [DocumentsService],
+})
 export class DocumentsModule {}

@@ -1,4 +1,9 @@
 import { Module } from '@nestjs/common';
+import { RagModule } from '../rag/rag.module';
+import { QueriesController } from './queries.controller';
 
-@Module({})
+@Module({
+  imports: [RagModule],
+  controllers: [QueriesController],
+})
 export class QueriesModule {}

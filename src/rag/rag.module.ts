@@ -1,4 +1,31 @@
 import { Module } from '@nestjs/common';
+import { DocumentsRepository } from '../documents/documents.repository';
+import { EmbeddingDimCheck } from './embedding-dim.check';
+import { IngestionService } from './ingestion/ingestion.service';
+import { IngestionWorker } from './ingestion/ingestion.worker';
+import { JobQueueRepository } from './ingestion/job-queue.repository';
+import { ProvidersModule } from './providers/providers.module';
+import { RagInstanceFactory } from './rag-instance.factory';
+import { QueryEngine } from './retrieval/query-engine';
+import { RetrievalRepository } from './retrieval/retrieval.repository';
+import { GraphStoreRepository } from './storage/graph-store.repository';
+import { GraphReadRepository } from './storage/graph-read.repository';
 
-@Module({})
+/** The engine: instance factory, ingestion queue and worker, storage and retrieval. */
+@Module({
+  imports: [ProvidersModule],
+  providers: [
+    EmbeddingDimCheck,
+    RagInstanceFactory,
+    DocumentsRepository,
+    JobQueueRepository,
+    GraphStoreRepository,
+    GraphReadRepository,
+    RetrievalRepository,
+    IngestionService,
+    IngestionWorker,
+    QueryEngine,
+  ],
+  exports: [RagInstanceFactory, DocumentsRepository, JobQueueRepository, GraphStoreRepository, GraphReadRepository, IngestionWorker, QueryEngine],
+})
 export class RagModule {}

@@ -83,18 +83,18 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   [`DELETE ${T}/users/{userId}`]: { class: 'tenant', permissions: ['user:manage'] },
 
   // documents (CONTRACT.md §3)
-  [`POST ${KB}/documents/add`]: { class: 'kb', permissions: ['document:write'], planned: true },
-  [`POST ${KB}/documents/text`]: { class: 'kb', permissions: ['document:write'], body: { text: 'intruder text' }, planned: true },
-  [`POST ${KB}/documents/texts`]: { class: 'kb', permissions: ['document:write'], body: { texts: ['intruder text'] }, planned: true },
-  [`GET ${KB}/documents`]: { class: 'kb', permissions: ['document:read'], planned: true },
-  [`GET ${KB}/documents/{documentId}`]: { class: 'kb', permissions: ['document:read'], planned: true },
-  [`DELETE ${KB}/documents/{documentId}`]: { class: 'kb', permissions: ['document:delete'], planned: true },
+  [`POST ${KB}/documents/add`]: { class: 'kb', permissions: ['document:write'] },
+  [`POST ${KB}/documents/text`]: { class: 'kb', permissions: ['document:write'], body: { text: 'intruder text' } },
+  [`POST ${KB}/documents/texts`]: { class: 'kb', permissions: ['document:write'], body: { texts: ['intruder text'] } },
+  [`GET ${KB}/documents`]: { class: 'kb', permissions: ['document:read'] },
+  [`GET ${KB}/documents/{documentId}`]: { class: 'kb', permissions: ['document:read'] },
+  [`DELETE ${KB}/documents/{documentId}`]: { class: 'kb', permissions: ['document:delete'] },
 
   // query and graph
-  [`POST ${KB}/query`]: { class: 'kb', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' }, planned: true },
-  [`POST ${KB}/query/stream`]: { class: 'kb', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' }, planned: true },
-  [`GET ${KB}/graph`]: { class: 'kb', permissions: ['graph:read'], planned: true },
-  [`GET ${KB}/graph/labels`]: { class: 'kb', permissions: ['graph:read'], planned: true },
+  [`POST ${KB}/query`]: { class: 'kb', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' } },
+  [`POST ${KB}/query/stream`]: { class: 'kb', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' } },
+  [`GET ${KB}/graph`]: { class: 'kb', permissions: ['graph:read'] },
+  [`GET ${KB}/graph/labels`]: { class: 'kb', permissions: ['graph:read'] },
 
   // audit and usage
   [`GET ${T}/audit-logs`]: { class: 'tenant', permissions: ['audit:read'], planned: true },

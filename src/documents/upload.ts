@@ -1,0 +1,41 @@
+import type { FastifyRequest } from 'fastify';
+import { AppException } from '../common/app-exception';
+import { parseDocument } from './parsers/parse-document';
+
+export interface ParsedUpload {
+  fileName: string;
+  text: string;
+  format: string;
+  sizeBytes: number;
+}
+
+type MultipartRequest = FastifyRequest & {
+  isMultipart(): boolean;
+  file(): Promise<{ filename: string; mimetype: string; file: { truncated: boolean }; toBuffer(): Promise<Buffer> } | undefined>;
+};
+
+/**
+ * Reads the multipart field `file` (@fastify/multipart, limit MAX_UPLOAD_MB)
+ * and parses it to text. Over the limit → 413; no file → 400; a type the
+ * parsers do not know → 415 (thrown by parseDocument).
+ */
+export async function readUpload(request: FastifyRequest): Promise<ParsedUpload> {
+  const req = request as MultipartRequest;
+  if (typeof req.isMultipart !== 'function' || !req.isMultipart()) {
+    throw AppException.validation('Send the file as multipart/form-data in the field "file".', [{ field: 'file', message: 'multipart/form-data expected' }]);
+  }
+  const file = await req.file();
+  if (!file) throw AppException.validation('The multipart body has no file; send it in the field "file".', [{ field: 'file', message: 'required' }]);
+  let buffer: Buffer;
+  try {
+    buffer = await file.toBuffer();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new AppException('PAYLOAD_TOO_LARGE', 'The uploaded file is larger than this server accepts (MAX_UPLOAD_MB).');
+    throw err;
+  }
+  if (file.file.truncated) throw new AppException('PAYLOAD_TOO_LARGE', 'The uploaded file is larger than this server accepts (MAX_UPLOAD_MB).');
+  const fileName = (file.filename || 'upload').slice(0, 1000);
+  const parsed = await parseDocument(buffer, fileName, file.mimetype);
+  if (!parsed.text || !parsed.text.trim()) throw AppException.validation('The file contains no text.', [{ field: 'file', message: 'no text could be extracted' }]);
+  return { fileName, text: parsed.text, format: parsed.format, sizeBytes: buffer.length };
+}

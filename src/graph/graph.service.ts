@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { Page } from '../common/envelope';
+import { DatabaseService } from '../database/database.service';
+import { KnowledgeBasesService } from '../knowledge-bases/knowledge-bases.service';
+import { GraphEdgeRow, GraphNodeRow, GraphReadRepository } from '../rag/storage/graph-read.repository';
+
+export interface GraphNode {
+  id: string;
+  labels: string[];
+  properties: { entity_id: string; entity_type: string; description: string };
+}
+
+export interface GraphEdge {
+  id: string;
+  type: string;
+  source: string;
+  target: string;
+  properties: { weight: number; keywords: string; description: string };
+}
+
+export interface KnowledgeGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  is_truncated: boolean;
+}
+
+/**
+ * LightRAG's graph view: the subgraph reached by breadth-first search from
+ * the entity named `label` (or from the best-connected entities for `*`), at
+ * most `maxDepth` hops and `maxNodes` nodes. Node ids are entity names, as in
+ * LightRAG's /graphs.
+ */
+@Injectable()
+export class GraphService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly graph: GraphReadRepository,
+    private readonly kbs: KnowledgeBasesService,
+  ) {}
+
+  async labels(tenantId: string, kbId: string, limit: number, offset: number): Promise<Page<string>> {
+    await this.kbs.assertExists(tenantId, kbId);
+    const { rows, total } = await this.db.withTenant(tenantId, (db) => this.graph.labels(db, tenantId, kbId, limit, offset));
+    return new Page(rows, total, limit, offset);
+  }
+
+  async subgraph(tenantId: string, kbId: string, label: string, maxDepth: number, maxNodes: number): Promise<KnowledgeGraph> {
+    await this.kbs.assertExists(tenantId, kbId);
+    return this.db.withTenant(tenantId, async (db) => {
+      const nodes = new Map<string, GraphNodeRow>();
+      const edges = new Map<string, GraphEdgeRow>();
+      let truncated = false;
+      const start = await this.graph.startNodes(db, tenantId, kbId, label, maxNodes + 1);
+      if (start.length > maxNodes) truncated = true;
+      for (const n of start.slice(0, maxNodes)) nodes.set(n.id, n);
+      let frontier = [...nodes.keys()];
+      for (let depth = 0; depth < maxDepth && frontier.length && !truncated; depth++) {
+        const found = await this.graph.edgesOf(db, tenantId, kbId, frontier, maxNodes * 10);
+        const next: string[] = [];
+        for (const e of found) {
+          for (const id of [e.source_id, e.target_id]) {
+            if (nodes.has(id) || next.includes(id)) continue;
+            if (nodes.size + next.length >= maxNodes) {
+              truncated = true;
+              continue;
+            }
+            next.push(id);
+          }
+        }
+        for (const n of await this.graph.nodesByIds(db, tenantId, kbId, next)) nodes.set(n.id, n);
+        for (const e of found) if (nodes.has(e.source_id) && nodes.has(e.target_id)) edges.set(e.id, e);
+        frontier = next;
+      }
+      // Edges among the nodes kept at the last level too.
+      for (const e of await this.graph.edgesOf(db, tenantId, kbId, [...nodes.keys()], maxNodes * 10)) if (nodes.has(e.source_id) && nodes.has(e.target_id)) edges.set(e.id, e);
+      const nameOf = (id: string) => nodes.get(id)!.name;
+      return {
+        nodes: [...nodes.values()].map((n) => ({ id: n.name, labels: [n.name], properties: { entity_id: n.name, entity_type: n.type, description: n.description } })),
+        edges: [...edges.values()].map((e) => ({
+          id: e.id,
+          type: 'DIRECTED',
+          source: nameOf(e.source_id),
+          target: nameOf(e.target_id),
+          properties: { weight: Number(e.weight), keywords: e.keywords, description: e.description },
+        })),
+        is_truncated: truncated,
+      };
+    });
+  }
+}

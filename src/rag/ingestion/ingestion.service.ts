@@ -1,0 +1,174 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { TenantContext } from '../../auth/tenant-context';
+import { AppException } from '../../common/app-exception';
+import { DatabaseService } from '../../database/database.service';
+import { DocumentsRepository } from '../../documents/documents.repository';
+import { MetricsService } from '../../metrics/metrics.service';
+import { chunkStream } from '../chunking/chunker';
+import type { CallContext, ProviderSet } from '../providers/provider.types';
+import { RagInstanceFactory } from '../rag-instance.factory';
+import { EntityFact, GraphStoreRepository, NewChunk, RelationFact, toVector } from '../storage/graph-store.repository';
+import { ExtractionMerger } from './extraction-merge';
+import { JobQueueRepository, JobRow } from './job-queue.repository';
+
+/** Characters of stored text read per round trip while streaming a document to the chunker. */
+const SLICE_CHARS = 512 * 1024;
+/** Chunks embedded per provider call. */
+const EMBED_BATCH = 32;
+
+export const JOB_BACKOFF_BASE_MS = 2000;
+
+export type JobOutcome = 'processed' | 'retry' | 'failed' | 'lost' | 'gone';
+
+interface PreparedChunk {
+  index: number;
+  content: string;
+  tokens: number;
+  embedding: Float32Array;
+}
+
+/**
+ * Runs one ingestion job: read the document in slices → chunk (KB sizes) →
+ * embed → extract entities/relations per chunk → merge them per document →
+ * write chunks, facts and support rows in ONE transaction. The heavy work
+ * happens before that transaction, so a crash before the commit leaves
+ * nothing behind and the job is simply retried; the commit first checks that
+ * this worker still owns the job (a worker presumed dead cannot write twice).
+ */
+@Injectable()
+export class IngestionService {
+  private readonly logger = new Logger(IngestionService.name);
+
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly documents: DocumentsRepository,
+    private readonly graph: GraphStoreRepository,
+    private readonly queue: JobQueueRepository,
+    private readonly instances: RagInstanceFactory,
+    private readonly context: TenantContext,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async process(job: JobRow, workerId: string): Promise<JobOutcome> {
+    const started = process.hrtime.bigint();
+    const { tenant_id: tenantId, kb_id: kbId, document_id: documentId } = job;
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    return this.context.runAs({ tenantId, kbId, requestId: job.request_id ?? undefined }, async () => {
+      try {
+        const outcome = await this.ingest(job, workerId);
+        this.metrics.documentProcessingTime.observe({ tenant_id: tenantId, outcome: outcome === 'processed' ? 'processed' : outcome }, seconds());
+        return outcome;
+      } catch (err) {
+        const retryable = !(err instanceof AppException && err.status < 500);
+        const message = err instanceof AppException ? err.message : `Ingestion failed: ${(err as Error)?.message ?? String(err)}`;
+        const state = await this.db.withTenant(tenantId, async (db) => {
+          const s = await this.queue.fail(db, tenantId, job.id, workerId, message, retryable, JOB_BACKOFF_BASE_MS);
+          if (s) await this.documents.setStatus(db, tenantId, kbId, documentId, s === 'failed' ? 'failed' : 'pending', { error: s === 'failed' ? message : null });
+          return s;
+        });
+        this.metrics.jobFailures.inc({ final: state === 'failed' ? 'true' : 'false' });
+        this.metrics.documentProcessingTime.observe({ tenant_id: tenantId, outcome: 'failed' }, seconds());
+        this.logger.warn({ err, document_id: documentId, tenant_id: tenantId, kb_id: kbId, attempts: job.attempts }, `ingestion attempt failed (${state ?? 'lost'})`);
+        return state === 'failed' ? 'failed' : state === 'pending' ? 'retry' : 'lost';
+      }
+    });
+  }
+
+  private async ingest(job: JobRow, workerId: string): Promise<JobOutcome> {
+    const { tenant_id: tenantId, kb_id: kbId, document_id: documentId } = job;
+    let instance;
+    try {
+      instance = await this.instances.get(tenantId, kbId);
+    } catch (err) {
+      if (err instanceof AppException && err.code === 'NOT_FOUND') return 'gone'; // the KB was deleted (its jobs went with it)
+      throw err;
+    }
+    const { providers, config } = instance;
+    const ctx = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, purpose });
+
+    const length = await this.db.withTenant(tenantId, (db) => this.documents.contentLength(db, tenantId, kbId, documentId));
+    if (length === null) return 'gone';
+
+    const chunks: PreparedChunk[] = [];
+    const merger = new ExtractionMerger();
+    let pending: Array<{ index: number; content: string; tokens: number }> = [];
+    const flush = async () => {
+      if (!pending.length) return;
+      const batch = pending;
+      pending = [];
+      const vectors = await providers.embedding.embed(
+        batch.map((c) => c.content),
+        ctx('embedding'),
+      );
+      for (let i = 0; i < batch.length; i++) {
+        chunks.push({ ...batch[i], embedding: Float32Array.from(vectors[i]) });
+        merger.add(batch[i].index, await providers.extraction.extract(batch[i].content, ctx('extraction')));
+      }
+    };
+    for await (const chunk of chunkStream(this.readSlices(tenantId, kbId, documentId, length), {
+      chunkTokenSize: config.chunkTokenSize,
+      overlapTokenSize: config.chunkOverlapTokenSize,
+    })) {
+      pending.push(chunk);
+      if (pending.length >= EMBED_BATCH) await flush();
+    }
+    await flush();
+
+    const entityFacts = await this.embedEntities(providers, merger, ctx('embedding'));
+    const relationFacts = await this.embedRelations(providers, merger, ctx('embedding'));
+
+    const outcome = await this.db.withTenant(tenantId, async (db): Promise<JobOutcome> => {
+      if (!(await this.queue.lockIfOwned(db, tenantId, job.id, workerId))) return 'lost';
+      const doc = await this.documents.lockById(db, tenantId, kbId, documentId);
+      if (!doc) {
+        await this.queue.complete(db, tenantId, job.id);
+        return 'gone';
+      }
+      // A previous attempt that did commit (then lost its job) must not leave duplicates.
+      await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
+      const rows: NewChunk[] = chunks.map((c) => ({ index: c.index, content: c.content, tokens: c.tokens, embedding: toVector(c.embedding) }));
+      const chunkIds = await this.graph.insertChunks(db, tenantId, kbId, documentId, rows);
+      const entityIds = await this.graph.mergeEntities(db, tenantId, kbId, documentId, entityFacts, chunkIds);
+      await this.graph.mergeRelations(db, tenantId, kbId, documentId, relationFacts, entityIds, chunkIds);
+      await this.documents.setStatus(db, tenantId, kbId, documentId, 'processed', { chunksCount: chunks.length });
+      await this.queue.complete(db, tenantId, job.id);
+      return 'processed';
+    });
+    if (outcome === 'processed') (await this.instances.peek(tenantId, kbId))?.forgetKbSize();
+    return outcome;
+  }
+
+  private async *readSlices(tenantId: string, kbId: string, documentId: string, length: number): AsyncGenerator<string> {
+    for (let from = 0; from < length; from += SLICE_CHARS) {
+      yield await this.db.withTenant(tenantId, (db) => this.documents.contentSlice(db, tenantId, kbId, documentId, from, SLICE_CHARS));
+    }
+  }
+
+  private async embedEntities(providers: ProviderSet, merger: ExtractionMerger, ctx: CallContext): Promise<EntityFact[]> {
+    const list = [...merger.entities.values()];
+    const out: EntityFact[] = [];
+    for (let i = 0; i < list.length; i += EMBED_BATCH * 4) {
+      const batch = list.slice(i, i + EMBED_BATCH * 4);
+      const vectors = await providers.embedding.embed(
+        batch.map((e) => `${e.name}\n${e.support[0]?.description ?? ''}`),
+        ctx,
+      );
+      batch.forEach((e, j) => out.push({ key: e.key, name: e.name, type: e.type, embedding: toVector(vectors[j]), support: e.support }));
+    }
+    return out;
+  }
+
+  private async embedRelations(providers: ProviderSet, merger: ExtractionMerger, ctx: CallContext): Promise<RelationFact[]> {
+    const list = [...merger.relations.values()];
+    const out: RelationFact[] = [];
+    for (let i = 0; i < list.length; i += EMBED_BATCH * 4) {
+      const batch = list.slice(i, i + EMBED_BATCH * 4);
+      const vectors = await providers.embedding.embed(
+        batch.map((r) => `${r.support[0]?.keywords ?? ''}\t${r.sourceName}\n${r.targetName}\n${r.support[0]?.description ?? ''}`),
+        ctx,
+      );
+      batch.forEach((r, j) => out.push({ sourceKey: r.sourceKey, targetKey: r.targetKey, embedding: toVector(vectors[j]), support: r.support }));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import type { Db } from '../../database/database.service';
+import { rowsOf } from '../storage/rows';
+
+export interface JobRow {
+  id: string;
+  tenant_id: string;
+  kb_id: string;
+  document_id: string;
+  kind: string;
+  state: 'pending' | 'running' | 'done' | 'failed';
+  attempts: number;
+  max_attempts: number;
+  locked_by: string | null;
+  request_id: string | null;
+}
+
+/**
+ * The ingestion queue's SQL (ADR 003). Enqueueing runs in the tenant's own
+ * transaction (the same one that inserts the document); claiming and
+ * reclaiming are platform-wide and run as strata_platform.
+ */
+@Injectable()
+export class JobQueueRepository {
+  async enqueue(db: Db, tenantId: string, kbId: string, documentId: string, requestId: string | null, maxAttempts: number): Promise<void> {
+    await db.query(
+      `INSERT INTO jobs (tenant_id, kb_id, document_id, kind, max_attempts, request_id) VALUES ($1, $2, $3, 'ingest', $4, $5)`,
+      [tenantId, kbId, documentId, maxAttempts, requestId],
+    );
+  }
+
+  /**
+   * Claims one due job, fairly: each tenant with due work offers only its
+   * oldest job, and tenants take turns by the time they were last served
+   * (job_tenants.last_claimed_at, never served = first). So one tenant's
+   * 10 000 queued documents cost another tenant's single document at most one
+   * job per other waiting tenant. SKIP LOCKED lets replicas claim in parallel
+   * without blocking on (or double-claiming) the same row.
+   */
+  async claim(db: Db, workerId: string): Promise<JobRow | null> {
+    const rows = rowsOf<JobRow>(await db.query(
+      `WITH heads AS (
+         SELECT DISTINCT ON (j.tenant_id) j.id, j.tenant_id, j.run_at
+         FROM jobs j
+         WHERE j.state = 'pending' AND j.run_at <= now()
+         ORDER BY j.tenant_id, j.run_at, j.id
+       ), turn AS (
+         SELECT h.id, row_number() OVER (ORDER BY t.last_claimed_at NULLS FIRST, h.run_at, h.id) AS pos
+         FROM heads h LEFT JOIN job_tenants t ON t.tenant_id = h.tenant_id
+       ), picked AS (
+         SELECT j.id
+         FROM jobs j JOIN turn ON turn.id = j.id
+         WHERE j.state = 'pending'
+         ORDER BY turn.pos
+         LIMIT 1
+         FOR UPDATE OF j SKIP LOCKED
+       )
+       UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_at = now(), locked_by = $1, updated_at = now()
+       FROM picked WHERE jobs.id = picked.id
+       RETURNING jobs.id, jobs.tenant_id, jobs.kb_id, jobs.document_id, jobs.kind, jobs.state, jobs.attempts, jobs.max_attempts, jobs.locked_by, jobs.request_id`,
+      [workerId],
+    ));
+    const job = rows[0];
+    if (!job) return null;
+    await db.query(
+      `INSERT INTO job_tenants (tenant_id, last_claimed_at) VALUES ($1, clock_timestamp())
+       ON CONFLICT (tenant_id) DO UPDATE SET last_claimed_at = clock_timestamp()`,
+      [job.tenant_id],
+    );
+    await db.query(`UPDATE documents SET status = 'processing', error = NULL, updated_at = now() WHERE tenant_id = $1 AND kb_id = $2 AND id = $3`, [
+      job.tenant_id,
+      job.kb_id,
+      job.document_id,
+    ]);
+    return job;
+  }
+
+  /**
+   * Jobs whose worker stopped heartbeating (crashed, killed, partitioned) go
+   * back to pending — or to failed when their attempts are used up — and their
+   * documents with them, so nothing stays "processing" forever.
+   */
+  async reclaimStale(db: Db, lockTimeoutMs: number): Promise<number> {
+    const rows = rowsOf<{ tenant_id: string; kb_id: string; document_id: string; state: string }>(await db.query(
+      `UPDATE jobs SET
+         state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
+         last_error = 'the worker stopped responding (lock expired)',
+         locked_at = NULL, locked_by = NULL, run_at = now(), updated_at = now()
+       WHERE state = 'running' AND locked_at < now() - make_interval(secs => $1::double precision / 1000)
+       RETURNING tenant_id, kb_id, document_id, state`,
+      [lockTimeoutMs],
+    ));
+    for (const r of rows) {
+      await db.query(
+        `UPDATE documents SET status = $4, error = $5, updated_at = now() WHERE tenant_id = $1 AND kb_id = $2 AND id = $3 AND status = 'processing'`,
+        [r.tenant_id, r.kb_id, r.document_id, r.state === 'failed' ? 'failed' : 'pending', r.state === 'failed' ? 'The worker processing this document stopped responding too many times.' : null],
+      );
+    }
+    return rows.length;
+  }
+
+  async heartbeat(db: Db, jobId: string, workerId: string): Promise<boolean> {
+    const rows = rowsOf(await db.query(`UPDATE jobs SET locked_at = now() WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING id`, [jobId, workerId]));
+    return rows.length > 0;
+  }
+
+  /** Inside the tenant's commit transaction: true when this worker still owns the job (locks it until commit). */
+  async lockIfOwned(db: Db, tenantId: string, jobId: string, workerId: string): Promise<boolean> {
+    const rows = await db.query(`SELECT id FROM jobs WHERE tenant_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running' FOR UPDATE`, [tenantId, jobId, workerId]);
+    return rows.length > 0;
+  }
+
+  async complete(db: Db, tenantId: string, jobId: string): Promise<void> {
+    await db.query(`UPDATE jobs SET state = 'done', locked_at = NULL, last_error = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId]);
+  }
+
+  /** A failed attempt: back to pending after an exponential backoff, or failed for good. Returns the new state. */
+  async fail(db: Db, tenantId: string, jobId: string, workerId: string, error: string, retryable: boolean, backoffBaseMs: number): Promise<'pending' | 'failed' | null> {
+    const rows = rowsOf<{ state: 'pending' | 'failed' }>(await db.query(
+      `UPDATE jobs SET
+         state = CASE WHEN $4 AND attempts < max_attempts THEN 'pending' ELSE 'failed' END,
+         run_at = now() + make_interval(secs => ($5::double precision / 1000) * power(2, attempts - 1) * (0.75 + random() / 2)),
+         last_error = $6, locked_at = NULL, locked_by = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'
+       RETURNING state`,
+      [tenantId, jobId, workerId, retryable, backoffBaseMs, error.slice(0, 2000)],
+    ));
+    return rows[0]?.state ?? null;
+  }
+
+  async depth(db: Db): Promise<{ pending: number; running: number }> {
+    const rows = await db.query(`SELECT state, count(*)::int AS n FROM jobs WHERE state IN ('pending', 'running') GROUP BY state`);
+    const out = { pending: 0, running: 0 };
+    for (const r of rows) out[r.state as 'pending' | 'running'] = r.n;
+    return out;
+  }
+
+  async removeForDocument(db: Db, tenantId: string, kbId: string, documentId: string): Promise<void> {
+    await db.query(`DELETE FROM jobs WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
+  }
+}

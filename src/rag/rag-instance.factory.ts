@@ -1,0 +1,152 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import type { QueryMode } from '../knowledge-bases/knowledge-bases.dto';
+import { KnowledgeBasesService } from '../knowledge-bases/knowledge-bases.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { TenantEvents } from '../tenants/tenant-events';
+import { ModelProviders } from './providers/model-providers';
+import type { ProviderSet, QueryKeywords } from './providers/provider.types';
+import { InstanceCache } from './instance-cache';
+
+export interface RagConfig {
+  chunkTokenSize: number;
+  chunkOverlapTokenSize: number;
+  topK: number;
+  chunkTopK: number;
+  defaultMode: QueryMode;
+}
+
+const KEYWORD_CACHE_SIZE = 256;
+const KB_SIZE_TTL_MS = 30_000;
+
+/**
+ * One KB's engine state (seed 001's RAGManager entry): resolved config, the
+ * tenant's providers and small in-memory caches. Finalizing drops the caches;
+ * an instance handed out before finalization keeps working (it holds no
+ * connection of its own), it just stops caching.
+ */
+export class RagInstance {
+  private finalized = false;
+  private readonly keywordCache = new Map<string, QueryKeywords>();
+  private kbSize: { chunks: number; at: number } | null = null;
+
+  constructor(
+    readonly tenantId: string,
+    readonly kbId: string,
+    readonly config: RagConfig,
+    readonly providers: ProviderSet,
+  ) {}
+
+  get isFinalized(): boolean {
+    return this.finalized;
+  }
+
+  cachedKeywords(query: string): QueryKeywords | undefined {
+    return this.keywordCache.get(query);
+  }
+
+  rememberKeywords(query: string, k: QueryKeywords): void {
+    if (this.finalized) return;
+    if (this.keywordCache.size >= KEYWORD_CACHE_SIZE) this.keywordCache.delete(this.keywordCache.keys().next().value as string);
+    this.keywordCache.set(query, k);
+  }
+
+  /** The KB's chunk count, remembered for a few seconds (chooses exact vs index search). */
+  cachedKbSize(): number | null {
+    return this.kbSize && Date.now() - this.kbSize.at < KB_SIZE_TTL_MS ? this.kbSize.chunks : null;
+  }
+
+  rememberKbSize(chunks: number): void {
+    if (!this.finalized) this.kbSize = { chunks, at: Date.now() };
+  }
+
+  /** Called when the KB's content changed (a document processed or deleted). */
+  forgetKbSize(): void {
+    this.kbSize = null;
+  }
+
+  finalize(): void {
+    this.finalized = true;
+    this.keywordCache.clear();
+    this.kbSize = null;
+  }
+}
+
+export function resolveRagConfig(config: Record<string, unknown> | null | undefined): RagConfig {
+  const c = (config ?? {}) as Partial<Record<string, number | string>>;
+  return {
+    chunkTokenSize: Number(c.chunk_token_size ?? 1200),
+    chunkOverlapTokenSize: Number(c.chunk_overlap_token_size ?? 100),
+    topK: Number(c.top_k ?? 40),
+    chunkTopK: Number(c.chunk_top_k ?? 20),
+    defaultMode: (c.default_mode as QueryMode) ?? 'mix',
+  };
+}
+
+/**
+ * RAG instances per (tenant_id, kb_id) in an LRU of MAX_CACHED_INSTANCES,
+ * created lazily with single-flight initialisation, finalized on eviction,
+ * invalidation (KB config change or deletion, tenant change) and shutdown.
+ */
+@Injectable()
+export class RagInstanceFactory implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RagInstanceFactory.name);
+  private readonly cache: InstanceCache<RagInstance>;
+
+  constructor(
+    config: AppConfig,
+    private readonly kbs: KnowledgeBasesService,
+    private readonly models: ModelProviders,
+    private readonly events: TenantEvents,
+    metrics: MetricsService,
+  ) {
+    this.cache = new InstanceCache<RagInstance>(
+      config.settings.maxCachedInstances,
+      (key) => this.create(key),
+      (instance) => instance.finalize(),
+      {
+        hit: () => metrics.ragInstanceCacheHits.inc(),
+        miss: () => metrics.ragInstanceCacheMisses.inc(),
+        evict: () => metrics.ragInstanceCacheEvictions.inc(),
+      },
+    );
+  }
+
+  onModuleInit(): void {
+    this.events.subscribe(async (e) => {
+      if ((e.type === 'kb_updated' || e.type === 'kb_deleted') && e.kbId) await this.invalidate(e.tenantId, e.kbId);
+      if (e.type === 'updated' || e.type === 'deleted' || e.type === 'purged') await this.cache.invalidateWhere((k) => k.startsWith(`${e.tenantId}:`));
+    });
+  }
+
+  /** The KB's instance; 404 when the KB does not exist in the tenant. */
+  get(tenantId: string, kbId: string): Promise<RagInstance> {
+    return this.cache.get(`${tenantId}:${kbId}`);
+  }
+
+  /** The instance if it is cached, without creating one (for cache upkeep after writes). */
+  peek(tenantId: string, kbId: string): Promise<RagInstance> | null {
+    return this.cache.has(`${tenantId}:${kbId}`) ? this.cache.get(`${tenantId}:${kbId}`) : null;
+  }
+
+  invalidate(tenantId: string, kbId: string): Promise<void> {
+    return this.cache.invalidate(`${tenantId}:${kbId}`);
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const n = this.cache.size;
+    await this.cache.clear();
+    if (n) this.logger.log(`finalized ${n} RAG instances`);
+  }
+
+  private async create(key: string): Promise<RagInstance> {
+    const [tenantId, kbId] = key.split(':');
+    const kb = await this.kbs.assertExists(tenantId, kbId);
+    const providers = await this.models.forTenant(tenantId);
+    return new RagInstance(tenantId, kbId, resolveRagConfig(kb.config as Record<string, unknown>), providers);
+  }
+}

@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService, Db } from '../../database/database.service';
+import type { QueryMode } from '../../knowledge-bases/knowledge-bases.dto';
+import { MetricsService } from '../../metrics/metrics.service';
+import type { AnswerChunk, AnswerEntity, AnswerRelation, CallContext, ChatMessage, QueryKeywords, TokenUsage } from '../providers/provider.types';
+import { RagInstance, RagInstanceFactory } from '../rag-instance.factory';
+import { toVector } from '../storage/graph-store.repository';
+import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, RelationHit, RetrievalRepository } from './retrieval.repository';
+import { reciprocalRankFusion } from './rrf';
+
+export interface QueryInput {
+  query: string;
+  mode?: QueryMode;
+  topK?: number;
+  chunkTopK?: number;
+  responseType?: string;
+  history?: ChatMessage[];
+  apiKeyId?: string;
+}
+
+export interface RetrievedContext {
+  chunks: AnswerChunk[];
+  entities: AnswerEntity[];
+  relations: AnswerRelation[];
+}
+
+export interface Reference {
+  document_id: string;
+  file_path: string;
+  chunk_id: string;
+  score: number;
+}
+
+export interface PreparedQuery {
+  instance: RagInstance;
+  mode: QueryMode;
+  context: RetrievedContext;
+  references: Reference[];
+  callContext: (purpose: CallContext['purpose']) => CallContext;
+}
+
+/** Plain words of a query, for the OR full-text query (no tsquery syntax can get through). */
+export function textSearchTerms(query: string): string[] {
+  const words = (query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 1 && w.length < 64);
+  return [...new Set(words)].slice(0, 32);
+}
+
+const round = (x: number) => Math.round(Number(x) * 1e6) / 1e6;
+
+/**
+ * LightRAG's query modes over one KB:
+ *  - naive: chunks by vector search, fused (RRF) with full-text search;
+ *  - local: low-level keywords → entities → their relations and supporting chunks;
+ *  - global: high-level keywords → relations → their entities and supporting chunks;
+ *  - hybrid: local + global; mix (default): hybrid + naive's chunks, all fused by RRF;
+ *  - bypass: no retrieval; the query goes straight to the model.
+ */
+@Injectable()
+export class QueryEngine {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly retrieval: RetrievalRepository,
+    private readonly instances: RagInstanceFactory,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async prepare(tenantId: string, kbId: string, input: QueryInput): Promise<PreparedQuery> {
+    const instance = await this.instances.get(tenantId, kbId);
+    const mode = input.mode ?? instance.config.defaultMode;
+    const topK = input.topK ?? instance.config.topK;
+    const chunkTopK = input.chunkTopK ?? instance.config.chunkTopK;
+    const callContext = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, apiKeyId: input.apiKeyId, purpose });
+    if (mode === 'bypass') return { instance, mode, context: { chunks: [], entities: [], relations: [] }, references: [], callContext };
+
+    const { providers } = instance;
+    const wantsGraph = mode !== 'naive';
+    const keywords = wantsGraph ? await this.keywordsFor(instance, input.query, input.history ?? [], callContext('keywords')) : { highLevel: [], lowLevel: [] };
+    const texts = [input.query];
+    if (wantsGraph) texts.push(keywords.lowLevel.join(', ') || input.query, keywords.highLevel.join(', ') || input.query);
+    const vectors = (await providers.embedding.embed(texts, callContext('embedding'))).map((v) => toVector(v));
+    const [queryVec, lowVec, highVec] = vectors;
+
+    const context = await this.db.withTenant(tenantId, async (db) => {
+      const exact = await this.useExactSearch(db, instance);
+      if (!exact) await this.retrieval.useIterativeScan(db, Math.max(topK, chunkTopK) * 2);
+      const chunkLists: ChunkHit[][] = [];
+      let entities: EntityHit[] = [];
+      let relations: RelationHit[] = [];
+
+      if (mode === 'naive' || mode === 'mix') {
+        chunkLists.push(await this.retrieval.searchChunksByVector(db, tenantId, kbId, queryVec, chunkTopK * 2, exact));
+        chunkLists.push(await this.retrieval.searchChunksByText(db, tenantId, kbId, textSearchTerms(input.query), chunkTopK * 2));
+      }
+      if (mode === 'local' || mode === 'hybrid' || mode === 'mix') {
+        const found = await this.retrieval.searchEntities(db, tenantId, kbId, lowVec, topK, exact);
+        const ids = found.map((e) => e.id);
+        const scores = found.map((e) => Number(e.score));
+        entities = mergeBy(entities, found, (e) => e.id);
+        relations = mergeBy(relations, await this.retrieval.relationsOfEntities(db, tenantId, kbId, ids, scores, topK), (r) => r.id);
+        chunkLists.push(await this.retrieval.chunksOfEntities(db, tenantId, kbId, ids, scores, chunkTopK));
+      }
+      if (mode === 'global' || mode === 'hybrid' || mode === 'mix') {
+        const found = await this.retrieval.searchRelations(db, tenantId, kbId, highVec, topK, exact);
+        const ids = found.map((r) => r.id);
+        const scores = found.map((r) => Number(r.score));
+        relations = mergeBy(relations, found, (r) => r.id);
+        entities = mergeBy(entities, await this.retrieval.entitiesOfRelations(db, tenantId, kbId, ids, scores, topK), (e) => e.id);
+        chunkLists.push(await this.retrieval.chunksOfRelations(db, tenantId, kbId, ids, scores, chunkTopK));
+      }
+      const chunks = reciprocalRankFusion(chunkLists, (c) => c.chunk_id)
+        .slice(0, chunkTopK)
+        .map(({ item, score }) => ({ chunk_id: item.chunk_id, document_id: item.document_id, file_path: item.file_path, content: item.content, score: round(score) }));
+      return {
+        chunks,
+        entities: entities.slice(0, topK).map((e) => ({ name: e.name, type: e.type, description: e.description, score: round(e.score) })),
+        relations: relations.slice(0, topK).map((r) => ({ source: r.source, target: r.target, keywords: r.keywords, description: r.description, score: round(r.score) })),
+      };
+    });
+    const references = context.chunks.map((c) => ({ document_id: c.document_id, file_path: c.file_path, chunk_id: c.chunk_id, score: c.score }));
+    return { instance, mode, context, references, callContext };
+  }
+
+  async answer(prepared: PreparedQuery, input: QueryInput): Promise<{ text: string; usage: TokenUsage }> {
+    return prepared.instance.providers.answerer.answer(this.answerInput(prepared, input), prepared.callContext('answer'));
+  }
+
+  stream(prepared: PreparedQuery, input: QueryInput): AsyncIterable<string> {
+    return prepared.instance.providers.answerer.stream(this.answerInput(prepared, input), prepared.callContext('answer'));
+  }
+
+  observeLatency(tenantId: string, mode: string, startedNs: bigint): void {
+    this.metrics.queryLatency.observe({ tenant_id: tenantId, mode }, Number(process.hrtime.bigint() - startedNs) / 1e9);
+  }
+
+  private answerInput(prepared: PreparedQuery, input: QueryInput) {
+    return {
+      query: input.query,
+      chunks: prepared.context.chunks,
+      entities: prepared.context.entities,
+      relations: prepared.context.relations,
+      responseType: input.responseType,
+      history: input.history,
+      bypass: prepared.mode === 'bypass',
+    };
+  }
+
+  private async keywordsFor(instance: RagInstance, query: string, history: ChatMessage[], ctx: CallContext): Promise<QueryKeywords> {
+    const cacheable = history.length === 0;
+    const cached = cacheable ? instance.cachedKeywords(query) : undefined;
+    if (cached) return cached;
+    const k = await instance.providers.keywords.extractKeywords(query, history, ctx);
+    if (cacheable) instance.rememberKeywords(query, k);
+    return k;
+  }
+
+  private async useExactSearch(db: Db, instance: RagInstance): Promise<boolean> {
+    let n = instance.cachedKbSize();
+    if (n === null) {
+      n = await this.retrieval.kbChunkCount(db, instance.tenantId, instance.kbId);
+      instance.rememberKbSize(n);
+    }
+    return n <= EXACT_SEARCH_MAX_ROWS;
+  }
+}
+
+/** Appends hits not yet present, keeping the higher score for duplicates; result sorted by score. */
+function mergeBy<T extends { score: number }>(current: T[], more: T[], keyOf: (x: T) => string): T[] {
+  const byKey = new Map(current.map((x) => [keyOf(x), x]));
+  for (const x of more) {
+    const k = keyOf(x);
+    const had = byKey.get(k);
+    if (!had || Number(had.score) < Number(x.score)) byKey.set(k, { ...x, score: Number(x.score) });
+  }
+  return [...byKey.values()].sort((a, b) => Number(b.score) - Number(a.score));
+}

@@ -1,0 +1,202 @@
+import { Injectable } from '@nestjs/common';
+import type { Db } from '../../database/database.service';
+
+export interface ChunkHit {
+  chunk_id: string;
+  document_id: string;
+  file_path: string;
+  content: string;
+  score: number;
+}
+
+export interface EntityHit {
+  id: string;
+  name: string;
+  type: string;
+  description: string;
+  score: number;
+}
+
+export interface RelationHit {
+  id: string;
+  source: string;
+  target: string;
+  source_id: string;
+  target_id: string;
+  keywords: string;
+  description: string;
+  weight: number;
+  score: number;
+}
+
+/**
+ * Below this many rows in the KB, vector search is exact (a sequential scan
+ * of the KB's rows through the (tenant_id, kb_id) index, sorted by distance):
+ * it always returns the full top_k and costs ~1 ms per 1 000 rows. Above it,
+ * the HNSW index is used with pgvector's iterative scan (relaxed order, then
+ * re-sorted), which keeps scanning until enough rows pass the KB filter.
+ * ADR 003 has the measurements.
+ */
+export const EXACT_SEARCH_MAX_ROWS = 20_000;
+
+/**
+ * Retrieval SQL, read-only and always filtered by (tenant_id, kb_id). `exact`
+ * chooses the plan: `(embedding <=> $q) + 0` cannot be served by the HNSW
+ * index, so the planner filters by KB first and sorts exactly.
+ */
+@Injectable()
+export class RetrievalRepository {
+  async kbChunkCount(db: Db, tenantId: string, kbId: string): Promise<number> {
+    const rows = await db.query(`SELECT count(*)::int AS n FROM chunks WHERE tenant_id = $1 AND kb_id = $2`, [tenantId, kbId]);
+    return rows[0].n;
+  }
+
+  /** Turns on pgvector's iterative index scans for this transaction (0.8+). */
+  async useIterativeScan(db: Db, efSearch: number): Promise<void> {
+    await db.query(`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`, [String(Math.min(1000, Math.max(40, efSearch)))]);
+  }
+
+  async searchChunksByVector(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<ChunkHit[]> {
+    const distance = exact ? `(c.embedding <=> $3::vector) + 0` : `c.embedding <=> $3::vector`;
+    return db.query(
+      `WITH nearest AS MATERIALIZED (
+         SELECT c.id, c.document_id, c.content, c.embedding <=> $3::vector AS distance
+         FROM chunks c
+         WHERE c.tenant_id = $1 AND c.kb_id = $2
+         ORDER BY ${distance}
+         LIMIT $4
+       )
+       SELECT n.id AS chunk_id, n.document_id, d.file_path, n.content, 1 - n.distance AS score
+       FROM nearest n
+       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = n.document_id
+       ORDER BY n.distance, n.id`,
+      [tenantId, kbId, vector, limit],
+    );
+  }
+
+  /**
+   * PostgreSQL full-text search over the chunks: any of the query's words
+   * (an OR query; English stemming and stop words), ranked by ts_rank_cd with
+   * length normalisation. `terms` must be plain words (the caller strips
+   * everything else), so to_tsquery cannot fail on syntax.
+   */
+  async searchChunksByText(db: Db, tenantId: string, kbId: string, terms: string[], limit: number): Promise<ChunkHit[]> {
+    if (!terms.length) return [];
+    return db.query(
+      `WITH q AS (SELECT to_tsquery('english', $3) AS query)
+       SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, ts_rank_cd(c.tsv, q.query, 1) AS score
+       FROM chunks c
+       CROSS JOIN q
+       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
+       WHERE c.tenant_id = $1 AND c.kb_id = $2 AND c.tsv @@ q.query
+       ORDER BY score DESC, c.id
+       LIMIT $4`,
+      [tenantId, kbId, terms.join(' | '), limit],
+    );
+  }
+
+  async searchEntities(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<EntityHit[]> {
+    const distance = exact ? `(e.embedding <=> $3::vector) + 0` : `e.embedding <=> $3::vector`;
+    return db.query(
+      `WITH nearest AS MATERIALIZED (
+         SELECT e.id, e.name, e.type, e.description, e.embedding <=> $3::vector AS distance
+         FROM entities e
+         WHERE e.tenant_id = $1 AND e.kb_id = $2
+         ORDER BY ${distance}
+         LIMIT $4
+       )
+       SELECT id, name, type, description, 1 - distance AS score FROM nearest ORDER BY distance, id`,
+      [tenantId, kbId, vector, limit],
+    );
+  }
+
+  async searchRelations(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<RelationHit[]> {
+    const distance = exact ? `(r.embedding <=> $3::vector) + 0` : `r.embedding <=> $3::vector`;
+    return db.query(
+      `WITH nearest AS MATERIALIZED (
+         SELECT r.id, r.source_id, r.target_id, r.keywords, r.description, r.weight, r.embedding <=> $3::vector AS distance
+         FROM relations r
+         WHERE r.tenant_id = $1 AND r.kb_id = $2
+         ORDER BY ${distance}
+         LIMIT $4
+       )
+       SELECT n.id, s.name AS source, t.name AS target, n.source_id, n.target_id, n.keywords, n.description, n.weight, 1 - n.distance AS score
+       FROM nearest n
+       JOIN entities s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.id = n.source_id
+       JOIN entities t ON t.tenant_id = $1 AND t.kb_id = $2 AND t.id = n.target_id
+       ORDER BY n.distance, n.id`,
+      [tenantId, kbId, vector, limit],
+    );
+  }
+
+  /** Local mode: the relations touching the found entities, best entity score first, then weight. */
+  async relationsOfEntities(db: Db, tenantId: string, kbId: string, entityIds: string[], scores: number[], limit: number): Promise<RelationHit[]> {
+    if (!entityIds.length) return [];
+    return db.query(
+      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score))
+       SELECT r.id, s.name AS source, t.name AS target, r.source_id, r.target_id, r.keywords, r.description, r.weight,
+              max(f.score) AS score
+       FROM relations r
+       JOIN found f ON f.id = r.source_id OR f.id = r.target_id
+       JOIN entities s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.id = r.source_id
+       JOIN entities t ON t.tenant_id = $1 AND t.kb_id = $2 AND t.id = r.target_id
+       WHERE r.tenant_id = $1 AND r.kb_id = $2
+       GROUP BY r.id, s.name, t.name
+       ORDER BY max(f.score) DESC, r.weight DESC, r.id
+       LIMIT $5`,
+      [tenantId, kbId, entityIds, scores, limit],
+    );
+  }
+
+  /** Global mode: the endpoints of the found relations, scored by their best relation. */
+  async entitiesOfRelations(db: Db, tenantId: string, kbId: string, relationIds: string[], scores: number[], limit: number): Promise<EntityHit[]> {
+    if (!relationIds.length) return [];
+    return db.query(
+      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score)),
+       ends AS (
+         SELECT r.source_id AS entity_id, f.score FROM relations r JOIN found f ON f.id = r.id WHERE r.tenant_id = $1 AND r.kb_id = $2
+         UNION ALL
+         SELECT r.target_id, f.score FROM relations r JOIN found f ON f.id = r.id WHERE r.tenant_id = $1 AND r.kb_id = $2
+       )
+       SELECT e.id, e.name, e.type, e.description, max(ends.score) AS score
+       FROM ends JOIN entities e ON e.tenant_id = $1 AND e.kb_id = $2 AND e.id = ends.entity_id
+       GROUP BY e.id
+       ORDER BY max(ends.score) DESC, e.id
+       LIMIT $5`,
+      [tenantId, kbId, relationIds, scores, limit],
+    );
+  }
+
+  /** The chunks that support the given entities, ranked by the summed score of the entities they support. */
+  async chunksOfEntities(db: Db, tenantId: string, kbId: string, entityIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
+    if (!entityIds.length) return [];
+    return db.query(
+      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score))
+       SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, sum(f.score) AS score
+       FROM found f
+       JOIN entity_chunks ec ON ec.tenant_id = $1 AND ec.kb_id = $2 AND ec.entity_id = f.id
+       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = ec.chunk_id
+       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
+       GROUP BY c.id, d.file_path
+       ORDER BY sum(f.score) DESC, c.id
+       LIMIT $5`,
+      [tenantId, kbId, entityIds, scores, limit],
+    );
+  }
+
+  async chunksOfRelations(db: Db, tenantId: string, kbId: string, relationIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
+    if (!relationIds.length) return [];
+    return db.query(
+      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score))
+       SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, sum(f.score) AS score
+       FROM found f
+       JOIN relation_chunks rc ON rc.tenant_id = $1 AND rc.kb_id = $2 AND rc.relation_id = f.id
+       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = rc.chunk_id
+       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
+       GROUP BY c.id, d.file_path
+       ORDER BY sum(f.score) DESC, c.id
+       LIMIT $5`,
+      [tenantId, kbId, relationIds, scores, limit],
+    );
+  }
+}

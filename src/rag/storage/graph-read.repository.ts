@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import type { Db } from '../../database/database.service';
+
+export interface GraphNodeRow {
+  id: string;
+  name: string;
+  type: string;
+  description: string;
+  degree: number;
+}
+
+export interface GraphEdgeRow {
+  id: string;
+  source_id: string;
+  target_id: string;
+  keywords: string;
+  description: string;
+  weight: number;
+}
+
+/** Reads of one KB's knowledge graph (labels, neighbourhoods) for the graph routes. */
+@Injectable()
+export class GraphReadRepository {
+  async labels(db: Db, tenantId: string, kbId: string, limit: number, offset: number): Promise<{ rows: string[]; total: number }> {
+    const rows: Array<{ name: string }> = await db.query(
+      `SELECT name FROM entities WHERE tenant_id = $1 AND kb_id = $2 ORDER BY name_key, id LIMIT $3 OFFSET $4`,
+      [tenantId, kbId, limit, offset],
+    );
+    const count = await db.query(`SELECT count(*)::int AS n FROM entities WHERE tenant_id = $1 AND kb_id = $2`, [tenantId, kbId]);
+    return { rows: rows.map((r) => r.name), total: count[0].n };
+  }
+
+  /** Entities whose name matches the label (case-insensitive), or the best-connected ones for `*`. */
+  async startNodes(db: Db, tenantId: string, kbId: string, label: string, limit: number): Promise<GraphNodeRow[]> {
+    if (label === '*') {
+      return db.query(
+        `SELECT e.id, e.name, e.type, e.description,
+                (SELECT count(*)::int FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND (r.source_id = e.id OR r.target_id = e.id)) AS degree
+         FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2
+         ORDER BY degree DESC, e.name_key LIMIT $3`,
+        [tenantId, kbId, limit],
+      );
+    }
+    return db.query(
+      `SELECT e.id, e.name, e.type, e.description, 0 AS degree
+       FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.name_key = lower(btrim($3))`,
+      [tenantId, kbId, label],
+    );
+  }
+
+  /** The edges touching any of `ids`, heaviest first. */
+  async edgesOf(db: Db, tenantId: string, kbId: string, ids: string[], limit: number): Promise<GraphEdgeRow[]> {
+    if (!ids.length) return [];
+    return db.query(
+      `SELECT r.id, r.source_id, r.target_id, r.keywords, r.description, r.weight
+       FROM relations r
+       WHERE r.tenant_id = $1 AND r.kb_id = $2 AND (r.source_id = ANY($3::uuid[]) OR r.target_id = ANY($3::uuid[]))
+       ORDER BY r.weight DESC, r.id
+       LIMIT $4`,
+      [tenantId, kbId, ids, limit],
+    );
+  }
+
+  async nodesByIds(db: Db, tenantId: string, kbId: string, ids: string[]): Promise<GraphNodeRow[]> {
+    if (!ids.length) return [];
+    return db.query(`SELECT id, name, type, description, 0 AS degree FROM entities WHERE tenant_id = $1 AND kb_id = $2 AND id = ANY($3::uuid[])`, [tenantId, kbId, ids]);
+  }
+}

@@ -1,0 +1,201 @@
+import { Injectable } from '@nestjs/common';
+import type { Db } from '../../database/database.service';
+
+/** pgvector's text form; parameters are sent as text and cast with ::vector. */
+export function toVector(v: ArrayLike<number>): string {
+  let s = '[';
+  for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + (Number.isFinite(v[i]) ? v[i] : 0);
+  return s + ']';
+}
+
+export interface NewChunk {
+  index: number;
+  content: string;
+  tokens: number;
+  embedding: string;
+}
+
+export interface EntityFact {
+  key: string;
+  name: string;
+  type: string;
+  embedding: string;
+  /** chunk index → description from that chunk */
+  support: Array<{ chunkIndex: number; description: string }>;
+}
+
+export interface RelationFact {
+  sourceKey: string;
+  targetKey: string;
+  embedding: string;
+  support: Array<{ chunkIndex: number; keywords: string; description: string; weight: number }>;
+}
+
+const ROWS_PER_INSERT = 100;
+/** How many distinct support descriptions make up a fact's description (LightRAG joins them; an LLM summary would go here). */
+const MAX_DESCRIPTIONS = 8;
+
+/**
+ * Writes of the knowledge graph: one document's chunks and the facts they
+ * support, and the removal of a document's contribution. Everything runs in
+ * the caller's transaction; every statement names tenant_id and kb_id.
+ */
+@Injectable()
+export class GraphStoreRepository {
+  /** Removes the document's chunks (support rows go with them) and repairs the facts they supported. */
+  async removeDocumentContribution(db: Db, tenantId: string, kbId: string, documentId: string): Promise<void> {
+    const touched = await this.factsSupportedBy(db, tenantId, kbId, documentId);
+    await db.query(`DELETE FROM chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
+    await this.repairFacts(db, tenantId, kbId, touched.entityIds, touched.relationIds);
+  }
+
+  async factsSupportedBy(db: Db, tenantId: string, kbId: string, documentId: string): Promise<{ entityIds: string[]; relationIds: string[] }> {
+    const e = await db.query(`SELECT DISTINCT entity_id FROM entity_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
+    const r = await db.query(`SELECT DISTINCT relation_id FROM relation_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
+    return { entityIds: e.map((x: { entity_id: string }) => x.entity_id), relationIds: r.map((x: { relation_id: string }) => x.relation_id) };
+  }
+
+  /**
+   * Facts with no support left disappear; the others get their description,
+   * keywords and weight rebuilt from the support that remains.
+   */
+  async repairFacts(db: Db, tenantId: string, kbId: string, entityIds: string[], relationIds: string[]): Promise<void> {
+    if (relationIds.length) {
+      await db.query(
+        `DELETE FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND r.id = ANY($3::uuid[])
+           AND NOT EXISTS (SELECT 1 FROM relation_chunks rc WHERE rc.relation_id = r.id)`,
+        [tenantId, kbId, relationIds],
+      );
+      await this.rebuildRelations(db, tenantId, kbId, relationIds);
+    }
+    if (entityIds.length) {
+      await db.query(
+        `DELETE FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.id = ANY($3::uuid[])
+           AND NOT EXISTS (SELECT 1 FROM entity_chunks ec WHERE ec.entity_id = e.id)`,
+        [tenantId, kbId, entityIds],
+      );
+      await this.rebuildEntities(db, tenantId, kbId, entityIds);
+    }
+  }
+
+  async insertChunks(db: Db, tenantId: string, kbId: string, documentId: string, chunks: NewChunk[]): Promise<Map<number, string>> {
+    const ids = new Map<number, string>();
+    for (let i = 0; i < chunks.length; i += ROWS_PER_INSERT) {
+      const batch = chunks.slice(i, i + ROWS_PER_INSERT);
+      const rows: Array<{ id: string; chunk_index: number }> = await db.query(
+        `INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding)
+         SELECT $1, $2, $3, u.idx, u.content, u.tokens, u.embedding::vector
+         FROM unnest($4::int[], $5::text[], $6::int[], $7::text[]) AS u(idx, content, tokens, embedding)
+         RETURNING id, chunk_index`,
+        [tenantId, kbId, documentId, batch.map((c) => c.index), batch.map((c) => c.content), batch.map((c) => c.tokens), batch.map((c) => c.embedding)],
+      );
+      for (const r of rows) ids.set(r.chunk_index, r.id);
+    }
+    return ids;
+  }
+
+  /** Upserts entities by normalised name (first embedding wins), adds this document's support, rebuilds descriptions. */
+  async mergeEntities(db: Db, tenantId: string, kbId: string, documentId: string, facts: EntityFact[], chunkIds: Map<number, string>): Promise<Map<string, string>> {
+    const idsByKey = new Map<string, string>();
+    for (let i = 0; i < facts.length; i += ROWS_PER_INSERT) {
+      const batch = facts.slice(i, i + ROWS_PER_INSERT);
+      const rows: Array<{ id: string; name_key: string }> = await db.query(
+        `INSERT INTO entities (tenant_id, kb_id, name, name_key, type, description, embedding)
+         SELECT $1, $2, u.name, u.key, u.type, '', u.embedding::vector
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(name, key, type, embedding)
+         ON CONFLICT (tenant_id, kb_id, name_key) DO UPDATE SET updated_at = now()
+         RETURNING id, name_key`,
+        [tenantId, kbId, batch.map((f) => f.name), batch.map((f) => f.key), batch.map((f) => f.type), batch.map((f) => f.embedding)],
+      );
+      for (const r of rows) idsByKey.set(r.name_key, r.id);
+    }
+    const support = facts.flatMap((f) =>
+      f.support.filter((s) => chunkIds.has(s.chunkIndex)).map((s) => ({ entityId: idsByKey.get(f.key)!, chunkId: chunkIds.get(s.chunkIndex)!, description: s.description })),
+    );
+    for (let i = 0; i < support.length; i += ROWS_PER_INSERT * 5) {
+      const batch = support.slice(i, i + ROWS_PER_INSERT * 5);
+      await db.query(
+        `INSERT INTO entity_chunks (tenant_id, kb_id, entity_id, chunk_id, document_id, description)
+         SELECT $1, $2, u.entity_id, u.chunk_id, $3, u.description
+         FROM unnest($4::uuid[], $5::uuid[], $6::text[]) AS u(entity_id, chunk_id, description)
+         ON CONFLICT (entity_id, chunk_id) DO NOTHING`,
+        [tenantId, kbId, documentId, batch.map((s) => s.entityId), batch.map((s) => s.chunkId), batch.map((s) => s.description)],
+      );
+    }
+    await this.rebuildEntities(db, tenantId, kbId, [...idsByKey.values()]);
+    return idsByKey;
+  }
+
+  /** Upserts relations (stored once per unordered pair), adds support, sums weights. */
+  async mergeRelations(db: Db, tenantId: string, kbId: string, documentId: string, facts: RelationFact[], entityIds: Map<string, string>, chunkIds: Map<number, string>): Promise<void> {
+    const usable = facts
+      .map((f) => {
+        const a = entityIds.get(f.sourceKey);
+        const b = entityIds.get(f.targetKey);
+        if (!a || !b || a === b) return null;
+        const [source, target] = a < b ? [a, b] : [b, a];
+        return { source, target, fact: f };
+      })
+      .filter((x): x is { source: string; target: string; fact: RelationFact } => x !== null);
+    const idsByPair = new Map<string, string>();
+    for (let i = 0; i < usable.length; i += ROWS_PER_INSERT) {
+      const batch = usable.slice(i, i + ROWS_PER_INSERT);
+      const rows: Array<{ id: string; source_id: string; target_id: string }> = await db.query(
+        `INSERT INTO relations (tenant_id, kb_id, source_id, target_id, keywords, description, weight, embedding)
+         SELECT $1, $2, u.source_id, u.target_id, '', '', 0, u.embedding::vector
+         FROM unnest($3::uuid[], $4::uuid[], $5::text[]) AS u(source_id, target_id, embedding)
+         ON CONFLICT (tenant_id, kb_id, source_id, target_id) DO UPDATE SET updated_at = now()
+         RETURNING id, source_id, target_id`,
+        [tenantId, kbId, batch.map((x) => x.source), batch.map((x) => x.target), batch.map((x) => x.fact.embedding)],
+      );
+      for (const r of rows) idsByPair.set(`${r.source_id}|${r.target_id}`, r.id);
+    }
+    const support = usable.flatMap((x) =>
+      x.fact.support
+        .filter((s) => chunkIds.has(s.chunkIndex))
+        .map((s) => ({ relationId: idsByPair.get(`${x.source}|${x.target}`)!, chunkId: chunkIds.get(s.chunkIndex)!, ...s })),
+    );
+    for (let i = 0; i < support.length; i += ROWS_PER_INSERT * 5) {
+      const batch = support.slice(i, i + ROWS_PER_INSERT * 5);
+      await db.query(
+        `INSERT INTO relation_chunks (tenant_id, kb_id, relation_id, chunk_id, document_id, keywords, description, weight)
+         SELECT $1, $2, u.relation_id, u.chunk_id, $3, u.keywords, u.description, u.weight
+         FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::float8[]) AS u(relation_id, chunk_id, keywords, description, weight)
+         ON CONFLICT (relation_id, chunk_id) DO UPDATE SET weight = relation_chunks.weight + EXCLUDED.weight`,
+        [tenantId, kbId, documentId, batch.map((s) => s.relationId), batch.map((s) => s.chunkId), batch.map((s) => s.keywords), batch.map((s) => s.description), batch.map((s) => s.weight)],
+      );
+    }
+    await this.rebuildRelations(db, tenantId, kbId, [...idsByPair.values()]);
+  }
+
+  private async rebuildEntities(db: Db, tenantId: string, kbId: string, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await db.query(
+      `UPDATE entities e SET description = s.description, updated_at = now()
+       FROM (
+         SELECT entity_id, COALESCE(array_to_string((array_agg(DISTINCT description) FILTER (WHERE description <> ''))[1:${MAX_DESCRIPTIONS}], E'\\n'), '') AS description
+         FROM entity_chunks WHERE tenant_id = $1 AND kb_id = $2 AND entity_id = ANY($3::uuid[])
+         GROUP BY entity_id
+       ) s
+       WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.id = s.entity_id`,
+      [tenantId, kbId, ids],
+    );
+  }
+
+  private async rebuildRelations(db: Db, tenantId: string, kbId: string, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await db.query(
+      `UPDATE relations r SET description = s.description, keywords = s.keywords, weight = s.weight, updated_at = now()
+       FROM (
+         SELECT relation_id,
+                COALESCE(array_to_string((array_agg(DISTINCT description) FILTER (WHERE description <> ''))[1:${MAX_DESCRIPTIONS}], E'\\n'), '') AS description,
+                COALESCE(array_to_string((array_agg(DISTINCT keywords) FILTER (WHERE keywords <> ''))[1:${MAX_DESCRIPTIONS}], ', '), '') AS keywords,
+                sum(weight) AS weight
+         FROM relation_chunks WHERE tenant_id = $1 AND kb_id = $2 AND relation_id = ANY($3::uuid[])
+         GROUP BY relation_id
+       ) s
+       WHERE r.tenant_id = $1 AND r.kb_id = $2 AND r.id = s.relation_id`,
+      [tenantId, kbId, ids],
+    );
+  }
+}
