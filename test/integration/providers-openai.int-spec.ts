@@ -1,0 +1,246 @@
+import { AppException } from '../../src/common/app-exception';
+import { AppConfig, Settings } from '../../src/config/app-config';
+import { MetricsService } from '../../src/metrics/metrics.service';
+import { ModelFactory, ModelProviders } from '../../src/rag/providers/model-providers';
+import { CallContext, ProviderSet } from '../../src/rag/providers/provider.types';
+import { TenantLlmKeys } from '../../src/rag/providers/tenant-llm-keys';
+import { UsageEvent, UsageRecorder } from '../../src/usage/usage-recorder';
+import { FakeOpenAiServer } from '../support/fake-openai-server';
+
+/** A real UsageRecorder that keeps events in memory. */
+class MemoryUsage extends UsageRecorder {
+  events: UsageEvent[] = [];
+  record(e: UsageEvent): void {
+    this.events.push(e);
+  }
+  async assertWithinLimits(): Promise<void> {}
+}
+
+class OneTenantKey extends TenantLlmKeys {
+  async getKey(tenantId: string): Promise<string | null> {
+    return tenantId === 'byo-tenant' ? 'sk-tenant-own' : null;
+  }
+}
+
+const ctx: CallContext = { tenantId: 'tenant-a', kbId: 'kb-1', apiKeyId: 'key-1', purpose: 'answer' };
+
+function settings(url: string, over: Partial<Settings> = {}) {
+  return {
+    llmBinding: 'openai' as const,
+    llmModel: 'fake-chat',
+    llmBindingHost: url,
+    llmBindingApiKey: 'sk-server',
+    llmTimeoutMs: 300,
+    llmMaxConcurrency: 2,
+    embeddingBinding: 'openai' as const,
+    embeddingModel: 'fake-embed',
+    embeddingDim: 16,
+    ...over,
+  };
+}
+
+async function failureOf(p: Promise<unknown>): Promise<AppException> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppException);
+  return err as AppException;
+}
+
+describe('openai binding against a fake OpenAI-compatible server', () => {
+  let fake: FakeOpenAiServer;
+  let usage: MemoryUsage;
+  let metrics: MetricsService;
+  let set: ProviderSet;
+
+  beforeAll(async () => {
+    fake = await new FakeOpenAiServer({ dim: 16 }).start();
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
+  beforeEach(() => {
+    fake.reset();
+    fake.latencyMs = 0;
+    usage = new MemoryUsage();
+    metrics = new MetricsService();
+    set = new ModelFactory({ settings: settings(fake.url), usage, metrics, baseDelayMs: 5 }).hostedSet();
+  });
+
+  it('embeds in batches of 64, normalised, with the server key, and records usage', async () => {
+    const texts = Array.from({ length: 130 }, (_, i) => `text number ${i}`);
+    const vectors = await set.embedding.embed(texts, { ...ctx, purpose: 'embedding' });
+    expect(vectors).toHaveLength(130);
+    for (const v of vectors) {
+      expect(v).toHaveLength(16);
+      expect(v.reduce((s, x) => s + x * x, 0)).toBeCloseTo(1, 5);
+    }
+    expect(fake.requests.map((r) => r.body.input.length)).toEqual([64, 64, 2]);
+    expect(fake.requests[0].headers.authorization).toBe('Bearer sk-server');
+    expect(fake.requests[0].body.encoding_format).toBe('float');
+    expect(usage.events).toHaveLength(3);
+    expect(usage.events[0]).toEqual({
+      tenantId: 'tenant-a', kbId: 'kb-1', apiKeyId: 'key-1', provider: 'openai', model: 'fake-embed',
+      kind: 'embedding', inputTokens: 192, outputTokens: 0, executionMode: 'hosted',
+    });
+    expect(await metrics.registry.getSingleMetricAsString('provider_latency_seconds')).toContain('binding="openai",kind="embedding"');
+  });
+
+  it('rejects embeddings of the wrong dimension with a clear UPSTREAM_ERROR, without retrying', async () => {
+    fake.fail({ kind: 'wrong_dimension', dim: 8 });
+    const err = await failureOf(set.embedding.embed(['x'], ctx));
+    expect(err.code).toBe('UPSTREAM_ERROR');
+    expect(err.message).toBe('The language model provider failed: model fake-embed returned 8-dimensional embeddings but EMBEDDING_DIM is 16.');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('completes a chat and reports usage from the response', async () => {
+    const out = await set.llm!.complete([{ role: 'user', content: 'Say hello' }], { temperature: 0 }, ctx);
+    expect(out.text).toBe('Fake answer to: Say hello [1]');
+    expect(out.usage).toEqual({ input_tokens: 2, output_tokens: 6 });
+    expect(usage.events).toEqual([expect.objectContaining({ provider: 'openai', model: 'fake-chat', kind: 'answer', inputTokens: 2, outputTokens: 6 })]);
+  });
+
+  it('answers with the LightRAG-style context prompt, and bypass sends only history + query', async () => {
+    const input = {
+      query: 'Where was Acme founded?',
+      chunks: [{ chunk_id: 'c1', document_id: 'd1', file_path: 'acme.txt', content: 'Acme was founded in Paris.', score: 0.9 }],
+      entities: [{ name: 'Acme', type: 'organization', description: 'A company', score: 1 }],
+      relations: [{ source: 'Acme', target: 'Paris', keywords: 'founded in', description: 'HQ', score: 1 }],
+      responseType: 'Bullet Points',
+      history: [{ role: 'user' as const, content: 'Hi' }, { role: 'assistant' as const, content: 'Hello' }],
+    };
+    const res = await set.answerer.answer(input, ctx);
+    expect(res.text).toContain('Fake answer to: Where was Acme founded?');
+    const sent = fake.requests[0].body.messages;
+    expect(sent[0].role).toBe('system');
+    expect(sent[0].content).toContain('Format: Bullet Points');
+    expect(sent[0].content).toContain('{"reference_id":1,"content":"Acme was founded in Paris."}');
+    expect(sent[0].content).toContain('[1] acme.txt');
+    expect(sent.slice(1).map((m: { content: string }) => m.content)).toEqual(['Hi', 'Hello', 'Where was Acme founded?']);
+
+    await set.answerer.answer({ ...input, bypass: true }, ctx);
+    expect(fake.requests[1].body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
+  });
+
+  it('streams answer deltas and records usage when the stream ends', async () => {
+    const deltas: string[] = [];
+    for await (const d of set.answerer.stream({ query: 'Stream this please', chunks: [], entities: [], relations: [], bypass: true }, ctx)) deltas.push(d);
+    expect(deltas.length).toBeGreaterThan(2);
+    expect(deltas.join('')).toBe('Fake answer to: Stream this please [1]');
+    expect(fake.requests[0].body.stream).toBe(true);
+    expect(usage.events).toEqual([expect.objectContaining({ kind: 'answer', inputTokens: 3, outputTokens: 7 })]);
+  });
+
+  it('retries a 429, honouring Retry-After, then succeeds', async () => {
+    fake.fail({ kind: 'status', status: 429, retryAfter: '1' });
+    const started = Date.now();
+    const out = await set.llm!.complete([{ role: 'user', content: 'again' }], {}, ctx);
+    expect(out.text).toContain('again');
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[1].at - fake.requests[0].at).toBeGreaterThanOrEqual(950);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await metrics.registry.getSingleMetricAsString('provider_errors')).toContain('provider_errors{binding="openai",kind="answer"} 1');
+  });
+
+  it('gives up after 3 attempts of HTTP 500 with a clear UPSTREAM_ERROR', async () => {
+    fake.fail({ kind: 'status', status: 500 }, 3);
+    const err = await failureOf(set.llm!.complete([{ role: 'user', content: 'x' }], {}, ctx));
+    expect(err.code).toBe('UPSTREAM_ERROR');
+    expect(err.status).toBe(502);
+    expect(err.message).toBe('The language model provider failed: the provider returned HTTP 500 (after 3 attempts).');
+    expect(fake.requests).toHaveLength(3);
+    expect(usage.events).toHaveLength(0);
+  });
+
+  it('does not retry a 401 (bad key)', async () => {
+    fake.fail({ kind: 'status', status: 401 });
+    const err = await failureOf(set.llm!.complete([{ role: 'user', content: 'x' }], {}, ctx));
+    expect(err.message).toBe('The language model provider failed: the provider rejected the API key (HTTP 401).');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('times out a slow response, retries, and fails clearly when every attempt is slow', async () => {
+    fake.fail({ kind: 'delay', ms: 1000 });
+    const ok = await set.llm!.complete([{ role: 'user', content: 'slow once' }], {}, ctx);
+    expect(ok.text).toContain('slow once');
+    expect(fake.requests).toHaveLength(2);
+
+    fake.reset();
+    fake.fail({ kind: 'delay', ms: 1000 }, 3);
+    const err = await failureOf(set.llm!.complete([{ role: 'user', content: 'always slow' }], {}, ctx));
+    expect(err.message).toBe('The language model provider failed: the request timed out (after 3 attempts).');
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('extracts entities and relations as validated JSON', async () => {
+    const out = await set.extraction.extract('Acme was founded in Paris.', ctx);
+    expect(out.entities.map((e) => `${e.name}/${e.type}`)).toEqual(['Acme/organization', 'Paris/location']);
+    expect(out.relations).toEqual([{ source: 'Acme', target: 'Paris', keywords: 'founded in', description: 'Acme was founded in Paris.', weight: 8 }]);
+    expect(fake.requests[0].body.response_format).toEqual({ type: 'json_object' });
+    expect(usage.events[0]).toEqual(expect.objectContaining({ kind: 'extraction' }));
+  });
+
+  it('retries extraction once with a corrective message after invalid JSON, then fails clearly', async () => {
+    fake.fail({ kind: 'invalid_json' });
+    const out = await set.extraction.extract('Acme was founded in Paris.', ctx);
+    expect(out.entities).toHaveLength(2);
+    expect(fake.requests).toHaveLength(2);
+    const retryMessages = fake.requests[1].body.messages;
+    expect(retryMessages[retryMessages.length - 2]).toEqual(expect.objectContaining({ role: 'assistant' }));
+    expect(retryMessages[retryMessages.length - 1].content).toContain('not a valid JSON object');
+
+    fake.reset();
+    fake.fail({ kind: 'invalid_json' }, 2);
+    const err = await failureOf(set.extraction.extract('Acme.', ctx));
+    expect(err.message).toBe('The language model provider failed: the model did not return valid extraction JSON, even after a corrective retry.');
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('extracts query keywords', async () => {
+    const k = await set.keywords.extractKeywords('Tell me about Acme in Paris', [], ctx);
+    expect(k).toEqual({ highLevel: ['company history'], lowLevel: ['Acme', 'Paris'] });
+    expect(usage.events[0]).toEqual(expect.objectContaining({ kind: 'keywords' }));
+  });
+
+  it('never has more than LLM_MAX_ASYNC requests in flight', async () => {
+    fake.latencyMs = 60;
+    await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => set.llm!.complete([{ role: 'user', content: `q${i}` }], {}, ctx)),
+      set.embedding.embed(['a', 'b'], ctx),
+      (async () => {
+        for await (const _ of set.llm!.stream([{ role: 'user', content: 'streamed' }], {}, ctx)) void _;
+      })(),
+    ]);
+    expect(fake.requests).toHaveLength(8);
+    expect(fake.maxInFlight).toBe(2);
+  });
+
+  it('uses a tenant\'s own key (byo_key) for LLM calls, the server key for embeddings', async () => {
+    const providers = new ModelProviders({ settings: settings(fake.url) as Settings } as AppConfig, usage, metrics, new OneTenantKey());
+    const own = await providers.forTenant('byo-tenant');
+    const hosted = await providers.forTenant('tenant-a');
+    expect(own.executionMode).toBe('byo_key');
+    expect(hosted.executionMode).toBe('hosted');
+    expect(own.embedding).toBe(hosted.embedding);
+    await own.llm!.complete([{ role: 'user', content: 'mine' }], {}, { ...ctx, tenantId: 'byo-tenant' });
+    await own.embedding.embed(['e'], { ...ctx, tenantId: 'byo-tenant' });
+    expect(fake.requests[0].headers.authorization).toBe('Bearer sk-tenant-own');
+    expect(fake.requests[1].headers.authorization).toBe('Bearer sk-server');
+    expect(usage.events.map((e) => `${e.kind}:${e.executionMode}`)).toEqual(['answer:byo_key', 'embedding:hosted']);
+  });
+
+  it('runs on local providers when nothing is configured', async () => {
+    const local = new ModelProviders(
+      { settings: settings(fake.url, { llmBinding: 'local', embeddingBinding: 'local', embeddingModel: 'local-lexical-hash', embeddingDim: 64, llmBindingHost: null }) as Settings } as AppConfig,
+      usage,
+    );
+    const s = await local.forTenant('tenant-a');
+    expect(s.llm).toBeNull();
+    expect(s.embedding.binding).toBe('local');
+    expect((await s.embedding.embed(['hello'], ctx))[0]).toHaveLength(64);
+    expect((await s.answerer.answer({ query: 'q', chunks: [], entities: [], relations: [] }, ctx)).text).toMatch(/Extractive answer/);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
