@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorator';
 import { RequirePermissions } from '../auth/decorators';
 import { TenantContext } from '../auth/tenant-context';
 import { Page } from '../common/envelope';
@@ -20,6 +21,7 @@ export class ApiKeysController {
 
   @Post()
   @RequirePermissions('apikey:manage')
+  @AuditAction('apikey.create')
   @ApiOperation({ summary: 'Create an API key; the full key is in this response only' })
   create(@Param('tenantId') tenantId: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.keys.create(tenantId, this.context.principal!, body);
@@ -41,6 +43,7 @@ export class ApiKeysController {
 
   @Delete(':keyId')
   @RequirePermissions('apikey:manage')
+  @AuditAction('apikey.revoke')
   @ApiOperation({ summary: 'Revoke an API key (takes effect at once)' })
   revoke(@Param('tenantId') tenantId: string, @UuidParam('keyId') keyId: string): Promise<ApiKeyDto> {
     return this.keys.revoke(tenantId, keyId);

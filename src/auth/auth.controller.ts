@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { AuditAction } from '../audit/audit.decorator';
 import { LoginDto, TokenDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { Public } from './decorators';
@@ -12,6 +13,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @AuditAction('auth.login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in as the platform admin or a tenant user; returns a bearer JWT' })
   @ApiOkResponse({ type: TokenDto })

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorator';
 import { RequirePermissions } from '../auth/decorators';
 import { TenantContext } from '../auth/tenant-context';
 import { Page } from '../common/envelope';
@@ -19,6 +20,7 @@ export class KnowledgeBasesController {
 
   @Post()
   @RequirePermissions('kb:write')
+  @AuditAction('kb.create')
   @ApiOperation({ summary: 'Create a knowledge base' })
   create(@Param('tenantId') tenantId: string, @Body() body: CreateKnowledgeBaseDto): Promise<KnowledgeBaseDto> {
     return this.kbs.create(tenantId, body);
@@ -40,6 +42,7 @@ export class KnowledgeBasesController {
 
   @Patch(':kbId')
   @RequirePermissions('kb:write')
+  @AuditAction('kb.update')
   @ApiOperation({ summary: 'Update a knowledge base (config is merged)' })
   update(@Param('tenantId') tenantId: string, @Param('kbId') kbId: string, @Body() body: UpdateKnowledgeBaseDto): Promise<KnowledgeBaseDto> {
     return this.kbs.update(tenantId, kbId, body);
@@ -47,6 +50,7 @@ export class KnowledgeBasesController {
 
   @Delete(':kbId')
   @RequirePermissions('kb:delete')
+  @AuditAction('kb.delete')
   @ApiOperation({ summary: 'Delete a knowledge base with its documents, chunks and graph' })
   remove(@Param('tenantId') tenantId: string, @Param('kbId') kbId: string): Promise<{ kb_id: string; deleted: true }> {
     return this.kbs.remove(tenantId, kbId);

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorator';
 import { AdminOnly, RequirePermissions } from '../auth/decorators';
 import { TenantContext } from '../auth/tenant-context';
 import { Page } from '../common/envelope';
@@ -18,6 +19,7 @@ export class TenantsController {
 
   @Post()
   @AdminOnly()
+  @AuditAction('tenant.create')
   @ApiOperation({ summary: 'Create a tenant (platform admin)' })
   create(@Body() body: CreateTenantDto): Promise<TenantDto> {
     return this.tenants.create(body);
@@ -39,6 +41,7 @@ export class TenantsController {
 
   @Patch(':tenantId')
   @RequirePermissions('tenant:write')
+  @AuditAction('tenant.update')
   @ApiOperation({ summary: 'Update a tenant; the admin may also suspend ({"is_active": false}), change tier or limits' })
   update(@Param('tenantId') tenantId: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
     return this.tenants.update(tenantId, body, this.context.principal?.kind === 'admin');
@@ -46,6 +49,7 @@ export class TenantsController {
 
   @Delete(':tenantId')
   @AdminOnly()
+  @AuditAction('tenant.delete')
   @ApiOperation({ summary: 'Soft-delete a tenant (purged after TENANT_RETENTION_DAYS), or purge now with ?purge=true' })
   remove(@Param('tenantId') tenantId: string, @Query() q: DeleteTenantQuery): Promise<unknown> {
     return this.tenants.remove(tenantId, q.purge === 'true');

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '../audit/audit.decorator';
 import { RequirePermissions } from '../auth/decorators';
 import { TenantContext } from '../auth/tenant-context';
 import { Page } from '../common/envelope';
@@ -20,6 +21,7 @@ export class UsersController {
 
   @Post()
   @RequirePermissions('user:manage')
+  @AuditAction('user.create')
   @ApiOperation({ summary: 'Create a tenant user (owner, member or viewer)' })
   create(@Param('tenantId') tenantId: string, @Body() body: CreateUserDto): Promise<UserDto> {
     return this.users.create(tenantId, this.context.principal!, body);
@@ -41,6 +43,7 @@ export class UsersController {
 
   @Patch(':userId')
   @RequirePermissions('user:manage')
+  @AuditAction('user.update')
   @ApiOperation({ summary: 'Change a user’s password, role or active flag' })
   update(@Param('tenantId') tenantId: string, @UuidParam('userId') userId: string, @Body() body: UpdateUserDto): Promise<UserDto> {
     return this.users.update(tenantId, this.context.principal!, userId, body);
@@ -48,6 +51,7 @@ export class UsersController {
 
   @Delete(':userId')
   @RequirePermissions('user:manage')
+  @AuditAction('user.delete')
   @ApiOperation({ summary: 'Delete a tenant user' })
   remove(@Param('tenantId') tenantId: string, @UuidParam('userId') userId: string): Promise<{ user_id: string; deleted: true }> {
     return this.users.remove(tenantId, this.context.principal!, userId);

@@ -97,8 +97,8 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   [`GET ${KB}/graph/labels`]: { class: 'kb', permissions: ['graph:read'] },
 
   // audit and usage
-  [`GET ${T}/audit-logs`]: { class: 'tenant', permissions: ['audit:read'], planned: true },
-  'GET /api/v1/audit/verify': { class: 'admin-only', planned: true },
+  [`GET ${T}/audit-logs`]: { class: 'tenant', permissions: ['audit:read'] },
+  'GET /api/v1/audit/verify': { class: 'admin-only' },
   [`GET ${T}/usage`]: { class: 'tenant', permissions: ['usage:read'] },
 
   // the tenant's own LLM key

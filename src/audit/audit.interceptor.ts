@@ -1,0 +1,77 @@
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { Observable, tap } from 'rxjs';
+import { describePrincipal } from '../auth/principal';
+import { TenantContext } from '../auth/tenant-context';
+import { toErrorResponse } from '../common/error-mapping';
+import { AUDIT_ACTION } from './audit.decorator';
+import { AuditService } from './audit.service';
+
+/** Path parameters naming the resource a route acts on, most specific first. */
+const ID_PARAMS = ['documentId', 'keyId', 'userId', 'kbId', 'tenantId'];
+/** Fields of a result that name what a route created. */
+const ID_FIELDS = ['document_id', 'key_id', 'user_id', 'kb_id', 'tenant_id'];
+
+function resourceFrom(params: Record<string, string | undefined>, result: unknown): string | null {
+  if (result && typeof result === 'object') {
+    const r = result as Record<string, unknown>;
+    for (const f of ID_FIELDS) if (typeof r[f] === 'string') return r[f] as string;
+    if (Array.isArray(r.document_ids)) return (r.document_ids as unknown[]).filter((x) => typeof x === 'string').join(',').slice(0, 200) || null;
+  }
+  for (const p of ID_PARAMS) if (params[p]) return params[p]!;
+  return null;
+}
+
+/**
+ * Records one audit entry per call of a route marked @AuditAction('…'):
+ * actor, tenant, KB, resource id, outcome and status, request id, client IP.
+ * Never the body (no secrets, no document text); login adds the username.
+ */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+    private readonly context: TenantContext,
+  ) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const action = this.reflector.get<string | undefined>(AUDIT_ACTION, ctx.getHandler());
+    if (!action || !this.audit.enabled) return next.handle();
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const params = (req.params ?? {}) as Record<string, string | undefined>;
+    const okStatus = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, ctx.getHandler()) ?? (req.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
+    const write = (outcome: 'success' | 'denied' | 'failed', status: number, result: unknown) => {
+      const principal = this.context.principal;
+      const r = result && typeof result === 'object' ? (result as Record<string, unknown>) : {};
+      const details: Record<string, unknown> = { method: req.method, route: req.routeOptions?.url ?? null };
+      if (action === 'auth.login') {
+        const body = req.body as { username?: unknown } | undefined;
+        if (typeof body?.username === 'string') details.username = body.username.slice(0, 200);
+      }
+      this.audit.record({
+        tenantId: this.context.tenantId ?? (typeof r.tenant_id === 'string' ? r.tenant_id : null) ?? null,
+        kbId: this.context.kbId ?? (typeof r.kb_id === 'string' ? r.kb_id : null) ?? null,
+        actor: principal ? describePrincipal(principal) : 'anonymous',
+        action,
+        resourceId: resourceFrom(params, outcome === 'success' ? result : null),
+        outcome,
+        httpStatus: status,
+        requestId: String(req.id),
+        clientIp: req.ip ?? null,
+        details,
+      });
+    };
+    return next.handle().pipe(
+      tap({
+        next: (result) => write('success', okStatus, result),
+        error: (err: unknown) => {
+          const status = toErrorResponse(err, '').status;
+          write(status === 403 ? 'denied' : 'failed', status, null);
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,169 @@
+import { AuditService } from '../../src/audit/audit.service';
+import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
+
+describe('operations: the audit log', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const logs = (tenantId: string, as: { key?: string; token?: string }, query = '') => t.http.get(`/api/v1/tenants/${tenantId}/audit-logs${query}`, as);
+
+  it('records state changes and denials with actor, resource, outcome and request id — never the key', async () => {
+    const a = await seedTenant(t, 'Audit A');
+    const b = await seedTenant(t, 'Audit B');
+    const kb = await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'audited' }, a.key);
+    expect(kb.status).toBe(201);
+    const key = await createKey(t, a.tenantId, ['*'], ['kb:read'], a.key);
+    const revoke = await t.http.delete(`/api/v1/tenants/${a.tenantId}/api-keys/${key.keyId}`, a.key);
+    expect(revoke.status).toBe(200);
+    const denied = await t.http.get(`/api/v1/tenants/${b.tenantId}/knowledge-bases`, a.key);
+    expect(denied.status).toBe(403);
+    const dup = await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'audited' }, a.key);
+    expect(dup.status).toBe(409);
+
+    const r = await logs(a.tenantId, a.key, '?limit=200');
+    expect(r.status).toBe(200);
+    const entries: Array<Record<string, any>> = r.body.data;
+    const actions = entries.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['tenant.create', 'kb.create', 'apikey.create', 'apikey.revoke', 'auth.denied']));
+    const created = entries.find((e) => e.action === 'kb.create' && e.outcome === 'success')!;
+    expect(created).toMatchObject({ actor: `api_key:${a.key.keyId}`, resource_id: kb.body.data.kb_id, http_status: 201, request_id: kb.headers.get('x-request-id') });
+    expect(created.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const conflict = entries.find((e) => e.action === 'kb.create' && e.outcome === 'failed')!;
+    expect(conflict.http_status).toBe(409);
+    expect(entries.find((e) => e.action === 'apikey.revoke')).toMatchObject({ resource_id: key.keyId, outcome: 'success' });
+    expect(entries.find((e) => e.action === 'auth.denied')).toMatchObject({ outcome: 'denied', http_status: 403, details: { reason: 'cross_tenant' }, request_id: denied.headers.get('x-request-id') });
+    expect(r.text).not.toContain(a.key.key!);
+    expect(r.text).not.toContain(key.key!);
+    expect(r.body.meta.total).toBe(entries.length);
+
+    // B sees none of A's entries; A cannot read B's log.
+    const bLogs = await logs(b.tenantId, b.key, '?limit=200');
+    expect(bLogs.body.data.every((e: { actor: string }) => e.actor !== `api_key:${a.key.keyId}`)).toBe(true);
+    expect((await logs(b.tenantId, a.key)).status).toBe(403);
+  });
+
+  it('filters by action, actor and time, paginates, and validates its input', async () => {
+    const a = await seedTenant(t, 'Audit Filters');
+    for (const n of ['f1', 'f2', 'f3']) await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: n }, a.key);
+    const byAction = await logs(a.tenantId, a.key, '?action=kb.create&limit=2');
+    expect(byAction.status).toBe(200);
+    expect(byAction.body.meta).toEqual({ total: 4, limit: 2, offset: 0 }); // seedTenant's "main" + 3
+    expect(byAction.body.data.every((e: { action: string }) => e.action === 'kb.create')).toBe(true);
+    const byActor = await logs(a.tenantId, a.key, `?actor=${encodeURIComponent(`api_key:${a.key.keyId}`)}`);
+    expect(byActor.body.data).toHaveLength(3);
+    const future = await logs(a.tenantId, a.key, `?since=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`);
+    expect(future.body.data).toHaveLength(0);
+    const past = await logs(a.tenantId, a.key, `?until=2020-01-01T00:00:00Z`);
+    expect(past.body.data).toHaveLength(0);
+    expect((await logs(a.tenantId, a.key, '?since=not-a-date')).status).toBe(400);
+    expect((await logs(a.tenantId, a.key, '?limit=500')).status).toBe(400);
+    const noPerm = await createKey(t, a.tenantId, ['*'], ['kb:read']);
+    expect((await logs(a.tenantId, noPerm)).status).toBe(403);
+  });
+
+  it('a failed login and a bad key are recorded; platform rows (tenant_id NULL) stay invisible to tenants', async () => {
+    const bad = await t.http.post('/api/v1/auth/login', { username: 'admin', password: 'wrong-password' });
+    expect(bad.status).toBe(401);
+    const unknown = await t.http.get('/api/v1/tenants', { key: 'sk-this-key-does-not-exist-000000000000' });
+    expect(unknown.status).toBe(401);
+    await t.app.get(AuditService).flush();
+    const rows = await t.db.withPlatform((db) =>
+      db.query(`SELECT action, outcome, http_status, tenant_id, details FROM audit_log WHERE request_id = ANY($1)`, [[bad.headers.get('x-request-id'), unknown.headers.get('x-request-id')]]),
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'auth.login', outcome: 'failed', http_status: 401, tenant_id: null, details: expect.objectContaining({ username: 'admin' }) }),
+        expect.objectContaining({ action: 'auth.failed', outcome: 'failed', http_status: 401, tenant_id: null }),
+      ]),
+    );
+    expect(JSON.stringify(rows)).not.toContain('wrong-password');
+    const a = await seedTenant(t, 'Audit Platform Rows');
+    const mine = await logs(a.tenantId, a.key, '?limit=200');
+    expect(mine.body.data.some((e: { action: string }) => e.action === 'auth.failed' || e.action === 'auth.login')).toBe(false);
+  });
+
+  it('the app roles cannot update or delete audit rows', async () => {
+    await t.app.get(AuditService).flush();
+    await expect(t.db.withPlatform((db) => db.query(`UPDATE audit_log SET action = 'x'`))).rejects.toThrow(/permission denied/);
+    await expect(t.db.withPlatform((db) => db.query(`DELETE FROM audit_log`))).rejects.toThrow(/permission denied/);
+    const a = await seedTenant(t, 'Audit Append Only');
+    await expect(t.db.withTenant(a.tenantId, (db) => db.query(`DELETE FROM audit_log`))).rejects.toThrow(/permission denied/);
+  });
+
+  it('keeps one gap-free chain under concurrent writers', async () => {
+    const a = await seedTenant(t, 'Audit Concurrency');
+    await Promise.all(Array.from({ length: 40 }, (_, i) => t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: `c${i}` }, a.key)));
+    const v = await t.http.get('/api/v1/audit/verify', t.admin);
+    expect(v.status).toBe(200);
+    expect(v.body.data).toMatchObject({ valid: true });
+    expect(v.body.data.checked).toBeGreaterThan(40);
+    expect((await t.http.get('/api/v1/audit/verify', a.key)).status).toBe(403);
+  });
+
+  it('verify reports the first row altered by SQL as the table owner, and passes again once restored', async () => {
+    const a = await seedTenant(t, 'Audit Tamper');
+    await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'tamper-me' }, a.key);
+    await t.app.get(AuditService).flush();
+    const [row] = await t.db.withPlatform((db) => db.query(`SELECT id, seq::text AS seq, actor FROM audit_log WHERE tenant_id = $1 AND action = 'kb.create' ORDER BY seq DESC LIMIT 1`, [a.tenantId]));
+    // The owner connection (superuser or table owner with the retention policies) edits the row behind the app's back.
+    await t.db.dataSource.query(`UPDATE audit_log SET actor = 'admin:someone-else' WHERE id = $1`, [row.id]);
+    const broken = await t.http.get('/api/v1/audit/verify', t.admin);
+    expect(broken.body.data).toMatchObject({ valid: false, first_broken_id: row.id, first_broken_seq: row.seq });
+
+    await t.db.dataSource.query(`UPDATE audit_log SET actor = $2 WHERE id = $1`, [row.id, row.actor]);
+    expect((await t.http.get('/api/v1/audit/verify', t.admin)).body.data.valid).toBe(true);
+
+    // Deleting a row in the middle is caught as well.
+    const [mid] = await t.db.dataSource.query(`SELECT id, seq::text AS seq FROM audit_log ORDER BY seq DESC OFFSET 3 LIMIT 1`);
+    await t.db.dataSource.query(`CREATE TEMP TABLE saved AS SELECT * FROM audit_log WHERE id = $1`, [mid.id]);
+    await t.db.dataSource.query(`DELETE FROM audit_log WHERE id = $1`, [mid.id]);
+    const gap = await t.http.get('/api/v1/audit/verify', t.admin);
+    expect(gap.body.data.valid).toBe(false);
+    expect(BigInt(gap.body.data.first_broken_seq)).toBe(BigInt(mid.seq) + 1n);
+    await t.db.dataSource.query(`INSERT INTO audit_log SELECT * FROM saved`);
+    await t.db.dataSource.query(`DROP TABLE saved`);
+    expect((await t.http.get('/api/v1/audit/verify', t.admin)).body.data.valid).toBe(true);
+  });
+
+  it('retention removes only the oldest prefix, records the cut, and the chain still verifies', async () => {
+    const audit = t.app.get(AuditService);
+    await audit.flush();
+    const [{ n: before }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log`);
+    // Age the first ten rows past AUDIT_LOG_RETENTION_DAYS (365 by default).
+    await t.db.dataSource.query(`UPDATE audit_log SET created_at = created_at - interval '400 days' WHERE seq <= 10`);
+    const result = await audit.applyRetention();
+    expect(result).toEqual({ deleted: 10 });
+    const [{ n: after }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log`);
+    expect(after).toBe(before - 10 + 1);
+    const v = await t.http.get('/api/v1/audit/verify', t.admin);
+    expect(v.body.data).toMatchObject({ valid: true, starts_at_seq: '11' });
+    const [cut] = await t.db.withPlatform((db) => db.query(`SELECT details FROM audit_log WHERE action = 'audit.retention'`));
+    expect(cut.details).toMatchObject({ deleted: 10, kept_from_seq: '11' });
+
+    // Deleting more of the prefix by hand is not a recorded cut: verify says so.
+    const [first] = await t.db.dataSource.query(`SELECT id FROM audit_log WHERE seq = 12`);
+    await t.db.dataSource.query(`DELETE FROM audit_log WHERE seq = 11`);
+    const v2 = await t.http.get('/api/v1/audit/verify', t.admin);
+    expect(v2.body.data).toMatchObject({ valid: false, first_broken_id: first.id });
+  });
+});
+
+describe('operations: ENABLE_AUDIT_LOGGING=false', () => {
+  it('records nothing', async () => {
+    const t = await startTestApp({ env: { ENABLE_AUDIT_LOGGING: 'false' } });
+    try {
+      const a = await seedTenant(t, 'Unaudited');
+      await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'quiet' }, a.key);
+      const r = await t.http.get(`/api/v1/tenants/${a.tenantId}/audit-logs`, a.key);
+      expect(r.status).toBe(200);
+      expect(r.body.data).toEqual([]);
+      const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log`);
+      expect(n).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
