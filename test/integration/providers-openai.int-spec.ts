@@ -133,6 +133,21 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     expect(usage.events).toEqual([expect.objectContaining({ kind: 'answer', inputTokens: 3, outputTokens: 7 })]);
   });
 
+  it('retries a stream that fails before its first delta; a consumer that stops early frees the slot', async () => {
+    fake.fail({ kind: 'status', status: 503 });
+    const deltas: string[] = [];
+    for await (const d of set.llm!.stream([{ role: 'user', content: 'retry the stream' }], {}, ctx)) deltas.push(d);
+    expect(deltas.join('')).toBe('Fake answer to: retry the stream [1]');
+    expect(fake.requests).toHaveLength(2);
+
+    const factory = new ModelFactory({ settings: settings(fake.url), usage, baseDelayMs: 5 });
+    for await (const _ of factory.hostedSet().llm!.stream([{ role: 'user', content: 'stop early please' }], {}, ctx)) {
+      void _;
+      break;
+    }
+    expect(factory.semaphore.inFlight).toBe(0);
+  });
+
   it('retries a 429, honouring Retry-After, then succeeds', async () => {
     fake.fail({ kind: 'status', status: 429, retryAfter: '1' });
     const started = Date.now();

@@ -59,8 +59,9 @@ export class OpenAiLlmProvider implements LlmProvider {
     const release = await this.bounds.semaphore.acquire();
     let out = '';
     let usage: TokenUsage | null = null;
+    let controller = new AbortController();
+    let finished = false;
     try {
-      let controller = new AbortController();
       const iterator = await this.bounds.run(
         async (signal) => {
           controller = new AbortController();
@@ -83,7 +84,10 @@ export class OpenAiLlmProvider implements LlmProvider {
       );
       while (true) {
         const next = await this.nextWithin(iterator, controller);
-        if (next.done) break;
+        if (next.done) {
+          finished = true;
+          break;
+        }
         const chunk = next.value;
         if (chunk.usage) usage = { input_tokens: chunk.usage.prompt_tokens ?? 0, output_tokens: chunk.usage.completion_tokens ?? 0 };
         const delta = chunk.choices?.[0]?.delta?.content;
@@ -97,6 +101,8 @@ export class OpenAiLlmProvider implements LlmProvider {
       this.telemetry.error('openai', ctx.purpose);
       throw upstreamError(classifyFailure(err).reason);
     } finally {
+      // A consumer that stops early (client gone) must not leave the HTTP stream open.
+      if (!finished) controller.abort();
       release();
       this.telemetry.latency('openai', ctx.purpose, started);
       if (usage === null && out) usage = { input_tokens: countMessages(messages), output_tokens: countTokens(out) };
