@@ -11,7 +11,7 @@ export interface ParsedUpload {
 
 type MultipartRequest = FastifyRequest & {
   isMultipart(): boolean;
-  file(): Promise<{ filename: string; mimetype: string; file: { truncated: boolean }; toBuffer(): Promise<Buffer> } | undefined>;
+  file(): Promise<{ fieldname: string; filename: string; mimetype: string; file: { truncated: boolean }; toBuffer(): Promise<Buffer> } | undefined>;
 };
 
 /**
@@ -25,7 +25,7 @@ export async function readUpload(request: FastifyRequest): Promise<ParsedUpload>
     throw AppException.validation('Send the file as multipart/form-data in the field "file".', [{ field: 'file', message: 'multipart/form-data expected' }]);
   }
   const file = await req.file();
-  if (!file) throw AppException.validation('The multipart body has no file; send it in the field "file".', [{ field: 'file', message: 'required' }]);
+  if (!file || file.fieldname !== 'file') throw AppException.validation('The multipart body has no file; send it in the field "file".', [{ field: 'file', message: 'required' }]);
   let buffer: Buffer;
   try {
     buffer = await file.toBuffer();
