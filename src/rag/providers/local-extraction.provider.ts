@@ -70,16 +70,11 @@ function meaningful(name: string): boolean {
   return ws.some((w) => !STOP_WORDS.has(w) && !/^\d+$/.test(w));
 }
 
-interface JsonTerm {
+/** One term of compromise's document model (only what we read). */
+interface Term {
   text: string;
   pre: string;
   post: string;
-  tags: string[];
-  offset?: { start: number };
-}
-interface JsonMatch {
-  terms: JsonTerm[];
-  offset: { start: number; length: number };
 }
 interface Mention {
   name: string;
@@ -87,30 +82,35 @@ interface Mention {
   sentence: number;
 }
 
-/** A matched phrase split where punctuation separates its terms ("Denmark, Iceland" → two names). */
-function phrasesOf(m: JsonMatch): Array<{ text: string; start: number }> {
-  const out: Array<{ text: string; start: number }> = [];
+/** A matched run of terms split where punctuation separates them ("Denmark, Iceland" → two names). */
+function phrasesOf(terms: Term[]): string[] {
+  const out: string[] = [];
   let cur = '';
-  let start = m.offset.start;
-  m.terms.forEach((t, i) => {
+  terms.forEach((t, i) => {
     if (cur && /[(\["“]/.test(t.pre)) {
-      out.push({ text: cur, start });
+      out.push(cur);
       cur = '';
     }
-    if (!cur) start = t.offset?.start ?? m.offset.start;
     cur += (cur ? ' ' : '') + t.text;
-    if (i < m.terms.length - 1 && /[,;:()\[\]"”“!?.]/.test(t.post)) {
-      out.push({ text: cur, start });
+    if (i < terms.length - 1 && /[,;:()\[\]"”“!?.]/.test(t.post)) {
+      out.push(cur);
       cur = '';
     }
   });
-  if (cur) out.push({ text: cur, start });
+  if (cur) out.push(cur);
   return out;
 }
 
 type Doc = ReturnType<typeof nlp>;
-const matches = (view: unknown): JsonMatch[] =>
-  (view as Doc).json({ offset: true, terms: { offset: true } }) as unknown as JsonMatch[];
+/**
+ * Matches as (sentence index, terms). Read through pointers into the parsed
+ * document: compromise's `.json({ offset })` costs more than the parse itself.
+ */
+function matches(doc: Doc, view: unknown): Array<{ sentence: number; terms: Term[] }> {
+  const document = (doc as unknown as { document: Term[][] }).document;
+  const pointers = ((view as { fullPointer?: number[][] }).fullPointer ?? []) as number[][];
+  return pointers.map(([n, start, end]) => ({ sentence: n, terms: (document[n] ?? []).slice(start, end ?? (document[n] ?? []).length) }));
+}
 
 const MAX_ENTITIES_PER_CHUNK = 60;
 
@@ -123,29 +123,17 @@ interface Parsed {
 /** Parses one piece of text with compromise; sentence indices start at `base`. */
 function parsePiece(text: string, base: number, into: Parsed): void {
   const doc = nlp(text);
-  const sents = matches(doc.sentences()).map((s) => ({
-    start: s.offset.start,
-    text: s.terms.map((t) => t.pre + t.text + t.post).join('').replace(/\s+/g, ' ').trim(),
-  }));
-  const sentenceAt = (pos: number): number => {
-    let lo = 0;
-    let hi = sents.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (sents[mid].start <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return base + lo;
-  };
-  for (const st of sents) into.sents.push(st.text);
+  const document = (doc as unknown as { document: Term[][] }).document;
+  const sentenceAt = (n: number) => base + n;
+  for (const terms of document) into.sents.push(terms.map((t) => t.pre + t.text + t.post).join('').replace(/\s+/g, ' ').trim());
   const collect = (view: unknown, type: string, proper: boolean) => {
-    for (const m of matches(view)) {
-      for (const p of phrasesOf(m)) {
-        let name = normaliseName(p.text, proper);
+    for (const m of matches(doc, view)) {
+      for (const p of phrasesOf(m.terms)) {
+        let name = normaliseName(p, proper);
         if (!proper) name = name.toLowerCase();
         if (!meaningful(name)) continue;
         const t = type === 'concept' && proper && EVENT_WORDS.test(name) ? 'event' : type;
-        into.mentions.push({ name, type: t, sentence: sentenceAt(p.start) });
+        into.mentions.push({ name, type: t, sentence: sentenceAt(m.sentence) });
       }
     }
   };
@@ -156,8 +144,8 @@ function parsePiece(text: string, base: number, into: Parsed): void {
   collect(doc.match('#ProperNoun+').not('(#Person|#Place|#Organization)'), 'concept', true);
   // Common noun phrases: concepts when they recur in the text.
   collect(doc.match('#Adjective? #Noun+').not('(#Pronoun|#Determiner|#Possessive|#Person|#Place|#Organization|#ProperNoun|#Value|#Date)'), 'common', false);
-  for (const m of matches(doc.verbs().not('(#Auxiliary|#Copula|#Modal)'))) {
-    const si = sentenceAt(m.offset.start);
+  for (const m of matches(doc, doc.verbs().not('(#Auxiliary|#Copula|#Modal)'))) {
+    const si = sentenceAt(m.sentence);
     const v = m.terms.map((t) => t.text).join(' ').toLowerCase().replace(/[^\p{L}\s-]/gu, '').trim();
     if (v && !STOP_WORDS.has(v)) into.verbsBySentence.set(si, [...(into.verbsBySentence.get(si) ?? []), v]);
   }
