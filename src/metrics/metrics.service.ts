@@ -60,7 +60,7 @@ export class MetricsService {
     labelNames: ['tenant_id', 'reason'],
     registers: [this.registry],
   });
-  readonly apiKeyUsage = new Counter({ name: 'api_key_usage', help: 'Requests authenticated by an API key', labelNames: ['tenant_id'], registers: [this.registry] });
+  readonly apiKeyUsage = new Counter({ name: 'api_key_usage', help: 'Requests authenticated by an API key, per key', labelNames: ['tenant_id', 'key_id'], registers: [this.registry] });
   readonly storageUsedPerTenant = new Gauge({ name: 'storage_used_per_tenant', help: 'Bytes of document content stored per tenant', labelNames: ['tenant_id'], registers: [this.registry] });
   readonly documentsPerTenant = new Gauge({ name: 'documents_per_tenant', help: 'Documents per tenant', labelNames: ['tenant_id'], registers: [this.registry] });
   readonly apiCallsPerTenant = new Counter({ name: 'api_calls_per_tenant', help: 'Tenant-scoped API calls', labelNames: ['tenant_id'], registers: [this.registry] });
@@ -81,6 +81,14 @@ export class MetricsService {
     registers: [this.registry],
   });
   readonly providerErrors = new Counter({ name: 'provider_errors', help: 'Model provider call failures', labelNames: ['binding', 'kind'], registers: [this.registry] });
+  readonly rateLimited = new Counter({
+    name: 'rate_limited_requests',
+    help: 'Requests refused with 429 RATE_LIMITED, by budget (query, document, crud, auth_failures)',
+    labelNames: ['tenant_id', 'category'],
+    registers: [this.registry],
+  });
+  readonly quotaExceeded = new Counter({ name: 'quota_exceeded', help: 'Requests refused with 429 QUOTA_EXCEEDED', labelNames: ['tenant_id', 'quota'], registers: [this.registry] });
+  readonly auditBacklog = new Gauge({ name: 'audit_log_backlog', help: 'Audit entries buffered in memory, not yet written', registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'strata_' });

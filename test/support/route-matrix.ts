@@ -52,7 +52,7 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   // operations and login
   'GET /health': { class: 'public' },
   'GET /health/ready': { class: 'public' },
-  'GET /metrics': { class: 'public', planned: true },
+  'GET /metrics': { class: 'public' },
   'POST /api/v1/auth/login': { class: 'public' },
 
   // tenants

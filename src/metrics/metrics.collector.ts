@@ -1,0 +1,111 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { SecurityEvent, SecurityEvents } from '../auth/security-events';
+import { DatabaseService } from '../database/database.service';
+import { MetricsService } from './metrics.service';
+
+const REFRESH_MS = 15_000;
+/** A scrape reads fresh gauges unless another scrape just did (protects the database from scrape storms). */
+const SCRAPE_FRESH_MS = 1000;
+
+/**
+ * Feeds MetricsService from the places that know: the guard's security
+ * events, Fastify's onResponse hook (every response, 404s and pre-routing
+ * errors included, labelled by route pattern), and periodic platform SQL for
+ * the gauges (tenants, KBs, documents and bytes per tenant).
+ */
+@Injectable()
+export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(MetricsCollector.name);
+  private timer?: NodeJS.Timeout;
+  private refreshedAt = 0;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly db: DatabaseService,
+    private readonly adapterHost: HttpAdapterHost,
+    securityEvents: SecurityEvents,
+  ) {
+    securityEvents.subscribe((e) => this.onSecurityEvent(e));
+    this.installHttpHook();
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private installHttpHook(): void {
+    const fastify = this.adapterHost?.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
+    if (!fastify || typeof fastify.addHook !== 'function') return;
+    fastify.addHook('onResponse', (req, reply, done) => {
+      try {
+        // The route PATTERN (never the raw path: ids would explode the label set).
+        const route = req.routeOptions?.url ?? 'unmatched';
+        this.metrics.httpRequestDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      } catch {
+        // metrics never fail a request
+      }
+      done();
+    });
+  }
+
+  private onSecurityEvent(e: SecurityEvent): void {
+    const tenant = e.tenantId ?? 'none';
+    if (e.type === 'auth_failed') {
+      this.metrics.failedAuthAttempts.inc({ reason: e.reason });
+      return;
+    }
+    this.metrics.permissionDenials.inc({ tenant_id: tenant, reason: e.reason });
+    if (e.reason === 'cross_tenant') this.metrics.crossTenantAccessAttempts.inc({ tenant_id: tenant });
+    if (e.reason === 'cross_kb') this.metrics.crossKbAccessAttempts.inc({ tenant_id: tenant });
+  }
+
+  /** Before a scrape: the gauges are read from the database (at most once a second). */
+  async refreshIfStale(): Promise<void> {
+    if (Date.now() - this.refreshedAt > SCRAPE_FRESH_MS) await this.refresh();
+  }
+
+  refresh(): Promise<void> {
+    this.refreshing ??= this.readGauges().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async readGauges(): Promise<void> {
+    try {
+      const { tenants, kbs, docs } = await this.db.withPlatform(async (db) => {
+        const [t] = await db.query(`SELECT count(*) FILTER (WHERE is_active AND deleted_at IS NULL)::int AS active FROM tenants`);
+        const [k] = await db.query(`SELECT count(*)::int AS n FROM knowledge_bases`);
+        const hasDocuments = (await db.query(`SELECT to_regclass('public.documents') IS NOT NULL AS ok`))[0]?.ok;
+        const d: Array<{ tenant_id: string; n: number; bytes: string }> = hasDocuments
+          ? await db.query(
+              `SELECT t.id AS tenant_id, count(d.id)::int AS n, COALESCE(sum(d.size_bytes), 0)::bigint AS bytes
+                 FROM tenants t LEFT JOIN documents d ON d.tenant_id = t.id
+                WHERE t.deleted_at IS NULL GROUP BY t.id`,
+            )
+          : [];
+        return { tenants: t.active as number, kbs: k.n as number, docs: d };
+      });
+      this.metrics.activeTenants.set(tenants);
+      this.metrics.totalKbs.set(kbs);
+      // Reset first so purged tenants disappear from the series.
+      this.metrics.documentsPerTenant.reset();
+      this.metrics.storageUsedPerTenant.reset();
+      for (const r of docs) {
+        this.metrics.documentsPerTenant.set({ tenant_id: r.tenant_id }, r.n);
+        this.metrics.storageUsedPerTenant.set({ tenant_id: r.tenant_id }, Number(r.bytes));
+      }
+      this.refreshedAt = Date.now();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'metrics gauges could not be refreshed');
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { seedTenant, startTestApp, TestApp } from '../support/test-app';
+
+/** The value of one series in Prometheus text, or 0 when the series is absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+const SEED_METRICS = [
+  'active_tenants',
+  'total_kbs',
+  'tenant_creation_time',
+  'cross_tenant_access_attempts',
+  'cross_kb_access_attempts',
+  'isolation_violations',
+  'query_latency',
+  'document_processing_time',
+  'rag_instance_cache_hits',
+  'rag_instance_cache_misses',
+  'rag_instance_cache_evictions',
+  'failed_auth_attempts',
+  'permission_denials',
+  'api_key_usage',
+  'storage_used_per_tenant',
+  'documents_per_tenant',
+  'api_calls_per_tenant',
+  'http_request_duration_seconds',
+  'queue_depth',
+  'job_failures',
+  'provider_latency_seconds',
+  'provider_errors',
+];
+
+describe('operations: Prometheus metrics', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const scrape = async () => {
+    const r = await t.http.get('/metrics');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/plain');
+    return r.text;
+  };
+
+  it('exposes the seed metric set in the text format', async () => {
+    const text = await scrape();
+    for (const name of SEED_METRICS) expect(text).toContain(`# TYPE ${name} `);
+    expect(text).toContain('strata_process_cpu_user_seconds_total');
+  });
+
+  it('a denied cross-tenant call moves cross_tenant_access_attempts and permission_denials', async () => {
+    const a = await seedTenant(t, 'Metrics A');
+    const b = await seedTenant(t, 'Metrics B');
+    const before = await scrape();
+    const denied = await t.http.get(`/api/v1/tenants/${b.tenantId}/knowledge-bases`, a.key);
+    expect(denied.status).toBe(403);
+    const after = await scrape();
+    expect(sample(after, 'cross_tenant_access_attempts', { tenant_id: a.tenantId })).toBe(sample(before, 'cross_tenant_access_attempts', { tenant_id: a.tenantId }) + 1);
+    expect(sample(after, 'permission_denials', { tenant_id: a.tenantId, reason: 'cross_tenant' })).toBe(1);
+  });
+
+  it('failed authentication, API-key usage and per-tenant calls are counted', async () => {
+    const a = await seedTenant(t, 'Metrics Calls');
+    const before = await scrape();
+    await t.http.get('/api/v1/tenants', { key: 'sk-not-a-real-key-000000000000000000000' });
+    await t.http.post('/api/v1/auth/login', { username: 'admin', password: 'definitely-wrong' });
+    for (let i = 0; i < 3; i++) expect((await t.http.get(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, a.key)).status).toBe(200);
+    const after = await scrape();
+    expect(sample(after, 'failed_auth_attempts')).toBe(sample(before, 'failed_auth_attempts') + 2);
+    expect(sample(after, 'api_calls_per_tenant', { tenant_id: a.tenantId }) - sample(before, 'api_calls_per_tenant', { tenant_id: a.tenantId })).toBe(3);
+    expect(sample(after, 'api_key_usage', { tenant_id: a.tenantId, key_id: a.key.keyId })).toBeGreaterThanOrEqual(3);
+    expect(sample(after, 'tenant_creation_time_count')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('HTTP durations are labelled by route pattern (never raw ids); unmatched routes and errors are counted', async () => {
+    const a = await seedTenant(t, 'Metrics Routes');
+    await t.http.get(`/api/v1/tenants/${a.tenantId}`, a.key);
+    await t.http.get('/api/v1/no-such-route/12345');
+    await t.http.request('POST', '/api/v1/auth/login', { raw: '{bad json', headers: { 'content-type': 'application/json' } });
+    const text = await scrape();
+    expect(sample(text, 'http_request_duration_seconds_count', { route: '/api/v1/tenants/:tenantId', method: 'GET', status: '200' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'http_request_duration_seconds_count', { route: 'unmatched', status: '404' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'http_request_duration_seconds_count', { route: '/api/v1/auth/login', status: '400' })).toBeGreaterThanOrEqual(1);
+    const routeLabels = [...text.matchAll(/http_request_duration_seconds_count\{[^}]*route="([^"]*)"/g)].map((m) => m[1]);
+    expect(routeLabels.length).toBeGreaterThan(0);
+    for (const r of routeLabels) expect(r).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    expect(routeLabels).not.toContain('/api/v1/no-such-route/12345');
+  });
+
+  it('gauges follow tenants, KBs and documents', async () => {
+    const a = await seedTenant(t, 'Metrics Gauges', ['g1', 'g2']);
+    const added = await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/documents/text`, { text: 'Gauges count documents and bytes per tenant.' }, a.key);
+    expect(added.status).toBe(202);
+    const text = await scrape();
+    expect(sample(text, 'active_tenants')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'total_kbs')).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'documents_per_tenant', { tenant_id: a.tenantId })).toBe(1);
+    expect(sample(text, 'storage_used_per_tenant', { tenant_id: a.tenantId })).toBeGreaterThan(0);
+  });
+});
+
+describe('operations: METRICS_TOKEN', () => {
+  it('protects /metrics with a bearer token (401 envelope otherwise)', async () => {
+    const t = await startTestApp({ env: { METRICS_TOKEN: 'scrape-secret-123' } });
+    try {
+      const none = await t.http.get('/metrics');
+      expect(none.status).toBe(401);
+      expect(none.body.error.code).toBe('UNAUTHENTICATED');
+      expect((await t.http.get('/metrics', { token: 'wrong' })).status).toBe(401);
+      const ok = await t.http.get('/metrics', { token: 'scrape-secret-123' });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('# TYPE active_tenants gauge');
+    } finally {
+      await t.close();
+    }
+  });
+});
