@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/database.service';
 import { rowsOf } from '../storage/rows';
 
+/** Jobs of one tenant offered per claim (see claim). */
+const HEADS_PER_TENANT = 8;
+
 export interface JobRow {
   id: string;
   tenant_id: string;
@@ -30,23 +33,26 @@ export class JobQueueRepository {
   }
 
   /**
-   * Claims one due job, fairly: each tenant with due work offers only its
-   * oldest job, and tenants take turns by the time they were last served
-   * (job_tenants.last_claimed_at, never served = first). So one tenant's
-   * 10 000 queued documents cost another tenant's single document at most one
-   * job per other waiting tenant. SKIP LOCKED lets replicas claim in parallel
-   * without blocking on (or double-claiming) the same row.
+   * Claims one due job, fairly: every tenant's oldest due job comes before
+   * any tenant's second, and among those tenants take turns by the time they
+   * were last served (job_tenants.last_claimed_at, never served = first). So
+   * one tenant's 10 000 queued documents cost another tenant's single
+   * document at most one job per other waiting tenant. SKIP LOCKED lets
+   * replicas claim in parallel without blocking on (or double-claiming) the
+   * same row; each tenant offers its first few jobs so that two claimers
+   * racing for one tenant's head both get work.
    */
   async claim(db: Db, workerId: string): Promise<JobRow | null> {
     const rows = rowsOf<JobRow>(await db.query(
-      `WITH heads AS (
-         SELECT DISTINCT ON (j.tenant_id) j.id, j.tenant_id, j.run_at
+      `WITH ranked AS (
+         SELECT j.id, j.tenant_id, j.run_at,
+                row_number() OVER (PARTITION BY j.tenant_id ORDER BY j.run_at, j.id) AS rank
          FROM jobs j
          WHERE j.state = 'pending' AND j.run_at <= now()
-         ORDER BY j.tenant_id, j.run_at, j.id
        ), turn AS (
-         SELECT h.id, row_number() OVER (ORDER BY t.last_claimed_at NULLS FIRST, h.run_at, h.id) AS pos
-         FROM heads h LEFT JOIN job_tenants t ON t.tenant_id = h.tenant_id
+         SELECT r.id, row_number() OVER (ORDER BY r.rank, t.last_claimed_at NULLS FIRST, r.run_at, r.id) AS pos
+         FROM ranked r LEFT JOIN job_tenants t ON t.tenant_id = r.tenant_id
+         WHERE r.rank <= ${HEADS_PER_TENANT}
        ), picked AS (
          SELECT j.id
          FROM jobs j JOIN turn ON turn.id = j.id
