@@ -47,9 +47,14 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
     return vectors;
   }
 
-  /** Synchronous core, exported for benchmarks and tests. */
-  embedOne(text: string): number[] {
-    // feature → [weight, occurrences]; value = weight × (1 + ln occurrences)
+  /**
+   * Synchronous core. `featureWeight` (optional) multiplies each feature's
+   * weight — e.g. a query-time IDF from the KB's feature document frequencies
+   * (see `features`): since cosine is linear in the query vector, weighting
+   * only the query by IDF ranks like TF-IDF against the stored vectors.
+   */
+  /** The weighted features of a text: feature → [weight, occurrences]. */
+  features(text: string): Map<string, [number, number]> {
     const features = new Map<string, [number, number]>();
     const add = (f: string, w: number) => {
       const cur = features.get(f);
@@ -82,10 +87,15 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
 
       for (const g of grams) add('c:' + g, gw);
     }
+    return features;
+  }
+
+  embedOne(text: string, featureWeight?: (feature: string) => number): number[] {
+    const features = this.features(text);
     const v = new Float64Array(this.dim);
     for (const [f, [w, n]] of features) {
       const h = fnv1a(f);
-      const value = w * (1 + Math.log(n));
+      const value = w * (1 + Math.log(n)) * (featureWeight ? featureWeight(f) : 1);
       const idx = (h >>> 1) % this.dim;
       v[idx] += h & 1 ? value : -value;
     }
