@@ -7,7 +7,8 @@ export class CreateApiKeyDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
-  @Matches(/\S/, { message: 'key_name must not be blank' })
+  @Matches(/[^\s\u0000]/, { message: 'key_name must not be blank' })
+  @Matches(/^[^\u0000]*$/, { message: 'key_name must not contain NUL characters' })
   key_name: string;
 
   @ApiProperty({ type: [String], description: 'KB ids the key may touch, or ["*"] for every KB of the tenant, present and future', example: ['*'] })

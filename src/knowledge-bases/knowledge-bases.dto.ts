@@ -19,10 +19,11 @@ export class CreateKnowledgeBaseDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
-  @Matches(/\S/, { message: 'kb_name must not be blank' })
+  @Matches(/[^\s\u0000]/, { message: 'kb_name must not be blank' })
+  @Matches(/^[^\u0000]*$/, { message: 'kb_name must not contain NUL characters' })
   kb_name: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' }) description?: string;
 
   @ApiPropertyOptional({ type: KbConfigDto })
   @IsOptional()
@@ -38,10 +39,11 @@ export class UpdateKnowledgeBaseDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
-  @Matches(/\S/, { message: 'kb_name must not be blank' })
+  @Matches(/[^\s\u0000]/, { message: 'kb_name must not be blank' })
+  @Matches(/^[^\u0000]*$/, { message: 'kb_name must not contain NUL characters' })
   kb_name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' }) description?: string;
 
   @ApiPropertyOptional({ type: KbConfigDto, description: 'Merged into the current config' })
   @IsOptional()

@@ -22,7 +22,8 @@ export class CreateTenantDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
-  @Matches(/\S/, { message: 'tenant_name must not be blank' })
+  @Matches(/[^\s\u0000]/, { message: 'tenant_name must not be blank' })
+  @Matches(/^[^\u0000]*$/, { message: 'tenant_name must not contain NUL characters' })
   tenant_name: string;
 
   @ApiPropertyOptional({ description: 'URL-safe identifier; derived from the name when omitted', example: 'acme-corp' })
@@ -31,7 +32,7 @@ export class CreateTenantDto {
   @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { message: 'slug must be 1-63 lowercase letters, digits or dashes' })
   slug?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' }) description?: string;
 
   @ApiPropertyOptional({ enum: TIERS, default: 'standard' }) @IsOptional() @IsIn(TIERS) tier?: Tier;
 
@@ -49,10 +50,11 @@ export class UpdateTenantDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
-  @Matches(/\S/, { message: 'tenant_name must not be blank' })
+  @Matches(/[^\s\u0000]/, { message: 'tenant_name must not be blank' })
+  @Matches(/^[^\u0000]*$/, { message: 'tenant_name must not contain NUL characters' })
   tenant_name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' }) description?: string;
 
   @ApiPropertyOptional({ description: 'Admin only. false suspends the tenant: its credentials get 403 TENANT_SUSPENDED' })
   @IsOptional()
