@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/database.service';
+import { ENTITY_DESCRIPTION, RELATION_DESCRIPTION, RELATION_KEYWORDS, RELATION_WEIGHT } from '../storage/fact-aggregates';
 
 export interface ChunkHit {
   chunk_id: string;
@@ -105,7 +106,7 @@ export class RetrievalRepository {
          ORDER BY ${distance}
          LIMIT $4
        )
-       SELECT id, name, type, description, 1 - distance AS score FROM nearest ORDER BY distance, id`,
+       SELECT n.id, n.name, n.type, ${ENTITY_DESCRIPTION('n')} AS description, 1 - n.distance AS score FROM nearest n ORDER BY n.distance, n.id`,
       [tenantId, kbId, vector, limit],
     );
   }
@@ -120,7 +121,8 @@ export class RetrievalRepository {
          ORDER BY ${distance}
          LIMIT $4
        )
-       SELECT n.id, s.name AS source, t.name AS target, n.source_id, n.target_id, n.keywords, n.description, n.weight, 1 - n.distance AS score
+       SELECT n.id, s.name AS source, t.name AS target, n.source_id, n.target_id,
+              ${RELATION_KEYWORDS('n')} AS keywords, ${RELATION_DESCRIPTION('n')} AS description, ${RELATION_WEIGHT('n')} AS weight, 1 - n.distance AS score
        FROM nearest n
        JOIN entities s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.id = n.source_id
        JOIN entities t ON t.tenant_id = $1 AND t.kb_id = $2 AND t.id = n.target_id
@@ -134,7 +136,8 @@ export class RetrievalRepository {
     if (!entityIds.length) return [];
     return db.query(
       `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score))
-       SELECT r.id, s.name AS source, t.name AS target, r.source_id, r.target_id, r.keywords, r.description, r.weight,
+       SELECT r.id, s.name AS source, t.name AS target, r.source_id, r.target_id,
+              ${RELATION_KEYWORDS('r')} AS keywords, ${RELATION_DESCRIPTION('r')} AS description, ${RELATION_WEIGHT('r')} AS weight,
               max(f.score) AS score
        FROM relations r
        JOIN found f ON f.id = r.source_id OR f.id = r.target_id
@@ -142,7 +145,7 @@ export class RetrievalRepository {
        JOIN entities t ON t.tenant_id = $1 AND t.kb_id = $2 AND t.id = r.target_id
        WHERE r.tenant_id = $1 AND r.kb_id = $2
        GROUP BY r.id, s.name, t.name
-       ORDER BY max(f.score) DESC, r.weight DESC, r.id
+       ORDER BY max(f.score) DESC, weight DESC, r.id
        LIMIT $5`,
       [tenantId, kbId, entityIds, scores, limit],
     );
@@ -158,7 +161,7 @@ export class RetrievalRepository {
          UNION ALL
          SELECT r.target_id, f.score FROM relations r JOIN found f ON f.id = r.id WHERE r.tenant_id = $1 AND r.kb_id = $2
        )
-       SELECT e.id, e.name, e.type, e.description, max(ends.score) AS score
+       SELECT e.id, e.name, e.type, ${ENTITY_DESCRIPTION('e')} AS description, max(ends.score) AS score
        FROM ends JOIN entities e ON e.tenant_id = $1 AND e.kb_id = $2 AND e.id = ends.entity_id
        GROUP BY e.id
        ORDER BY max(ends.score) DESC, e.id

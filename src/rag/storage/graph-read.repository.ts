@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/database.service';
+import { ENTITY_DESCRIPTION, RELATION_DESCRIPTION, RELATION_KEYWORDS, RELATION_WEIGHT } from './fact-aggregates';
 
 export interface GraphNodeRow {
   id: string;
@@ -34,7 +35,7 @@ export class GraphReadRepository {
   async startNodes(db: Db, tenantId: string, kbId: string, label: string, limit: number): Promise<GraphNodeRow[]> {
     if (label === '*') {
       return db.query(
-        `SELECT e.id, e.name, e.type, e.description,
+        `SELECT e.id, e.name, e.type, ${ENTITY_DESCRIPTION('e')} AS description,
                 (SELECT count(*)::int FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND (r.source_id = e.id OR r.target_id = e.id)) AS degree
          FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2
          ORDER BY degree DESC, e.name_key LIMIT $3`,
@@ -42,7 +43,7 @@ export class GraphReadRepository {
       );
     }
     return db.query(
-      `SELECT e.id, e.name, e.type, e.description, 0 AS degree
+      `SELECT e.id, e.name, e.type, ${ENTITY_DESCRIPTION('e')} AS description, 0 AS degree
        FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.name_key = lower(btrim($3))`,
       [tenantId, kbId, label],
     );
@@ -52,10 +53,10 @@ export class GraphReadRepository {
   async edgesOf(db: Db, tenantId: string, kbId: string, ids: string[], limit: number): Promise<GraphEdgeRow[]> {
     if (!ids.length) return [];
     return db.query(
-      `SELECT r.id, r.source_id, r.target_id, r.keywords, r.description, r.weight
+      `SELECT r.id, r.source_id, r.target_id, ${RELATION_KEYWORDS('r')} AS keywords, ${RELATION_DESCRIPTION('r')} AS description, ${RELATION_WEIGHT('r')} AS weight
        FROM relations r
        WHERE r.tenant_id = $1 AND r.kb_id = $2 AND (r.source_id = ANY($3::uuid[]) OR r.target_id = ANY($3::uuid[]))
-       ORDER BY r.weight DESC, r.id
+       ORDER BY weight DESC, r.id
        LIMIT $4`,
       [tenantId, kbId, ids, limit],
     );
@@ -63,6 +64,9 @@ export class GraphReadRepository {
 
   async nodesByIds(db: Db, tenantId: string, kbId: string, ids: string[]): Promise<GraphNodeRow[]> {
     if (!ids.length) return [];
-    return db.query(`SELECT id, name, type, description, 0 AS degree FROM entities WHERE tenant_id = $1 AND kb_id = $2 AND id = ANY($3::uuid[])`, [tenantId, kbId, ids]);
+    return db.query(
+      `SELECT e.id, e.name, e.type, ${ENTITY_DESCRIPTION('e')} AS description, 0 AS degree FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.id = ANY($3::uuid[])`,
+      [tenantId, kbId, ids],
+    );
   }
 }

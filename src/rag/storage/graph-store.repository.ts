@@ -32,8 +32,6 @@ export interface RelationFact {
 }
 
 const ROWS_PER_INSERT = 100;
-/** How many distinct support descriptions make up a fact's description (LightRAG joins them; an LLM summary would go here). */
-const MAX_DESCRIPTIONS = 8;
 
 /**
  * Writes of the knowledge graph: one document's chunks and the facts they
@@ -42,7 +40,7 @@ const MAX_DESCRIPTIONS = 8;
  */
 @Injectable()
 export class GraphStoreRepository {
-  /** Removes the document's chunks (support rows go with them) and repairs the facts they supported. */
+  /** Removes the document's chunks (support rows go with them) and the facts left without support. */
   async removeDocumentContribution(db: Db, tenantId: string, kbId: string, documentId: string): Promise<void> {
     const touched = await this.factsSupportedBy(db, tenantId, kbId, documentId);
     await db.query(`DELETE FROM chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
@@ -56,8 +54,9 @@ export class GraphStoreRepository {
   }
 
   /**
-   * Facts with no support left disappear; the others get their description,
-   * keywords and weight rebuilt from the support that remains.
+   * Facts with no support left disappear; the others keep only the support
+   * that remains (their description, keywords and weight are read from it:
+   * fact-aggregates.ts).
    */
   async repairFacts(db: Db, tenantId: string, kbId: string, entityIds: string[], relationIds: string[]): Promise<void> {
     if (relationIds.length) {
@@ -66,7 +65,6 @@ export class GraphStoreRepository {
            AND NOT EXISTS (SELECT 1 FROM relation_chunks rc WHERE rc.relation_id = r.id)`,
         [tenantId, kbId, relationIds],
       );
-      await this.rebuildRelations(db, tenantId, kbId, relationIds);
     }
     if (entityIds.length) {
       await db.query(
@@ -74,7 +72,6 @@ export class GraphStoreRepository {
            AND NOT EXISTS (SELECT 1 FROM entity_chunks ec WHERE ec.entity_id = e.id)`,
         [tenantId, kbId, entityIds],
       );
-      await this.rebuildEntities(db, tenantId, kbId, entityIds);
     }
   }
 
@@ -94,18 +91,21 @@ export class GraphStoreRepository {
     return ids;
   }
 
-  /** Upserts entities by normalised name (first embedding wins), adds this document's support, rebuilds descriptions. */
+  /** Inserts entities not yet in the KB (matched by normalised name; rows are never rewritten) and adds this document's support. */
   async mergeEntities(db: Db, tenantId: string, kbId: string, documentId: string, facts: EntityFact[], chunkIds: Map<number, string>): Promise<Map<string, string>> {
     const idsByKey = new Map<string, string>();
     for (let i = 0; i < facts.length; i += ROWS_PER_INSERT) {
       const batch = facts.slice(i, i + ROWS_PER_INSERT);
-      const rows: Array<{ id: string; name_key: string }> = await db.query(
+      await db.query(
         `INSERT INTO entities (tenant_id, kb_id, name, name_key, type, description, embedding)
-         SELECT $1, $2, u.name, u.key, u.type, '', u.embedding::vector
-         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(name, key, type, embedding)
-         ON CONFLICT (tenant_id, kb_id, name_key) DO UPDATE SET updated_at = now()
-         RETURNING id, name_key`,
-        [tenantId, kbId, batch.map((f) => f.name), batch.map((f) => f.key), batch.map((f) => f.type), batch.map((f) => f.embedding)],
+         SELECT $1, $2, u.name, u.key, u.type, u.description, u.embedding::vector
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(name, key, type, description, embedding)
+         ON CONFLICT (tenant_id, kb_id, name_key) DO NOTHING`,
+        [tenantId, kbId, batch.map((f) => f.name), batch.map((f) => f.key), batch.map((f) => f.type), batch.map((f) => f.support[0]?.description ?? ''), batch.map((f) => f.embedding)],
+      );
+      const rows: Array<{ id: string; name_key: string }> = await db.query(
+        `SELECT id, name_key FROM entities WHERE tenant_id = $1 AND kb_id = $2 AND name_key = ANY($3::text[])`,
+        [tenantId, kbId, batch.map((f) => f.key)],
       );
       for (const r of rows) idsByKey.set(r.name_key, r.id);
     }
@@ -122,11 +122,10 @@ export class GraphStoreRepository {
         [tenantId, kbId, documentId, batch.map((s) => s.entityId), batch.map((s) => s.chunkId), batch.map((s) => s.description)],
       );
     }
-    await this.rebuildEntities(db, tenantId, kbId, [...idsByKey.values()]);
     return idsByKey;
   }
 
-  /** Upserts relations (stored once per unordered pair), adds support, sums weights. */
+  /** Inserts relations not yet in the KB (one per unordered pair; rows never rewritten) and adds this document's support. */
   async mergeRelations(db: Db, tenantId: string, kbId: string, documentId: string, facts: RelationFact[], entityIds: Map<string, string>, chunkIds: Map<number, string>): Promise<void> {
     const usable = facts
       .map((f) => {
@@ -140,13 +139,19 @@ export class GraphStoreRepository {
     const idsByPair = new Map<string, string>();
     for (let i = 0; i < usable.length; i += ROWS_PER_INSERT) {
       const batch = usable.slice(i, i + ROWS_PER_INSERT);
-      const rows: Array<{ id: string; source_id: string; target_id: string }> = await db.query(
+      const first = (x: (typeof batch)[number]) => x.fact.support[0];
+      await db.query(
         `INSERT INTO relations (tenant_id, kb_id, source_id, target_id, keywords, description, weight, embedding)
-         SELECT $1, $2, u.source_id, u.target_id, '', '', 0, u.embedding::vector
-         FROM unnest($3::uuid[], $4::uuid[], $5::text[]) AS u(source_id, target_id, embedding)
-         ON CONFLICT (tenant_id, kb_id, source_id, target_id) DO UPDATE SET updated_at = now()
-         RETURNING id, source_id, target_id`,
-        [tenantId, kbId, batch.map((x) => x.source), batch.map((x) => x.target), batch.map((x) => x.fact.embedding)],
+         SELECT $1, $2, u.source_id, u.target_id, u.keywords, u.description, 0, u.embedding::vector
+         FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS u(source_id, target_id, keywords, description, embedding)
+         ON CONFLICT (tenant_id, kb_id, source_id, target_id) DO NOTHING`,
+        [tenantId, kbId, batch.map((x) => x.source), batch.map((x) => x.target), batch.map((x) => first(x)?.keywords ?? ''), batch.map((x) => first(x)?.description ?? ''), batch.map((x) => x.fact.embedding)],
+      );
+      const rows: Array<{ id: string; source_id: string; target_id: string }> = await db.query(
+        `SELECT r.id, r.source_id, r.target_id
+         FROM relations r JOIN unnest($3::uuid[], $4::uuid[]) AS u(source_id, target_id) ON r.source_id = u.source_id AND r.target_id = u.target_id
+         WHERE r.tenant_id = $1 AND r.kb_id = $2`,
+        [tenantId, kbId, batch.map((x) => x.source), batch.map((x) => x.target)],
       );
       for (const r of rows) idsByPair.set(`${r.source_id}|${r.target_id}`, r.id);
     }
@@ -165,37 +170,5 @@ export class GraphStoreRepository {
         [tenantId, kbId, documentId, batch.map((s) => s.relationId), batch.map((s) => s.chunkId), batch.map((s) => s.keywords), batch.map((s) => s.description), batch.map((s) => s.weight)],
       );
     }
-    await this.rebuildRelations(db, tenantId, kbId, [...idsByPair.values()]);
-  }
-
-  private async rebuildEntities(db: Db, tenantId: string, kbId: string, ids: string[]): Promise<void> {
-    if (!ids.length) return;
-    await db.query(
-      `UPDATE entities e SET description = s.description, updated_at = now()
-       FROM (
-         SELECT entity_id, COALESCE(array_to_string((array_agg(DISTINCT description) FILTER (WHERE description <> ''))[1:${MAX_DESCRIPTIONS}], E'\\n'), '') AS description
-         FROM entity_chunks WHERE tenant_id = $1 AND kb_id = $2 AND entity_id = ANY($3::uuid[])
-         GROUP BY entity_id
-       ) s
-       WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.id = s.entity_id`,
-      [tenantId, kbId, ids],
-    );
-  }
-
-  private async rebuildRelations(db: Db, tenantId: string, kbId: string, ids: string[]): Promise<void> {
-    if (!ids.length) return;
-    await db.query(
-      `UPDATE relations r SET description = s.description, keywords = s.keywords, weight = s.weight, updated_at = now()
-       FROM (
-         SELECT relation_id,
-                COALESCE(array_to_string((array_agg(DISTINCT description) FILTER (WHERE description <> ''))[1:${MAX_DESCRIPTIONS}], E'\\n'), '') AS description,
-                COALESCE(array_to_string((array_agg(DISTINCT keywords) FILTER (WHERE keywords <> ''))[1:${MAX_DESCRIPTIONS}], ', '), '') AS keywords,
-                sum(weight) AS weight
-         FROM relation_chunks WHERE tenant_id = $1 AND kb_id = $2 AND relation_id = ANY($3::uuid[])
-         GROUP BY relation_id
-       ) s
-       WHERE r.tenant_id = $1 AND r.kb_id = $2 AND r.id = s.relation_id`,
-      [tenantId, kbId, ids],
-    );
   }
 }
