@@ -117,6 +117,45 @@ async function run(label, fn) {
   return r;
 }
 
+/**
+ * A small KB in a big table: exact search (KB filter first, then sort) versus
+ * the HNSW index with and without pgvector's iterative scan. Counts how many
+ * of the requested 40 rows come back and how many of the exact top 40 each
+ * plan finds (recall), and the mean latency, one query at a time.
+ */
+async function exactVersusIndex(db, tenant, kbs, vectors) {
+  const q = (distance) => `SELECT c.id FROM chunks c WHERE c.tenant_id = $1 AND c.kb_id = $2 ORDER BY ${distance} LIMIT 40`;
+  const plans = {
+    exact: { sql: q('(c.embedding <=> $3::vector) + 0'), setup: [] },
+    hnsw: { sql: q('c.embedding <=> $3::vector'), setup: [`SELECT set_config('hnsw.iterative_scan', 'off', true)`] },
+    hnsw_iterative: { sql: q('c.embedding <=> $3::vector'), setup: [`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '80', true)`] },
+  };
+  const out = {};
+  const samples = 60;
+  const truth = [];
+  for (const [name, plan] of Object.entries(plans)) {
+    let rows = 0;
+    let recall = 0;
+    let ms = 0;
+    for (let i = 0; i < samples; i++) {
+      const kb = kbs[i % kbs.length];
+      const v = vectors[i % vectors.length];
+      const s = process.hrtime.bigint();
+      const ids = await db.withTenant(tenant, async (x) => {
+        for (const sql of plan.setup) await x.query(sql);
+        return (await x.query(plan.sql, [tenant, kb, v])).map((r) => r.id);
+      });
+      ms += Number(process.hrtime.bigint() - s) / 1e6;
+      if (name === 'exact') truth[i] = new Set(ids);
+      rows += ids.length;
+      recall += ids.filter((id) => truth[i].has(id)).length / Math.max(1, truth[i].size);
+    }
+    out[name] = { rowsPer40: rows / samples, recall: recall / samples, meanMs: ms / samples };
+    console.log(`${name.padEnd(15)} returns ${(rows / samples).toFixed(1)}/40 rows, recall@40 ${((100 * recall) / samples).toFixed(1)} %, ${(ms / samples).toFixed(2)} ms/query`);
+  }
+  return out;
+}
+
 async function main() {
   const database = await freshDatabaseUrl();
   const env = {
@@ -173,7 +212,8 @@ async function main() {
       raw = await run('raw sql', () => db.dataSource.query(sql, [tenant, randomKb(), vectors[Math.floor(Math.random() * vectors.length)], 40]));
     }
     console.log(`ratio http/raw: p50 ${(http.p50 / raw.p50).toFixed(2)}×, p99 ${(http.p99 / raw.p99).toFixed(2)}×`);
-    console.log(JSON.stringify({ server: !!database.url, kbs: KBS, perKb: PER_KB, clients: CLIENTS, mode: MODE, http, raw }));
+    const scan = await exactVersusIndex(app.get(DatabaseService), tenant, kbs, vectors);
+    console.log(JSON.stringify({ server: !!database.url, kbs: KBS, perKb: PER_KB, clients: CLIENTS, mode: MODE, http, raw, scan }));
   } finally {
     await app.close();
     await database.drop();
