@@ -60,6 +60,7 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
       const r = await t.http.post(path, { text: `Bravo's confidential memo ${suffix}.`, file_source: `bravo-${suffix}.txt` }, t.admin);
       documentId = r.body?.data?.document_id ?? r.body?.data?.document_ids?.[0] ?? null;
     }
+    if (routes.includes(textRoute) && !documentId) throw new Error('could not create a document of tenant B for the matrix');
     B = { tenantId: b.tenantId, kbIds: b.kbIds, keyId: b.key.keyId, userId: bUser, documentId };
     secretsOfB = [B.tenantId, ...B.kbIds, B.keyId, B.userId, tenantB.tenant_name, tenantB.slug, `bravo-kb-${suffix}`, `bravo-user-${suffix}`, keyB.key_prefix, b.key.key!];
     if (documentId) secretsOfB.push(documentId);
