@@ -8,12 +8,14 @@ export class AddTextDto {
   @ApiProperty({ description: 'The document text' })
   @IsString()
   @Matches(/\S/, { message: 'text must not be empty' })
+  @Matches(/^[^\u0000]*$/, { message: 'text must not contain NUL characters' })
   text: string;
 
   @ApiPropertyOptional({ description: 'Shown as file_path in references', maxLength: 1000 })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
+  @Matches(/^[^\u0000]*$/, { message: 'file_source must not contain NUL characters' })
   file_source?: string;
 }
 
@@ -24,6 +26,7 @@ export class AddTextsDto {
   @ArrayMaxSize(1000)
   @IsString({ each: true })
   @Matches(/\S/, { each: true, message: 'each text must not be empty' })
+  @Matches(/^[^\u0000]*$/, { each: true, message: 'texts must not contain NUL characters' })
   texts: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'One per text, in order' })
@@ -32,6 +35,7 @@ export class AddTextsDto {
   @ArrayMaxSize(1000)
   @IsString({ each: true })
   @MaxLength(1000, { each: true })
+  @Matches(/^[^\u0000]*$/, { each: true, message: 'file_sources must not contain NUL characters' })
   file_sources?: string[];
 }
 

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class GraphQuery {
   @ApiPropertyOptional({ description: 'Entity name to start from; `*` = the best-connected entities', default: '*' })
@@ -8,6 +8,7 @@ export class GraphQuery {
   @IsString()
   @MinLength(1)
   @MaxLength(500)
+  @Matches(/^[^\u0000]*$/, { message: 'label must not contain NUL characters' })
   label: string = '*';
 
   @ApiPropertyOptional({ default: 3, minimum: 0, maximum: 10 })

@@ -5,7 +5,7 @@ import { QUERY_MODES, QueryMode } from '../knowledge-bases/knowledge-bases.dto';
 
 export class HistoryMessageDto {
   @ApiProperty({ enum: ['user', 'assistant', 'system'] }) @IsIn(['user', 'assistant', 'system']) role: 'user' | 'assistant' | 'system';
-  @ApiProperty() @IsString() @MaxLength(20000) content: string;
+  @ApiProperty() @IsString() @MaxLength(20000) @Matches(/^[^\u0000]*$/, { message: 'content must not contain NUL characters' }) content: string;
 }
 
 export class QueryDto {
@@ -13,6 +13,7 @@ export class QueryDto {
   @IsString()
   @Matches(/\S/, { message: 'query must not be empty' })
   @MaxLength(10000)
+  @Matches(/^[^\u0000]*$/, { message: 'query must not contain NUL characters' })
   query: string;
 
   @ApiPropertyOptional({ enum: QUERY_MODES, default: 'mix', description: 'Default: the KB config default_mode (mix)' })
@@ -43,6 +44,7 @@ export class QueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @Matches(/^[^\u0000]*$/, { message: 'response_type must not contain NUL characters' })
   response_type?: string;
 
   @ApiPropertyOptional({ type: [HistoryMessageDto], maxItems: 50 })

@@ -110,7 +110,7 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
   });
 
   it('rejects bad query bodies with 400 and details', async () => {
-    for (const body of [{}, { query: '' }, { query: 'x', mode: 'nope' }, { query: 'x', top_k: 0 }, { query: 'x', chunk_top_k: 'many' }, { query: 'x', surprise: 1 }, { query: 'x', conversation_history: [{ role: 'robot', content: 'hi' }] }]) {
+    for (const body of [{}, { query: '' }, { query: 'x', mode: 'nope' }, { query: 'x', top_k: 0 }, { query: 'x', chunk_top_k: 'many' }, { query: 'x', surprise: 1 }, { query: 'x', conversation_history: [{ role: 'robot', content: 'hi' }] }, { query: 'nul \u0000 inside' }]) {
       const r = await query(A, A.kbIds[0], body);
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('VALIDATION_ERROR');
@@ -218,6 +218,9 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
     expect((await t.http.post(`${base}/documents/text`, { text: '   ' }, A.key)).status).toBe(400);
     expect((await t.http.post(`${base}/documents/text`, { text: 42 }, A.key)).status).toBe(400);
     expect((await t.http.post(`${base}/documents/texts`, { texts: [] }, A.key)).status).toBe(400);
+    expect((await t.http.post(`${base}/documents/text`, { text: 'nul \u0000 inside' }, A.key)).status).toBe(400);
+    expect((await t.http.post(`${base}/documents/texts`, { texts: ['ok'], file_sources: ['a\u0000.txt'] }, A.key)).status).toBe(400);
+    expect((await t.http.get(`${base}/graph?label=a%00b`, A.key)).status).toBe(400);
     const notMultipart = await t.http.post(`${base}/documents/add`, { file: 'x' }, A.key);
     expect(notMultipart.status).toBe(400);
     expect((await t.http.post(`${kbPath(A.tenantId, randomUUID())}/documents/text`, { text: 'orphan' }, A.key)).status).toBe(404);
