@@ -23,9 +23,10 @@
  *  3. Optional `body`: a plausible valid JSON body, sent with every denied
  *     call so a 403 cannot be confused with a 400 (the guard runs before
  *     validation, so `{}` — the default — works too).
- *  4. Path parameters other than tenantId/kbId are filled from PARAM_SOURCES in
- *     the matrix spec (real ids of the victim tenant where it can make them,
- *     random UUIDs otherwise); add a source there for a new parameter name.
+ *  4. Path parameters other than tenantId/kbId are filled by idsOf() in the
+ *     matrix spec: real ids of the victim tenant for keyId, userId and
+ *     documentId, a random UUID for any other name (add a real one there when
+ *     a new parameter names something the victim can own).
  *  5. Run `npx jest test/e2e/tenancy-` and, when the permission snapshot
  *     changes because you meant it to, `-u` it and commit the .snap file.
  *
