@@ -63,6 +63,11 @@ export class KnowledgeBasesRepository {
     return rows[0];
   }
 
+  async findByName(db: Db, tenantId: string, name: string): Promise<KnowledgeBaseRow | undefined> {
+    const rows = await db.query(`SELECT * FROM knowledge_bases WHERE tenant_id = $1 AND lower(name) = lower($2)`, [tenantId, name]);
+    return rows[0];
+  }
+
   async existingIds(db: Db, tenantId: string, kbIds: string[]): Promise<string[]> {
     const rows: Array<{ id: string }> = await db.query(`SELECT id FROM knowledge_bases WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, kbIds]);
     return rows.map((r) => r.id);

@@ -92,6 +92,11 @@ export class KnowledgeBasesService {
     return { kb_id: kbId, deleted: true };
   }
 
+  async findIdByName(tenantId: string, name: string): Promise<string | null> {
+    const row = await this.db.withTenant(tenantId, (db) => this.repo.findByName(db, tenantId, name));
+    return row?.id ?? null;
+  }
+
   /** Used where another service must know a KB exists in the tenant before writing under it. */
   async assertExists(tenantId: string, kbId: string): Promise<KnowledgeBaseRow> {
     const row = await this.db.withTenant(tenantId, (db) => this.repo.findById(db, tenantId, kbId));

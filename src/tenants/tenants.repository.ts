@@ -35,6 +35,11 @@ export class TenantsRepository {
     return rows.length > 0;
   }
 
+  async findBySlug(db: Db, slug: string): Promise<TenantRow | undefined> {
+    const rows = await db.query(`SELECT * FROM tenants WHERE slug = $1`, [slug]);
+    return rows[0];
+  }
+
   async listAll(db: Db, includeDeleted: boolean, limit: number, offset: number): Promise<{ rows: TenantRow[]; total: number }> {
     const where = includeDeleted ? '' : 'WHERE deleted_at IS NULL';
     const rows = await db.query(`SELECT * FROM tenants ${where} ORDER BY created_at, id LIMIT $1 OFFSET $2`, [limit, offset]);

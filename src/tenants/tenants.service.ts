@@ -66,6 +66,12 @@ export class TenantsService implements OnModuleInit, OnModuleDestroy {
     return toTenantDto(row);
   }
 
+  /** The live tenant with this slug, if any (the LightRAG import maps workspace → slug). */
+  async findIdBySlug(slug: string): Promise<string | null> {
+    const row = await this.db.withPlatform((db) => this.repo.findBySlug(db, slug));
+    return row && !row.deleted_at ? row.id : null;
+  }
+
   async list(includeDeleted: boolean, limit: number, offset: number): Promise<Page<TenantDto>> {
     const { rows, total } = await this.db.withPlatform((db) => this.repo.listAll(db, includeDeleted, limit, offset));
     return new Page(rows.map(toTenantDto), total, limit, offset);
