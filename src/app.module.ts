@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { CompatModule } from './compat/compat.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
@@ -47,6 +48,7 @@ export class AppModule {
         RagModule,
         DocumentsModule,
         QueriesModule,
+        CompatModule,
         GraphModule,
         HealthModule,
       ],
