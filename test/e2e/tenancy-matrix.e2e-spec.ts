@@ -18,6 +18,7 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
   let A: { tenantId: string; kbIds: string[]; key: Credentials; ownerToken: string; kb1Key: Credentials };
   let B: { tenantId: string; kbIds: string[]; keyId: string; userId: string; documentId: string | null };
   let secretsOfB: string[];
+  let kb2DocumentId: string | null = null;
 
   async function login(username: string, password: string): Promise<string> {
     const r = await t.http.post('/api/v1/auth/login', { username, password });
@@ -61,6 +62,11 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
       documentId = r.body?.data?.document_id ?? r.body?.data?.document_ids?.[0] ?? null;
     }
     if (routes.includes(textRoute) && !documentId) throw new Error('could not create a document of tenant B for the matrix');
+    if (routes.includes(textRoute)) {
+      const { path } = fillPath(textRoute, { tenantId: a.tenantId, kbId: a.kbIds[1] });
+      const r = await t.http.post(path, { text: `Alpha's second KB holds this ${suffix}.` }, t.admin);
+      kb2DocumentId = r.body?.data?.document_id ?? r.body?.data?.document_ids?.[0] ?? null;
+    }
     B = { tenantId: b.tenantId, kbIds: b.kbIds, keyId: b.key.keyId, userId: bUser, documentId };
     secretsOfB = [B.tenantId, ...B.kbIds, B.keyId, B.userId, tenantB.tenant_name, tenantB.slug, `bravo-kb-${suffix}`, `bravo-user-${suffix}`, keyB.key_prefix, b.key.key!];
     if (documentId) secretsOfB.push(documentId);
@@ -84,6 +90,11 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
   async function call(route: string, ids: Record<string, string>, as: Credentials, body?: unknown): Promise<ApiResponse & { path: string }> {
     const { method, path } = fillPath(route, ids);
     const sendsBody = ['POST', 'PUT', 'PATCH'].includes(method);
+    if (sendsBody && ROUTE_TABLE[route]?.upload && body === undefined) {
+      const form = new FormData();
+      form.append('file', new Blob([`intruder upload ${randomUUID()}`], { type: 'text/plain' }), 'intruder.txt');
+      return { ...(await t.http.request(method, path, { as, raw: form })), path };
+    }
     const r = await t.http.request(method, path, { as, body: sendsBody ? (body ?? ROUTE_TABLE[route]?.body ?? {}) : undefined });
     return { ...r, path };
   }
@@ -177,6 +188,35 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
         const p = denialProblem(r);
         if (p) problems.push(`${who}: ${route} → ${p}`);
       }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('(e) B’s ids under A’s own tenant path (A’s all-powerful key) → 404 NOT_FOUND, nothing of B', async () => {
+    const problems: string[] = [];
+    const victimIds = idsOf({ tenantId: A.tenantId, kbId: B.kbIds[0], keyId: B.keyId, userId: B.userId, documentId: B.documentId });
+    const withSubIds = tenantAndKbRoutes().filter((r) => routeParams(r).some((p) => p !== 'tenantId'));
+    expect(withSubIds.length).toBeGreaterThan(5);
+    for (const route of withSubIds) {
+      const r = await call(route, victimIds, A.key);
+      const leaked = secretsOfB.filter((s) => s !== B.tenantId && r.text.includes(s));
+      if (r.status !== 404 || r.body?.error?.code !== 'NOT_FOUND') problems.push(`${route} → ${r.status} ${r.text.slice(0, 200)}`);
+      else if (leaked.length) problems.push(`${route} → 404 but names ${leaked.join(', ')}`);
+    }
+    expect(problems).toEqual([]);
+    const b = await t.http.get(`/api/v1/tenants/${B.tenantId}/knowledge-bases/${B.kbIds[0]}`, t.admin);
+    expect(b.status).toBe(200);
+  });
+
+  it('(f) a KB1-scoped key reaching KB2’s sub-resources through KB1’s path → 404 NOT_FOUND', async () => {
+    const withSubIds = scoped('kb').filter((r) => routeParams(r).some((p) => !['tenantId', 'kbId'].includes(p)));
+    expect(withSubIds.length).toBeGreaterThan(0);
+    if (withSubIds.some((r) => r.includes('{documentId}'))) expect(kb2DocumentId).not.toBeNull();
+    const problems: string[] = [];
+    for (const route of withSubIds) {
+      const r = await call(route, idsOf({ tenantId: A.tenantId, kbId: A.kbIds[0], documentId: kb2DocumentId }), A.kb1Key);
+      if (r.status !== 404 || r.body?.error?.code !== 'NOT_FOUND') problems.push(`${route} → ${r.status} ${r.text.slice(0, 200)}`);
+      else if (kb2DocumentId && r.text.includes(A.kbIds[1])) problems.push(`${route} → 404 but names KB2`);
     }
     expect(problems).toEqual([]);
   });

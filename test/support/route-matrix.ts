@@ -22,7 +22,8 @@
  *     names, CONTRACT.md §2).
  *  3. Optional `body`: a plausible valid JSON body, sent with every denied
  *     call so a 403 cannot be confused with a 400 (the guard runs before
- *     validation, so `{}` — the default — works too).
+ *     validation, so `{}` — the default — works too); `upload: true` sends a
+ *     multipart form with a small text file instead.
  *  4. Path parameters other than tenantId/kbId are filled by idsOf() in the
  *     matrix spec: real ids of the victim tenant for keyId, userId and
  *     documentId, a random UUID for any other name (add a real one there when
@@ -43,6 +44,8 @@ export interface RouteRule {
   class: RouteClass;
   permissions?: string[];
   body?: unknown;
+  /** multipart/form-data with a small text file in the field `file` instead of a JSON body. */
+  upload?: true;
   planned?: true;
 }
 
@@ -84,7 +87,7 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   [`DELETE ${T}/users/{userId}`]: { class: 'tenant', permissions: ['user:manage'] },
 
   // documents (CONTRACT.md §3)
-  [`POST ${KB}/documents/add`]: { class: 'kb', permissions: ['document:write'] },
+  [`POST ${KB}/documents/add`]: { class: 'kb', permissions: ['document:write'], upload: true },
   [`POST ${KB}/documents/text`]: { class: 'kb', permissions: ['document:write'], body: { text: 'intruder text' } },
   [`POST ${KB}/documents/texts`]: { class: 'kb', permissions: ['document:write'], body: { texts: ['intruder text'] } },
   [`GET ${KB}/documents`]: { class: 'kb', permissions: ['document:read'] },
