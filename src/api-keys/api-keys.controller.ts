@@ -29,16 +29,16 @@ export class ApiKeysController {
 
   @Get()
   @RequirePermissions('apikey:manage')
-  @ApiOperation({ summary: 'List API keys (never the key itself)' })
+  @ApiOperation({ summary: 'List API keys (never the key itself; a KB-scoped key sees the keys inside its scope)' })
   list(@Param('tenantId') tenantId: string, @Query() q: PageQuery): Promise<Page<ApiKeyDto>> {
-    return this.keys.list(tenantId, q.limit, q.offset);
+    return this.keys.list(tenantId, this.context.principal!, q.limit, q.offset);
   }
 
   @Get(':keyId')
   @RequirePermissions('apikey:manage')
   @ApiOperation({ summary: 'Get one API key (never the key itself)' })
   get(@Param('tenantId') tenantId: string, @UuidParam('keyId') keyId: string): Promise<ApiKeyDto> {
-    return this.keys.get(tenantId, keyId);
+    return this.keys.get(tenantId, this.context.principal!, keyId);
   }
 
   @Delete(':keyId')
@@ -46,6 +46,6 @@ export class ApiKeysController {
   @AuditAction('apikey.revoke')
   @ApiOperation({ summary: 'Revoke an API key (takes effect at once)' })
   revoke(@Param('tenantId') tenantId: string, @UuidParam('keyId') keyId: string): Promise<ApiKeyDto> {
-    return this.keys.revoke(tenantId, keyId);
+    return this.keys.revoke(tenantId, this.context.principal!, keyId);
   }
 }

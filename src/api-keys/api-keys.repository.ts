@@ -36,9 +36,11 @@ export class ApiKeysRepository {
     return rows[0];
   }
 
-  async list(db: Db, tenantId: string, limit: number, offset: number): Promise<{ rows: ApiKeyRow[]; total: number }> {
-    const rows = await db.query(`SELECT ${COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [tenantId, limit, offset]);
-    const count = await db.query(`SELECT count(*)::int AS n FROM api_keys WHERE tenant_id = $1`, [tenantId]);
+  /** withinKbs: only keys whose KB scope lies inside these KBs (null = every key of the tenant). */
+  async list(db: Db, tenantId: string, withinKbs: string[] | null, limit: number, offset: number): Promise<{ rows: ApiKeyRow[]; total: number }> {
+    const where = `tenant_id = $1 AND ($2::uuid[] IS NULL OR (kb_ids IS NOT NULL AND kb_ids <@ $2::uuid[]))`;
+    const rows = await db.query(`SELECT ${COLUMNS} FROM api_keys WHERE ${where} ORDER BY created_at DESC, id LIMIT $3 OFFSET $4`, [tenantId, withinKbs, limit, offset]);
+    const count = await db.query(`SELECT count(*)::int AS n FROM api_keys WHERE ${where}`, [tenantId, withinKbs]);
     return { rows, total: count[0].n };
   }
 

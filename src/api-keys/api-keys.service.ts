@@ -26,6 +26,19 @@ export function toApiKeyDto(r: ApiKeyRow): ApiKeyDto {
   };
 }
 
+/** null = the caller reaches every KB of the tenant. */
+function callerKbScope(caller: Principal): ReadonlySet<string> | null {
+  return caller.kind === 'api_key' ? caller.kbIds : null;
+}
+
+function assertWithinCallerScope(caller: Principal, key: ApiKeyRow): void {
+  const scope = callerKbScope(caller);
+  if (scope === null) return;
+  if (key.kb_ids === null || key.kb_ids.some((id) => !scope.has(id))) {
+    throw AppException.forbidden('This API key reaches knowledge bases outside your key’s scope.');
+  }
+}
+
 @Injectable()
 export class ApiKeysService {
   constructor(
@@ -86,19 +99,28 @@ export class ApiKeysService {
     return { ...toApiKeyDto(row), key };
   }
 
-  async list(tenantId: string, limit: number, offset: number): Promise<Page<ApiKeyDto>> {
-    const { rows, total } = await this.db.withTenant(tenantId, (db) => this.repo.list(db, tenantId, limit, offset));
+  /** A KB-scoped caller sees only the keys whose KB scope lies inside its own. */
+  async list(tenantId: string, caller: Principal, limit: number, offset: number): Promise<Page<ApiKeyDto>> {
+    const within = callerKbScope(caller);
+    const { rows, total } = await this.db.withTenant(tenantId, (db) => this.repo.list(db, tenantId, within ? [...within] : null, limit, offset));
     return new Page(rows.map(toApiKeyDto), total, limit, offset);
   }
 
-  async get(tenantId: string, keyId: string): Promise<ApiKeyDto> {
+  async get(tenantId: string, caller: Principal, keyId: string): Promise<ApiKeyDto> {
     const row = await this.db.withTenant(tenantId, (db) => this.repo.findById(db, tenantId, keyId));
     if (!row) throw AppException.notFound('The API key');
+    assertWithinCallerScope(caller, row);
     return toApiKeyDto(row);
   }
 
-  async revoke(tenantId: string, keyId: string): Promise<ApiKeyDto> {
-    const row = await this.db.withTenant(tenantId, (db) => this.repo.revoke(db, tenantId, keyId));
+  /** A KB-scoped caller may revoke only keys inside its own KB scope (not, say, the tenant's "*" key). */
+  async revoke(tenantId: string, caller: Principal, keyId: string): Promise<ApiKeyDto> {
+    const row = await this.db.withTenant(tenantId, async (db) => {
+      const current = await this.repo.findById(db, tenantId, keyId);
+      if (!current) throw AppException.notFound('The API key');
+      assertWithinCallerScope(caller, current);
+      return this.repo.revoke(db, tenantId, keyId);
+    });
     if (!row) throw AppException.notFound('The API key');
     this.authenticator.forgetKey(keyId);
     return toApiKeyDto(row);

@@ -101,6 +101,31 @@ describe('tenancy: API keys', () => {
     expect(escalate.status).toBe(403);
   });
 
+  it('a KB-scoped key manages only the keys inside its own KB scope (list, read, revoke)', async () => {
+    const a = await fresh('ScopedManage');
+    const [kb1, kb2] = a.kbIds;
+    const manager = await createKey(t, a.tenantId, [kb1], ['apikey:manage', 'kb:read']);
+    const inside = await createKey(t, a.tenantId, [kb1], ['kb:read']);
+    const sibling = await createKey(t, a.tenantId, [kb2], ['kb:read']);
+    const keys = `/api/v1/tenants/${a.tenantId}/api-keys`;
+    const listed = await t.http.get(keys, manager);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((k: { key_id: string }) => k.key_id).sort()).toEqual([manager.keyId, inside.keyId].sort());
+    expect(listed.body.meta.total).toBe(2);
+    expect(listed.text).not.toContain(kb2);
+    for (const other of [sibling.keyId, a.key.keyId]) {
+      expect((await t.http.get(`${keys}/${other}`, manager)).status).toBe(403);
+      expect((await t.http.delete(`${keys}/${other}`, manager)).status).toBe(403);
+    }
+    // The tenant-wide key and the sibling's key still work; the key inside the scope can be revoked.
+    expect((await t.http.get(kbsPath(a.tenantId), a.key)).status).toBe(200);
+    expect((await t.http.get(`${kbsPath(a.tenantId)}/${kb2}`, sibling)).status).toBe(200);
+    expect((await t.http.delete(`${keys}/${inside.keyId}`, manager)).status).toBe(200);
+    expect((await t.http.get(`${kbsPath(a.tenantId)}/${kb1}`, inside)).status).toBe(401);
+    // A tenant-wide manager sees every key.
+    expect((await t.http.get(keys, a.key)).body.meta.total).toBe(4);
+  });
+
   it('a member cannot create keys at all, and so no key of a member carries apikey:manage', async () => {
     const a = await fresh('Member', ['one']);
     const username = `member-${randomUUID().slice(0, 8)}`;
