@@ -5,21 +5,24 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * tenants' own LLM keys (encrypted). Same RLS pattern as migration 1: tenant
  * policies for strata_app, a full-access policy for strata_platform.
  *
- * audit_log is append-only for both app roles (INSERT and SELECT only). Its
- * rows have no foreign key to tenants: the record of what happened to a tenant
- * outlives the tenant, and deleting rows would break the hash chain. The only
- * deletion is retention, run by the table owner (the connecting user), which
- * gets SELECT/DELETE policies here because FORCE ROW LEVEL SECURITY applies to
- * the owner too (a superuser bypasses RLS anyway).
+ * audit_log is append-only for both app roles (INSERT and SELECT only). Rows
+ * leave it in two ways only: retention, run by the table owner (the connecting
+ * user), which gets SELECT/DELETE policies here because FORCE ROW LEVEL
+ * SECURITY applies to the owner too (a superuser bypasses RLS anyway); and a
+ * tenant purge, through ON DELETE CASCADE (referential actions run as the
+ * table owner), which removes that tenant's chain as a whole.
  */
 export class Operations1732600000000 implements MigrationInterface {
   name = 'Operations1732600000000';
 
   async up(q: QueryRunner): Promise<void> {
+    // One hash chain per tenant (tenant_id) plus the platform chain (tenant_id NULL);
+    // seq is the position in its chain. A purge cascades the tenant's whole
+    // chain away and leaves every other chain intact.
     await q.query(`CREATE TABLE audit_log (
-      seq bigint PRIMARY KEY,
-      id uuid NOT NULL UNIQUE,
-      tenant_id uuid,
+      id uuid PRIMARY KEY,
+      tenant_id uuid REFERENCES tenants(id) ON DELETE CASCADE,
+      seq bigint NOT NULL,
       kb_id uuid,
       actor text NOT NULL,
       action text NOT NULL,
@@ -33,7 +36,8 @@ export class Operations1732600000000 implements MigrationInterface {
       prev_hash text NOT NULL,
       hash text NOT NULL
     )`);
-    await q.query(`CREATE INDEX audit_log_tenant_idx ON audit_log (tenant_id, created_at DESC, seq DESC)`);
+    await q.query(`CREATE UNIQUE INDEX audit_log_chain_seq_key ON audit_log ((COALESCE(tenant_id, '00000000-0000-0000-0000-000000000000'::uuid)), seq)`);
+    await q.query(`CREATE INDEX audit_log_tenant_seq_idx ON audit_log (tenant_id, seq)`);
     await q.query(`CREATE INDEX audit_log_created_idx ON audit_log (created_at)`);
     await q.query(`ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
     // Tenant rows only; rows with tenant_id NULL (platform actions) are visible to strata_platform alone.

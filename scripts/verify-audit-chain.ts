@@ -6,7 +6,7 @@
  * JSON; exits 0 when the chain is intact, 1 when it is broken, 2 on error.
  */
 import 'reflect-metadata';
-import { AuditRow, verifyChain } from '../src/audit/audit-chain';
+import { AuditRow, verifyAllChains } from '../src/audit/audit-chain';
 import { parseSettings } from '../src/config/app-config';
 import { openDatabase } from '../src/database/data-source.factory';
 
@@ -22,14 +22,19 @@ async function main(): Promise<number> {
       return m.query(sql, params);
     });
   try {
-    const result = await verifyChain({
-      page: (after, limit) =>
-        asPlatform<AuditRow[]>(`SELECT ${COLUMNS} FROM audit_log WHERE ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`, [after, limit]),
-      retentionExplains: async (seq, prev) =>
+    const result = await verifyAllChains({
+      chains: async () => (await asPlatform<Array<{ tenant_id: string | null }>>(`SELECT DISTINCT tenant_id FROM audit_log ORDER BY tenant_id NULLS FIRST`, [])).map((r) => r.tenant_id),
+      page: (chain, after, limit) =>
+        asPlatform<AuditRow[]>(
+          `SELECT ${COLUMNS} FROM audit_log WHERE tenant_id IS NOT DISTINCT FROM $3::uuid AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`,
+          [after, limit, chain],
+        ),
+      retentionExplains: async (chain, seq, prev) =>
         (
           await asPlatform<unknown[]>(
-            `SELECT 1 FROM audit_log WHERE action = 'audit.retention' AND details ->> 'kept_from_seq' = $1 AND details ->> 'kept_from_prev_hash' = $2 LIMIT 1`,
-            [seq, prev],
+            `SELECT 1 FROM audit_log WHERE tenant_id IS NULL AND action = 'audit.retention' AND details ->> 'chain' = $1
+                AND details ->> 'kept_from_seq' = $2 AND details ->> 'kept_from_prev_hash' = $3 LIMIT 1`,
+            [chain ?? 'platform', seq, prev],
           )
         ).length > 0,
     });

@@ -60,6 +60,8 @@ export interface VerifyResult {
   checked: number;
   first_broken_id?: string;
   first_broken_seq?: string;
+  /** The chain of the first broken row: `platform` or a tenant id. */
+  chain?: string;
   /** Why the first broken row fails (hash mismatch, link mismatch, gap, unexplained start). */
   reason?: string;
   /** seq of the oldest remaining row (> 1 after a retention cut). */
@@ -107,4 +109,22 @@ export async function verifyChain(source: ChainSource, pageSize = 1000): Promise
     after = String(rows[rows.length - 1].seq);
   }
   return { valid: true, checked, ...(start ? { starts_at_seq: start } : {}), ...(prev ? { head_hash: (prev as AuditRow).hash } : {}) };
+}
+
+export interface ChainsSource {
+  chains(): Promise<Array<string | null>>;
+  page(chain: string | null, afterSeq: string | null, limit: number): Promise<AuditRow[]>;
+  retentionExplains(chain: string | null, seq: string, prevHash: string): Promise<boolean>;
+}
+
+/** Every chain in turn (platform first); the first broken row ends the walk. `checked` counts rows of every chain. */
+export async function verifyAllChains(source: ChainsSource): Promise<Omit<VerifyResult, 'starts_at_seq' | 'head_hash'> & { chains: number }> {
+  const chains = await source.chains();
+  let checked = 0;
+  for (const chain of chains) {
+    const r = await verifyChain({ page: (after, limit) => source.page(chain, after, limit), retentionExplains: (seq, prev) => source.retentionExplains(chain, seq, prev) });
+    checked += r.checked;
+    if (!r.valid) return { valid: false, checked, chains: chains.length, first_broken_id: r.first_broken_id, first_broken_seq: r.first_broken_seq, reason: r.reason, chain: chain ?? 'platform' };
+  }
+  return { valid: true, checked, chains: chains.length };
 }

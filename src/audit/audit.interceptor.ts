@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor 
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { Observable, tap } from 'rxjs';
+import { catchError, from, map, mergeMap, Observable, tap, throwError } from 'rxjs';
 import { describePrincipal } from '../auth/principal';
 import { TenantContext } from '../auth/tenant-context';
 import { toErrorResponse } from '../common/error-mapping';
@@ -13,6 +13,15 @@ import { AuditService } from './audit.service';
 const ID_PARAMS = ['documentId', 'keyId', 'userId', 'kbId', 'tenantId'];
 /** Fields of a result that name what a route created. */
 const ID_FIELDS = ['document_id', 'key_id', 'user_id', 'kb_id', 'tenant_id'];
+/**
+ * Actions on the hot paths (queries, document uploads): their entries are
+ * batched, so recording them costs no database round trip. Every other action
+ * is a rare state change whose entry is written before the response leaves,
+ * so a client (or an auditor) that saw the change also finds its record.
+ */
+const BATCHED_ACTIONS = new Set(['query.run', 'document.add']);
+/** Actions kept in the platform chain (tenant_id NULL), with the tenant as resource id. */
+const PLATFORM_ACTIONS = new Set(['tenant.delete']);
 
 function resourceFrom(params: Record<string, string | undefined>, result: unknown): string | null {
   if (result && typeof result === 'object') {
@@ -51,9 +60,11 @@ export class AuditInterceptor implements NestInterceptor {
         const body = req.body as { username?: unknown } | undefined;
         if (typeof body?.username === 'string') details.username = body.username.slice(0, 200);
       }
+      // A tenant's deletion is recorded in the platform chain: a purge removes the tenant's own chain.
+      const platform = PLATFORM_ACTIONS.has(action);
       this.audit.record({
-        tenantId: this.context.tenantId ?? (typeof r.tenant_id === 'string' ? r.tenant_id : null) ?? null,
-        kbId: this.context.kbId ?? (typeof r.kb_id === 'string' ? r.kb_id : null) ?? null,
+        tenantId: platform ? null : (this.context.tenantId ?? (typeof r.tenant_id === 'string' ? r.tenant_id : null) ?? null),
+        kbId: platform ? null : (this.context.kbId ?? (typeof r.kb_id === 'string' ? r.kb_id : null) ?? null),
         actor: principal ? describePrincipal(principal) : 'anonymous',
         action,
         resourceId: resourceFrom(params, outcome === 'success' ? result : null),
@@ -64,14 +75,28 @@ export class AuditInterceptor implements NestInterceptor {
         details,
       });
     };
+    if (BATCHED_ACTIONS.has(action)) {
+      return next.handle().pipe(
+        tap({
+          next: (result) => write('success', okStatus, result),
+          error: (err: unknown) => write(failureOutcome(err), toErrorResponse(err, '').status, null),
+        }),
+      );
+    }
+    const persisted = () => from(this.audit.flush().catch(() => undefined));
     return next.handle().pipe(
-      tap({
-        next: (result) => write('success', okStatus, result),
-        error: (err: unknown) => {
-          const status = toErrorResponse(err, '').status;
-          write(status === 403 ? 'denied' : 'failed', status, null);
-        },
+      mergeMap((result) => {
+        write('success', okStatus, result);
+        return persisted().pipe(map(() => result));
+      }),
+      catchError((err: unknown) => {
+        write(failureOutcome(err), toErrorResponse(err, '').status, null);
+        return persisted().pipe(mergeMap(() => throwError(() => err)));
       }),
     );
   }
+}
+
+function failureOutcome(err: unknown): 'denied' | 'failed' {
+  return toErrorResponse(err, '').status === 403 ? 'denied' : 'failed';
 }

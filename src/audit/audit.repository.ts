@@ -27,10 +27,15 @@ export interface AuditFilter {
   offset: number;
 }
 
-/** One lock id for the whole chain: appends (from every replica) and retention take it in turn. */
-const CHAIN_LOCK = [8151, 1];
+/** Advisory lock class of the audit chains; the key is the chain's hash. */
+const CHAIN_LOCK_CLASS = 8151;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COLUMNS = 15;
+const SELECT_ROW = `SELECT id, tenant_id, seq::text AS seq, kb_id, actor, action, resource_id, outcome, http_status, request_id, client_ip, details, created_at, prev_hash, hash FROM audit_log`;
+
+/** The chain an entry belongs to: its tenant, or the platform chain. */
+export type ChainKey = string | null;
+export const chainName = (chain: ChainKey): string => chain ?? 'platform';
 
 function uuidOrNull(v: string | null): string | null {
   return v && UUID.test(v) ? v : null;
@@ -40,14 +45,30 @@ function uuidOrNull(v: string | null): string | null {
 @Injectable()
 export class AuditRepository {
   /**
-   * Appends entries to the chain in one statement. The advisory lock
-   * serialises writers across processes, so seq is gap-free and each row's
-   * prev_hash is the hash of the row before it.
+   * Appends entries to their chains (one per tenant, one for the platform).
+   * A per-chain advisory lock, taken in a fixed order, serialises writers
+   * across processes, so each chain's seq is gap-free and each row's prev_hash
+   * is the hash of the row before it in that chain.
    */
   async appendBatch(db: Db, entries: AuditEntry[]): Promise<AuditRow[]> {
-    if (!entries.length) return [];
-    await db.query(`SELECT pg_advisory_xact_lock($1, $2)`, CHAIN_LOCK);
-    const [last] = await db.query(`SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1`);
+    const byChain = new Map<string, AuditEntry[]>();
+    for (const e of entries) {
+      const key = chainName(uuidOrNull(e.tenantId));
+      byChain.set(key, [...(byChain.get(key) ?? []), e]);
+    }
+    const out: AuditRow[] = [];
+    for (const key of [...byChain.keys()].sort()) out.push(...(await this.appendToChain(db, key === 'platform' ? null : key, byChain.get(key)!)));
+    return out;
+  }
+
+  private async appendToChain(db: Db, chain: ChainKey, entries: AuditEntry[]): Promise<AuditRow[]> {
+    await db.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [CHAIN_LOCK_CLASS, chainName(chain)]);
+    const [last] = await db.query(
+      chain === null
+        ? `SELECT seq::text AS seq, hash FROM audit_log WHERE tenant_id IS NULL ORDER BY audit_log.seq DESC LIMIT 1`
+        : `SELECT seq::text AS seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY audit_log.seq DESC LIMIT 1`,
+      chain === null ? [] : [chain],
+    );
     let seq = BigInt(last?.seq ?? 0);
     let prevHash: string = last?.hash ?? GENESIS_HASH;
     const rows: AuditRow[] = entries.map((e) => {
@@ -55,7 +76,7 @@ export class AuditRepository {
       const row: Omit<AuditRow, 'hash'> = {
         seq: seq.toString(),
         id: randomUUID(),
-        tenant_id: uuidOrNull(e.tenantId),
+        tenant_id: chain,
         kb_id: uuidOrNull(e.kbId),
         actor: e.actor.slice(0, 200),
         action: e.action.slice(0, 100),
@@ -86,18 +107,24 @@ export class AuditRepository {
     return rows;
   }
 
-  async page(db: Db, afterSeq: string | null, limit: number): Promise<AuditRow[]> {
-    return db.query(
-      `SELECT seq::text AS seq, id, tenant_id, kb_id, actor, action, resource_id, outcome, http_status, request_id, client_ip, details, created_at, prev_hash, hash
-         FROM audit_log WHERE ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`,
-      [afterSeq, limit],
-    );
+  /** Every chain that has rows: the platform chain (null) and each tenant's. */
+  async chains(db: Db): Promise<ChainKey[]> {
+    const rows: Array<{ tenant_id: string | null }> = await db.query(`SELECT DISTINCT tenant_id FROM audit_log ORDER BY tenant_id NULLS FIRST`);
+    return rows.map((r) => r.tenant_id);
   }
 
-  async retentionExplains(db: Db, seq: string, prevHash: string): Promise<boolean> {
+  async page(db: Db, chain: ChainKey, afterSeq: string | null, limit: number): Promise<AuditRow[]> {
+    return chain === null
+      ? db.query(`${SELECT_ROW} WHERE tenant_id IS NULL AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`, [afterSeq, limit])
+      : db.query(`${SELECT_ROW} WHERE tenant_id = $3 AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`, [afterSeq, limit, chain]);
+  }
+
+  /** Whether the platform chain records a retention cut of `chain` starting at `seq` after `prevHash`. */
+  async retentionExplains(db: Db, chain: ChainKey, seq: string, prevHash: string): Promise<boolean> {
     const rows = await db.query(
-      `SELECT 1 FROM audit_log WHERE action = 'audit.retention' AND details ->> 'kept_from_seq' = $1 AND details ->> 'kept_from_prev_hash' = $2 LIMIT 1`,
-      [seq, prevHash],
+      `SELECT 1 FROM audit_log WHERE tenant_id IS NULL AND action = 'audit.retention'
+          AND details ->> 'chain' = $1 AND details ->> 'kept_from_seq' = $2 AND details ->> 'kept_from_prev_hash' = $3 LIMIT 1`,
+      [chainName(chain), seq, prevHash],
     );
     return rows.length > 0;
   }
@@ -133,22 +160,31 @@ export class AuditRepository {
 
   /**
    * Retention, on the table owner's connection (the app roles cannot delete):
-   * removes the oldest prefix of the chain — every row up to the last one
-   * before the first row newer than the cutoff — and returns where the chain
-   * now starts, for the audit entry that records the cut.
+   * in each chain, removes the oldest prefix — every row up to the last one
+   * before the first row newer than the cutoff — and returns where each chain
+   * now starts, for the audit entries that record the cuts.
    */
-  async deletePrefixOlderThan(db: Db, cutoff: Date): Promise<{ deleted: number; keptFromSeq: string; keptFromPrevHash: string } | null> {
-    await db.query(`SELECT pg_advisory_xact_lock($1, $2)`, CHAIN_LOCK);
-    const [edge] = await db.query(
-      `SELECT COALESCE((SELECT min(seq) FROM audit_log WHERE created_at >= $1) - 1, (SELECT max(seq) FROM audit_log))::text AS last_deleted`,
-      [cutoff],
-    );
-    if (!edge?.last_deleted) return null;
-    const [last] = await db.query(`SELECT hash FROM audit_log WHERE seq = $1::bigint`, [edge.last_deleted]);
-    if (!last) return null;
-    const [gone] = await db.query(`WITH gone AS (DELETE FROM audit_log WHERE seq <= $1::bigint RETURNING seq) SELECT count(*)::int AS n FROM gone`, [edge.last_deleted]);
-    const count = Number(gone?.n ?? 0);
-    if (!count) return null;
-    return { deleted: count, keptFromSeq: (BigInt(edge.last_deleted) + 1n).toString(), keptFromPrevHash: last.hash };
+  async deletePrefixesOlderThan(db: Db, cutoff: Date): Promise<Array<{ chain: ChainKey; deleted: number; keptFromSeq: string; keptFromPrevHash: string }>> {
+    const cuts: Array<{ chain: ChainKey; deleted: number; keptFromSeq: string; keptFromPrevHash: string }> = [];
+    const chains: Array<{ tenant_id: string | null }> = await db.query(`SELECT DISTINCT tenant_id FROM audit_log WHERE created_at < $1`, [cutoff]);
+    for (const chain of chains.map((c) => c.tenant_id).sort((a, b) => chainName(a).localeCompare(chainName(b)))) {
+      await db.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [CHAIN_LOCK_CLASS, chainName(chain)]);
+      // Retention is rare: IS NOT DISTINCT FROM keeps one statement shape for the platform chain and tenant chains.
+      const inChain = `tenant_id IS NOT DISTINCT FROM $2::uuid`;
+      const [edge] = await db.query(
+        `SELECT COALESCE((SELECT min(seq) FROM audit_log WHERE ${inChain} AND created_at >= $1) - 1, (SELECT max(seq) FROM audit_log WHERE ${inChain}))::text AS last_deleted`,
+        [cutoff, chain],
+      );
+      if (!edge?.last_deleted || edge.last_deleted === '0') continue;
+      const [last] = await db.query(`SELECT hash FROM audit_log WHERE tenant_id IS NOT DISTINCT FROM $1::uuid AND seq = $2::bigint`, [chain, edge.last_deleted]);
+      if (!last) continue;
+      const [gone] = await db.query(
+        `WITH gone AS (DELETE FROM audit_log WHERE tenant_id IS NOT DISTINCT FROM $1::uuid AND seq <= $2::bigint RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+        [chain, edge.last_deleted],
+      );
+      const deleted = Number(gone?.n ?? 0);
+      if (deleted) cuts.push({ chain, deleted, keptFromSeq: (BigInt(edge.last_deleted) + 1n).toString(), keptFromPrevHash: last.hash });
+    }
+    return cuts;
   }
 }

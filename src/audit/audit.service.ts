@@ -2,8 +2,9 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModul
 import { SecurityEvent, SecurityEvents } from '../auth/security-events';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { AuditRow, VerifyResult, verifyChain } from './audit-chain';
-import { AuditEntry, AuditFilter, AuditRepository } from './audit.repository';
+import { MetricsService } from '../metrics/metrics.service';
+import { AuditRow, VerifyResult, verifyAllChains } from './audit-chain';
+import { AuditEntry, AuditFilter, AuditRepository, chainName } from './audit.repository';
 
 const FLUSH_EVERY_MS = 1000;
 const FLUSH_AT = 100;
@@ -27,8 +28,12 @@ export interface AuditLogDto {
 }
 
 /** Connection-level failures (retry later) as opposed to a row the database refuses (SQLSTATE class 22/23). */
+function sqlState(err: unknown): string | undefined {
+  return (err as { driverError?: { code?: string } })?.driverError?.code ?? (err as { code?: string })?.code;
+}
+
 function isOutage(err: unknown): boolean {
-  const code = (err as { code?: string; driverError?: { code?: string } })?.driverError?.code ?? (err as { code?: string })?.code;
+  const code = sqlState(err);
   return !(typeof code === 'string' && /^(22|23|42)/.test(code));
 }
 
@@ -67,6 +72,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
     private readonly db: DatabaseService,
     private readonly repo: AuditRepository,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
     securityEvents: SecurityEvents,
   ) {
     securityEvents.subscribe((e) => this.onSecurityEvent(e));
@@ -104,6 +110,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
       const dropped = this.buffer.splice(0, this.buffer.length - MAX_BUFFER);
       this.logger.error({ dropped: dropped.length }, 'audit buffer overflow: oldest entries dropped');
     }
+    this.metrics.auditBacklog.set(this.buffer.length);
     if (this.buffer.length >= FLUSH_AT) void this.flush();
   }
 
@@ -114,6 +121,14 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
   }
 
   private async writeBuffered(): Promise<void> {
+    try {
+      await this.writeAll();
+    } finally {
+      this.metrics.auditBacklog.set(this.buffer.length);
+    }
+  }
+
+  private async writeAll(): Promise<void> {
     while (this.buffer.length) {
       const batch = this.buffer.splice(0, 500);
       try {
@@ -130,6 +145,11 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
           try {
             await this.db.withPlatform((db) => this.repo.appendBatch(db, [entry]));
           } catch (one) {
+            // The tenant is gone (purged) or never existed: keep the entry in the platform chain.
+            if (entry.tenantId && sqlState(one) === '23503') {
+              const moved = { ...entry, tenantId: null, kbId: null, details: { ...entry.details, tenant_id: entry.tenantId, kb_id: entry.kbId } };
+              if (await this.db.withPlatform((db) => this.repo.appendBatch(db, [moved])).then(() => true, () => false)) continue;
+            }
             this.logger.error({ err: (one as Error).message, action: entry.action, request_id: entry.requestId }, 'audit entry refused by the database; dropped');
           }
         }
@@ -143,43 +163,48 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
     return { rows: rows.map(toAuditLogDto), total };
   }
 
+  /** Verifies every chain (the platform's, then each tenant's); stops at the first broken row. */
   async verify(): Promise<VerifyResult> {
     await this.flush();
-    return verifyChain({
-      page: (after, limit) => this.db.withPlatform((db) => this.repo.page(db, after, limit)),
-      retentionExplains: (seq, prev) => this.db.withPlatform((db) => this.repo.retentionExplains(db, seq, prev)),
+    return verifyAllChains({
+      chains: () => this.db.withPlatform((db) => this.repo.chains(db)),
+      page: (chain, after, limit) => this.db.withPlatform((db) => this.repo.page(db, chain, after, limit)),
+      retentionExplains: (chain, seq, prev) => this.db.withPlatform((db) => this.repo.retentionExplains(db, chain, seq, prev)),
     });
   }
 
   /**
-   * AUDIT_LOG_RETENTION_DAYS: the only deletion. Runs on the owner's
-   * connection (the app roles hold no DELETE grant) and, in the same
-   * transaction, appends an `audit.retention` entry recording where the chain
-   * now starts, so verification accepts the cut and nothing else.
+   * AUDIT_LOG_RETENTION_DAYS: the only deletion besides a tenant purge. Runs
+   * on the owner's connection (the app roles hold no DELETE grant) and, in the
+   * same transaction, appends one `audit.retention` entry per cut chain to the
+   * platform chain, recording where that chain now starts, so verification
+   * accepts the cut and nothing else.
    */
   async applyRetention(now = new Date()): Promise<{ deleted: number } | null> {
     await this.flush();
-    const cutoff = new Date(now.getTime() - this.config.settings.auditLogRetentionDays * 86400_000);
+    const days = this.config.settings.auditLogRetentionDays;
+    const cutoff = new Date(now.getTime() - days * 86400_000);
     const result = await this.db.dataSource.transaction(async (manager) => {
-      const cut = await this.repo.deletePrefixOlderThan(manager, cutoff);
-      if (!cut) return null;
+      const cuts = await this.repo.deletePrefixesOlderThan(manager, cutoff);
+      if (!cuts.length) return null;
       await manager.query(`SELECT set_config('role', 'strata_platform', true)`);
-      await this.repo.appendBatch(manager, [
-        {
+      await this.repo.appendBatch(
+        manager,
+        cuts.map((cut) => ({
           tenantId: null,
           kbId: null,
           actor: 'system:retention',
           action: 'audit.retention',
-          resourceId: null,
-          outcome: 'success',
+          resourceId: chainName(cut.chain),
+          outcome: 'success' as const,
           httpStatus: null,
           requestId: null,
           clientIp: null,
-          details: { deleted: cut.deleted, cutoff: cutoff.toISOString(), retention_days: this.config.settings.auditLogRetentionDays, kept_from_seq: cut.keptFromSeq, kept_from_prev_hash: cut.keptFromPrevHash },
+          details: { chain: chainName(cut.chain), deleted: cut.deleted, cutoff: cutoff.toISOString(), retention_days: days, kept_from_seq: cut.keptFromSeq, kept_from_prev_hash: cut.keptFromPrevHash },
           createdAt: new Date(),
-        },
-      ]);
-      return { deleted: cut.deleted };
+        })),
+      );
+      return { deleted: cuts.reduce((n, c) => n + c.deleted, 0) };
     });
     if (result) this.logger.log(`audit retention removed ${result.deleted} entries older than ${cutoff.toISOString()}`);
     return result;

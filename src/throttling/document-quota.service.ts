@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
 import { AppConfig } from '../config/app-config';
 import type { Db } from '../database/database.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { DocumentQuota } from './document-quota';
 
 const GB = 1024 ** 3;
@@ -17,7 +18,10 @@ const QUOTA_RETRY_AFTER_S = 3600;
  */
 @Injectable()
 export class DocumentQuotaService extends DocumentQuota {
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
     super();
   }
 
@@ -32,6 +36,7 @@ export class DocumentQuotaService extends DocumentQuota {
     const stored = Number(used?.bytes ?? 0);
     const headers = { 'Retry-After': String(QUOTA_RETRY_AFTER_S) };
     if (count + documents > maxDocuments) {
+      this.metrics.quotaExceeded.inc({ tenant_id: tenantId, quota: 'documents' });
       throw new AppException(
         'QUOTA_EXCEEDED',
         `This tenant may hold at most ${maxDocuments} documents; it has ${count}, so ${documents} more would exceed the quota. Delete documents or ask the admin to raise max_documents.`,
@@ -40,6 +45,7 @@ export class DocumentQuotaService extends DocumentQuota {
       );
     }
     if (stored + bytes > maxStorageGb * GB) {
+      this.metrics.quotaExceeded.inc({ tenant_id: tenantId, quota: 'storage' });
       throw new AppException(
         'QUOTA_EXCEEDED',
         `This tenant may store at most ${maxStorageGb} GB of documents; ${formatBytes(stored)} are stored and ${formatBytes(bytes)} more would exceed the quota. Delete documents or ask the admin to raise max_storage_gb.`,

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
 import { DatabaseService } from '../database/database.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { estimateCostUsd, priceOf } from './prices';
 import { UsageEvent, UsageRecorder } from './usage-recorder';
 import { UsageRepository, UsageRow } from './usage.repository';
@@ -46,6 +47,7 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
   constructor(
     private readonly db: DatabaseService,
     private readonly repo: UsageRepository,
+    private readonly metrics: MetricsService,
   ) {
     super();
   }
@@ -141,6 +143,7 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
   async assertWithinLimits(tenantId: string): Promise<void> {
     const s = await this.limitStatus(tenantId);
     if (s.exceeded) {
+      this.metrics.quotaExceeded.inc({ tenant_id: tenantId, quota: 'monthly_budget' });
       const next = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1));
       const retryAfter = Math.max(1, Math.ceil((next.getTime() - Date.now()) / 1000));
       throw new AppException(

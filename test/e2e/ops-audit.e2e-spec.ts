@@ -116,38 +116,51 @@ describe('operations: the audit log', () => {
     await t.db.dataSource.query(`UPDATE audit_log SET actor = $2 WHERE id = $1`, [row.id, row.actor]);
     expect((await t.http.get('/api/v1/audit/verify', t.admin)).body.data.valid).toBe(true);
 
-    // Deleting a row in the middle is caught as well.
-    const [mid] = await t.db.dataSource.query(`SELECT id, seq::text AS seq FROM audit_log ORDER BY seq DESC OFFSET 3 LIMIT 1`);
+    // Deleting a row in the middle of the tenant's chain is caught as well, at the next row of that chain.
+    const [mid] = await t.db.dataSource.query(`SELECT id, seq::text AS seq FROM audit_log WHERE tenant_id = $1 AND seq = 2`, [a.tenantId]);
+    const [next] = await t.db.dataSource.query(`SELECT id FROM audit_log WHERE tenant_id = $1 AND seq = 3`, [a.tenantId]);
     await t.db.dataSource.query(`CREATE TEMP TABLE saved AS SELECT * FROM audit_log WHERE id = $1`, [mid.id]);
     await t.db.dataSource.query(`DELETE FROM audit_log WHERE id = $1`, [mid.id]);
     const gap = await t.http.get('/api/v1/audit/verify', t.admin);
-    expect(gap.body.data.valid).toBe(false);
-    expect(BigInt(gap.body.data.first_broken_seq)).toBe(BigInt(mid.seq) + 1n);
+    expect(gap.body.data).toMatchObject({ valid: false, first_broken_id: next.id, first_broken_seq: '3', chain: a.tenantId });
     await t.db.dataSource.query(`INSERT INTO audit_log SELECT * FROM saved`);
     await t.db.dataSource.query(`DROP TABLE saved`);
     expect((await t.http.get('/api/v1/audit/verify', t.admin)).body.data.valid).toBe(true);
   });
 
-  it('retention removes only the oldest prefix, records the cut, and the chain still verifies', async () => {
+  it('a purge removes the tenant’s chain and leaves every other chain valid; the deletion stays in the platform chain', async () => {
+    const a = await seedTenant(t, 'Audit Purged');
+    await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'gone-soon' }, a.key);
+    expect((await t.http.delete(`/api/v1/tenants/${a.tenantId}?purge=true`, t.admin)).status).toBe(200);
+    await t.app.get(AuditService).flush();
+    const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1`, [a.tenantId]);
+    expect(n).toBe(0);
+    const platform = await t.db.withPlatform((db) => db.query(`SELECT action, resource_id FROM audit_log WHERE tenant_id IS NULL AND resource_id = $1`, [a.tenantId]));
+    // tenant.delete is a platform action; entries still buffered when the tenant vanished (here tenant.create) move there too.
+    expect(platform.map((r: { action: string }) => r.action)).toContain('tenant.delete');
+    expect((await t.http.get('/api/v1/audit/verify', t.admin)).body.data.valid).toBe(true);
+  });
+
+  it('retention removes only the oldest prefix of a chain, records the cut, and the chains still verify', async () => {
     const audit = t.app.get(AuditService);
+    const a = await seedTenant(t, 'Audit Retention');
+    for (const n of ['r1', 'r2', 'r3']) await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: n }, a.key);
     await audit.flush();
-    const [{ n: before }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log`);
-    // Age the first ten rows past AUDIT_LOG_RETENTION_DAYS (365 by default).
-    await t.db.dataSource.query(`UPDATE audit_log SET created_at = created_at - interval '400 days' WHERE seq <= 10`);
-    const result = await audit.applyRetention();
-    expect(result).toEqual({ deleted: 10 });
-    const [{ n: after }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log`);
-    expect(after).toBe(before - 10 + 1);
-    const v = await t.http.get('/api/v1/audit/verify', t.admin);
-    expect(v.body.data).toMatchObject({ valid: true, starts_at_seq: '11' });
-    const [cut] = await t.db.withPlatform((db) => db.query(`SELECT details FROM audit_log WHERE action = 'audit.retention'`));
-    expect(cut.details).toMatchObject({ deleted: 10, kept_from_seq: '11' });
+    const [{ n: before }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1`, [a.tenantId]);
+    // Age the first three rows of this tenant's chain past AUDIT_LOG_RETENTION_DAYS (365 by default).
+    await t.db.dataSource.query(`UPDATE audit_log SET created_at = created_at - interval '400 days' WHERE tenant_id = $1 AND seq <= 3`, [a.tenantId]);
+    expect(await audit.applyRetention()).toEqual({ deleted: 3 });
+    const [{ n: after }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1`, [a.tenantId]);
+    expect(after).toBe(before - 3);
+    expect((await t.http.get('/api/v1/audit/verify', t.admin)).body.data).toMatchObject({ valid: true });
+    const [cut] = await t.db.withPlatform((db) => db.query(`SELECT details FROM audit_log WHERE tenant_id IS NULL AND action = 'audit.retention'`));
+    expect(cut.details).toMatchObject({ chain: a.tenantId, deleted: 3, kept_from_seq: '4' });
 
     // Deleting more of the prefix by hand is not a recorded cut: verify says so.
-    const [first] = await t.db.dataSource.query(`SELECT id FROM audit_log WHERE seq = 12`);
-    await t.db.dataSource.query(`DELETE FROM audit_log WHERE seq = 11`);
+    const [first] = await t.db.dataSource.query(`SELECT id FROM audit_log WHERE tenant_id = $1 AND seq = 5`, [a.tenantId]);
+    await t.db.dataSource.query(`DELETE FROM audit_log WHERE tenant_id = $1 AND seq = 4`, [a.tenantId]);
     const v2 = await t.http.get('/api/v1/audit/verify', t.admin);
-    expect(v2.body.data).toMatchObject({ valid: false, first_broken_id: first.id });
+    expect(v2.body.data).toMatchObject({ valid: false, first_broken_id: first.id, chain: a.tenantId });
   });
 });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 /** The value of one series in Prometheus text, or 0 when the series is absent. */
@@ -93,6 +95,19 @@ describe('operations: Prometheus metrics', () => {
     expect(routeLabels.length).toBeGreaterThan(0);
     for (const r of routeLabels) expect(r).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect(routeLabels).not.toContain('/api/v1/no-such-route/12345');
+  });
+
+  it('the Grafana dashboard only charts metrics the server exports', async () => {
+    const dashboard = JSON.parse(readFileSync(join(__dirname, '../../grafana/strata-dashboard.json'), 'utf8'));
+    const exprs: string[] = dashboard.panels.flatMap((p: { targets?: Array<{ expr: string }> }) => (p.targets ?? []).map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(20);
+    const text = await scrape();
+    const exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const promql = new Set(['sum', 'by', 'rate', 'histogram_quantile', 'topk', 'or', 'vector', 'le', 'route', 'tenant_id', 'mode', 'outcome', 'state', 'final', 'binding', 'kind', 'reason', 'status', 'category', 'quota', 'key_id']);
+    for (const expr of exprs) {
+      const names = (expr.replace(/\{[^}]*\}/g, '').replace(/\[[^\]]*\]/g, '').match(/[a-z_][a-z0-9_]*/g) ?? []).filter((n) => !promql.has(n));
+      for (const n of names) expect([n, n.replace(/_(bucket|count|sum)$/, '')].some((m) => exported.has(m))).toBe(true);
+    }
   });
 
   it('gauges follow tenants, KBs and documents', async () => {

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { DatabaseService } from '../database/database.service';
+import { TenantEvents } from '../tenants/tenant-events';
+import type { Tier } from '../tenants/tenants.dto';
+import type { RateLimitCategory } from './rate-limit.decorator';
+
+/** Tier multipliers of the standard budget (seed 004: trial 50, standard 100, premium 1000 queries/min). */
+export const TIER_FACTOR: Record<Tier, number> = { trial: 0.5, standard: 1, premium: 10, enterprise: 50 };
+/** CRUD is cheap: its per-minute budget is this multiple of the tenant's query budget. */
+export const CRUD_FACTOR = 20;
+const CACHE_MS = 5000;
+
+export interface Budget {
+  limit: number;
+  ttlMs: number;
+}
+
+/**
+ * A tenant's rate-limit budgets: RATE_LIMIT_QUERIES_PER_MINUTE and
+ * RATE_LIMIT_DOCUMENTS_PER_HOUR are the standard tier, scaled by tier, and
+ * tenants.settings.limits.queries_per_minute / documents_per_hour override
+ * both. Tier and limits are cached for a few seconds per tenant (forgotten at
+ * once on this replica when the tenant changes).
+ */
+@Injectable()
+export class TenantLimitsService {
+  private readonly cache = new Map<string, { at: number; tier: Tier; limits: Record<string, unknown> }>();
+
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly config: AppConfig,
+    events: TenantEvents,
+  ) {
+    events.subscribe((e) => {
+      this.cache.delete(e.tenantId);
+    });
+  }
+
+  async budget(tenantId: string, category: RateLimitCategory | 'crud'): Promise<Budget> {
+    const { tier, limits } = await this.tenant(tenantId);
+    const factor = TIER_FACTOR[tier] ?? 1;
+    const qpm = typeof limits.queries_per_minute === 'number' ? limits.queries_per_minute : Math.max(1, Math.round(this.config.settings.rateLimitQueriesPerMinute * factor));
+    if (category === 'query') return { limit: qpm, ttlMs: 60_000 };
+    if (category === 'crud') return { limit: qpm * CRUD_FACTOR, ttlMs: 60_000 };
+    const dph = typeof limits.documents_per_hour === 'number' ? limits.documents_per_hour : Math.max(1, Math.round(this.config.settings.rateLimitDocumentsPerHour * factor));
+    return { limit: dph, ttlMs: 3600_000 };
+  }
+
+  private async tenant(tenantId: string): Promise<{ tier: Tier; limits: Record<string, unknown> }> {
+    const hit = this.cache.get(tenantId);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit;
+    const rows: Array<{ tier: Tier; limits: Record<string, unknown> | null }> = await this.db.withPlatform((db) =>
+      db.query(`SELECT tier, settings -> 'limits' AS limits FROM tenants WHERE id = $1`, [tenantId]),
+    );
+    const entry = { at: Date.now(), tier: rows[0]?.tier ?? 'standard', limits: rows[0]?.limits ?? {} };
+    this.cache.set(tenantId, entry);
+    return entry;
+  }
+}
