@@ -45,6 +45,14 @@ export function textSearchTerms(query: string): string[] {
   return [...new Set(words)].slice(0, 32);
 }
 
+/**
+ * In mix, the chunks reached through the graph vote with this weight next to
+ * the direct (vector, full-text) lists: with the local co-occurrence graph
+ * they are noisier than direct search (bench/retrieval-squad.js), yet they
+ * still add chunks direct search misses. ADR 003.
+ */
+export const GRAPH_CHUNKS_WEIGHT_IN_MIX = 0.1;
+
 const round = (x: number) => Math.round(Number(x) * 1e6) / 1e6;
 
 /**
@@ -84,12 +92,14 @@ export class QueryEngine {
       const exact = await this.useExactSearch(db, instance);
       if (!exact) await this.retrieval.useIterativeScan(db, Math.max(topK, chunkTopK) * 2);
       const chunkLists: ChunkHit[][] = [];
+      const listWeights: number[] = [];
       let entities: EntityHit[] = [];
       let relations: RelationHit[] = [];
 
       if (mode === 'naive' || mode === 'mix') {
         chunkLists.push(await this.retrieval.searchChunksByVector(db, tenantId, kbId, queryVec, chunkTopK * 2, exact));
         chunkLists.push(await this.retrieval.searchChunksByText(db, tenantId, kbId, textSearchTerms(input.query), chunkTopK * 2));
+        listWeights.push(1, 1);
       }
       if (mode === 'local' || mode === 'hybrid' || mode === 'mix') {
         const found = await this.retrieval.searchEntities(db, tenantId, kbId, lowVec, topK, exact);
@@ -98,6 +108,7 @@ export class QueryEngine {
         entities = mergeBy(entities, found, (e) => e.id);
         relations = mergeBy(relations, await this.retrieval.relationsOfEntities(db, tenantId, kbId, ids, scores, topK), (r) => r.id);
         chunkLists.push(await this.retrieval.chunksOfEntities(db, tenantId, kbId, ids, scores, chunkTopK));
+        listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
       }
       if (mode === 'global' || mode === 'hybrid' || mode === 'mix') {
         const found = await this.retrieval.searchRelations(db, tenantId, kbId, highVec, topK, exact);
@@ -106,8 +117,9 @@ export class QueryEngine {
         relations = mergeBy(relations, found, (r) => r.id);
         entities = mergeBy(entities, await this.retrieval.entitiesOfRelations(db, tenantId, kbId, ids, scores, topK), (e) => e.id);
         chunkLists.push(await this.retrieval.chunksOfRelations(db, tenantId, kbId, ids, scores, chunkTopK));
+        listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
       }
-      const chunks = reciprocalRankFusion(chunkLists, (c) => c.chunk_id)
+      const chunks = reciprocalRankFusion(chunkLists, (c) => c.chunk_id, undefined, listWeights)
         .slice(0, chunkTopK)
         .map(({ item, score }) => ({ chunk_id: item.chunk_id, document_id: item.document_id, file_path: item.file_path, content: item.content, score: round(score) }));
       return {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/database.service';
-import { ENTITY_DESCRIPTION, RELATION_DESCRIPTION, RELATION_KEYWORDS, RELATION_WEIGHT } from '../storage/fact-aggregates';
+import { ENTITY_SUPPORT, RELATION_SUPPORT, RELATION_WEIGHT } from '../storage/fact-aggregates';
 
 export interface ChunkHit {
   chunk_id: string;
@@ -106,7 +106,9 @@ export class RetrievalRepository {
          ORDER BY ${distance}
          LIMIT $4
        )
-       SELECT n.id, n.name, n.type, ${ENTITY_DESCRIPTION('n')} AS description, 1 - n.distance AS score FROM nearest n ORDER BY n.distance, n.id`,
+       SELECT n.id, n.name, n.type, COALESCE(sup.description, n.description) AS description, 1 - n.distance AS score
+       FROM nearest n ${ENTITY_SUPPORT('n', 'sup')}
+       ORDER BY n.distance, n.id`,
       [tenantId, kbId, vector, limit],
     );
   }
@@ -122,8 +124,9 @@ export class RetrievalRepository {
          LIMIT $4
        )
        SELECT n.id, s.name AS source, t.name AS target, n.source_id, n.target_id,
-              ${RELATION_KEYWORDS('n')} AS keywords, ${RELATION_DESCRIPTION('n')} AS description, ${RELATION_WEIGHT('n')} AS weight, 1 - n.distance AS score
-       FROM nearest n
+              COALESCE(sup.keywords, n.keywords) AS keywords, COALESCE(sup.description, n.description) AS description, COALESCE(sup.weight, 0) AS weight,
+              1 - n.distance AS score
+       FROM nearest n ${RELATION_SUPPORT('n', 'sup')}
        JOIN entities s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.id = n.source_id
        JOIN entities t ON t.tenant_id = $1 AND t.kb_id = $2 AND t.id = n.target_id
        ORDER BY n.distance, n.id`,
@@ -131,22 +134,38 @@ export class RetrievalRepository {
     );
   }
 
-  /** Local mode: the relations touching the found entities, best entity score first, then weight. */
+  /**
+   * Local mode: the relations touching the found entities, best entity score
+   * first, then weight. Candidates come from the two endpoint indexes; the
+   * aggregates (weight, then text) are computed for candidates, then only for
+   * the rows kept.
+   */
   async relationsOfEntities(db: Db, tenantId: string, kbId: string, entityIds: string[], scores: number[], limit: number): Promise<RelationHit[]> {
     if (!entityIds.length) return [];
     return db.query(
-      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score))
+      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score)),
+       touching AS (
+         SELECT r.id, f.score FROM found f JOIN relations r ON r.tenant_id = $1 AND r.kb_id = $2 AND r.source_id = f.id
+         UNION ALL
+         SELECT r.id, f.score FROM found f JOIN relations r ON r.tenant_id = $1 AND r.kb_id = $2 AND r.target_id = f.id
+       ),
+       candidates AS MATERIALIZED (
+         SELECT id, max(score) AS score FROM touching GROUP BY id ORDER BY max(score) DESC, id LIMIT $5 * 3
+       ),
+       kept AS MATERIALIZED (
+         SELECT c.id, c.score, ${RELATION_WEIGHT('c')} AS weight
+         FROM candidates c
+         ORDER BY c.score DESC, weight DESC, c.id
+         LIMIT $5
+       )
        SELECT r.id, s.name AS source, t.name AS target, r.source_id, r.target_id,
-              ${RELATION_KEYWORDS('r')} AS keywords, ${RELATION_DESCRIPTION('r')} AS description, ${RELATION_WEIGHT('r')} AS weight,
-              max(f.score) AS score
-       FROM relations r
-       JOIN found f ON f.id = r.source_id OR f.id = r.target_id
+              COALESCE(sup.keywords, r.keywords) AS keywords, COALESCE(sup.description, r.description) AS description, k.weight, k.score
+       FROM kept k
+       JOIN relations r ON r.tenant_id = $1 AND r.kb_id = $2 AND r.id = k.id
+       ${RELATION_SUPPORT('r', 'sup')}
        JOIN entities s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.id = r.source_id
        JOIN entities t ON t.tenant_id = $1 AND t.kb_id = $2 AND t.id = r.target_id
-       WHERE r.tenant_id = $1 AND r.kb_id = $2
-       GROUP BY r.id, s.name, t.name
-       ORDER BY max(f.score) DESC, weight DESC, r.id
-       LIMIT $5`,
+       ORDER BY k.score DESC, k.weight DESC, k.id`,
       [tenantId, kbId, entityIds, scores, limit],
     );
   }
@@ -160,12 +179,15 @@ export class RetrievalRepository {
          SELECT r.source_id AS entity_id, f.score FROM relations r JOIN found f ON f.id = r.id WHERE r.tenant_id = $1 AND r.kb_id = $2
          UNION ALL
          SELECT r.target_id, f.score FROM relations r JOIN found f ON f.id = r.id WHERE r.tenant_id = $1 AND r.kb_id = $2
+       ),
+       kept AS MATERIALIZED (
+         SELECT entity_id, max(score) AS score FROM ends GROUP BY entity_id ORDER BY max(score) DESC, entity_id LIMIT $5
        )
-       SELECT e.id, e.name, e.type, ${ENTITY_DESCRIPTION('e')} AS description, max(ends.score) AS score
-       FROM ends JOIN entities e ON e.tenant_id = $1 AND e.kb_id = $2 AND e.id = ends.entity_id
-       GROUP BY e.id
-       ORDER BY max(ends.score) DESC, e.id
-       LIMIT $5`,
+       SELECT e.id, e.name, e.type, COALESCE(sup.description, e.description) AS description, k.score
+       FROM kept k
+       JOIN entities e ON e.tenant_id = $1 AND e.kb_id = $2 AND e.id = k.entity_id
+       ${ENTITY_SUPPORT('e', 'sup')}
+       ORDER BY k.score DESC, e.id`,
       [tenantId, kbId, relationIds, scores, limit],
     );
   }

@@ -24,6 +24,12 @@ describe('reciprocalRankFusion', () => {
     expect(tie[0].score).toBeCloseTo(tie[1].score, 12);
   });
 
+  it('weights scale a list’s votes', () => {
+    const fused = reciprocalRankFusion([[{ id: 'a' }], [{ id: 'b' }]], id, 60, [1, 0.5]);
+    expect(fused.map((f) => f.item.id)).toEqual(['a', 'b']);
+    expect(fused[1].score).toBeCloseTo(0.5 / 61, 12);
+  });
+
   it('returns nothing for no lists', () => {
     expect(reciprocalRankFusion([], id)).toEqual([]);
     expect(reciprocalRankFusion([[], []], id)).toEqual([]);

@@ -6,13 +6,14 @@
  */
 export const RRF_K = 60;
 
-export function reciprocalRankFusion<T>(lists: T[][], keyOf: (item: T) => string, k = RRF_K): Array<{ item: T; score: number }> {
+export function reciprocalRankFusion<T>(lists: T[][], keyOf: (item: T) => string, k = RRF_K, weights?: number[]): Array<{ item: T; score: number }> {
   const fused = new Map<string, { item: T; score: number; best: number }>();
-  for (const list of lists) {
+  for (const [l, list] of lists.entries()) {
+    const w = weights?.[l] ?? 1;
     list.forEach((item, i) => {
       const key = keyOf(item);
       const entry = fused.get(key);
-      const add = 1 / (k + i + 1);
+      const add = w / (k + i + 1);
       if (entry) {
         entry.score += add;
         entry.best = Math.min(entry.best, i);

@@ -7,27 +7,25 @@
  * the ingestion time on PGlite). Deleting a document needs no repair either:
  * its support rows go, and what remains is the fact.
  *
- * `e` / `r` are the aliases of the entities / relations row in the query.
+ * Each helper is a LEFT JOIN LATERAL over one fact's support (one index range
+ * scan), to be applied to the few rows a query keeps — never to candidates.
+ * `e` / `r` name the entities / relations row, `as` the lateral's alias.
  */
 const MAX_DESCRIPTIONS = 8;
 
-export const ENTITY_DESCRIPTION = (e: string) => `COALESCE((
-    SELECT string_agg(x.description, E'\\n' ORDER BY x.description)
-    FROM (SELECT DISTINCT ec.description FROM entity_chunks ec
-          WHERE ec.entity_id = ${e}.id AND ec.description <> '' LIMIT ${MAX_DESCRIPTIONS}) x
-  ), ${e}.description)`;
+/** Adds `${as}.description`. */
+export const ENTITY_SUPPORT = (e: string, as: string) => `LEFT JOIN LATERAL (
+    SELECT array_to_string((array_agg(DISTINCT ec.description) FILTER (WHERE ec.description <> ''))[1:${MAX_DESCRIPTIONS}], E'\\n') AS description
+    FROM entity_chunks ec WHERE ec.entity_id = ${e}.id
+  ) ${as} ON true`;
 
-export const RELATION_DESCRIPTION = (r: string) => `COALESCE((
-    SELECT string_agg(x.description, E'\\n' ORDER BY x.description)
-    FROM (SELECT DISTINCT rc.description FROM relation_chunks rc
-          WHERE rc.relation_id = ${r}.id AND rc.description <> '' LIMIT ${MAX_DESCRIPTIONS}) x
-  ), ${r}.description)`;
+/** Adds `${as}.description`, `${as}.keywords` and `${as}.weight` (LightRAG sums an edge's weight over its mentions). */
+export const RELATION_SUPPORT = (r: string, as: string) => `LEFT JOIN LATERAL (
+    SELECT array_to_string((array_agg(DISTINCT rc.description) FILTER (WHERE rc.description <> ''))[1:${MAX_DESCRIPTIONS}], E'\\n') AS description,
+           array_to_string((array_agg(DISTINCT rc.keywords) FILTER (WHERE rc.keywords <> ''))[1:${MAX_DESCRIPTIONS}], ', ') AS keywords,
+           sum(rc.weight) AS weight
+    FROM relation_chunks rc WHERE rc.relation_id = ${r}.id
+  ) ${as} ON true`;
 
-export const RELATION_KEYWORDS = (r: string) => `COALESCE((
-    SELECT string_agg(x.keywords, ', ' ORDER BY x.keywords)
-    FROM (SELECT DISTINCT rc.keywords FROM relation_chunks rc
-          WHERE rc.relation_id = ${r}.id AND rc.keywords <> '' LIMIT ${MAX_DESCRIPTIONS}) x
-  ), ${r}.keywords)`;
-
-/** LightRAG sums an edge's weights over its mentions. */
-export const RELATION_WEIGHT = (r: string) => `COALESCE((SELECT sum(rc.weight) FROM relation_chunks rc WHERE rc.relation_id = ${r}.id), ${r}.weight)`;
+/** The weight alone (cheaper), for ordering a bounded set of candidates. */
+export const RELATION_WEIGHT = (r: string) => `COALESCE((SELECT sum(rc.weight) FROM relation_chunks rc WHERE rc.relation_id = ${r}.id), 0)`;

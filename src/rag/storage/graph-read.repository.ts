@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/database.service';
-import { ENTITY_DESCRIPTION, RELATION_DESCRIPTION, RELATION_KEYWORDS, RELATION_WEIGHT } from './fact-aggregates';
+import { ENTITY_SUPPORT, RELATION_SUPPORT } from './fact-aggregates';
 
 export interface GraphNodeRow {
   id: string;
@@ -35,16 +35,23 @@ export class GraphReadRepository {
   async startNodes(db: Db, tenantId: string, kbId: string, label: string, limit: number): Promise<GraphNodeRow[]> {
     if (label === '*') {
       return db.query(
-        `SELECT e.id, e.name, e.type, ${ENTITY_DESCRIPTION('e')} AS description,
-                (SELECT count(*)::int FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND (r.source_id = e.id OR r.target_id = e.id)) AS degree
-         FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2
-         ORDER BY degree DESC, e.name_key LIMIT $3`,
+        `WITH top AS MATERIALIZED (
+           SELECT e.id, e.name, e.name_key, e.type, e.description,
+                  (SELECT count(*)::int FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND r.source_id = e.id)
+                + (SELECT count(*)::int FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND r.target_id = e.id) AS degree
+           FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2
+           ORDER BY degree DESC, e.name_key LIMIT $3
+         )
+         SELECT top.id, top.name, top.type, COALESCE(sup.description, top.description) AS description, top.degree
+         FROM top ${ENTITY_SUPPORT('top', 'sup')}
+         ORDER BY top.degree DESC, top.name_key`,
         [tenantId, kbId, limit],
       );
     }
     return db.query(
-      `SELECT e.id, e.name, e.type, ${ENTITY_DESCRIPTION('e')} AS description, 0 AS degree
-       FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.name_key = lower(btrim($3))`,
+      `SELECT e.id, e.name, e.type, COALESCE(sup.description, e.description) AS description, 0 AS degree
+       FROM entities e ${ENTITY_SUPPORT('e', 'sup')}
+       WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.name_key = lower(btrim($3))`,
       [tenantId, kbId, label],
     );
   }
@@ -53,8 +60,9 @@ export class GraphReadRepository {
   async edgesOf(db: Db, tenantId: string, kbId: string, ids: string[], limit: number): Promise<GraphEdgeRow[]> {
     if (!ids.length) return [];
     return db.query(
-      `SELECT r.id, r.source_id, r.target_id, ${RELATION_KEYWORDS('r')} AS keywords, ${RELATION_DESCRIPTION('r')} AS description, ${RELATION_WEIGHT('r')} AS weight
-       FROM relations r
+      `SELECT r.id, r.source_id, r.target_id, COALESCE(sup.keywords, r.keywords) AS keywords, COALESCE(sup.description, r.description) AS description,
+              COALESCE(sup.weight, 0) AS weight
+       FROM relations r ${RELATION_SUPPORT('r', 'sup')}
        WHERE r.tenant_id = $1 AND r.kb_id = $2 AND (r.source_id = ANY($3::uuid[]) OR r.target_id = ANY($3::uuid[]))
        ORDER BY weight DESC, r.id
        LIMIT $4`,
@@ -65,7 +73,9 @@ export class GraphReadRepository {
   async nodesByIds(db: Db, tenantId: string, kbId: string, ids: string[]): Promise<GraphNodeRow[]> {
     if (!ids.length) return [];
     return db.query(
-      `SELECT e.id, e.name, e.type, ${ENTITY_DESCRIPTION('e')} AS description, 0 AS degree FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.id = ANY($3::uuid[])`,
+      `SELECT e.id, e.name, e.type, COALESCE(sup.description, e.description) AS description, 0 AS degree
+       FROM entities e ${ENTITY_SUPPORT('e', 'sup')}
+       WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.id = ANY($3::uuid[])`,
       [tenantId, kbId, ids],
     );
   }
