@@ -6,8 +6,6 @@ import { DatabaseService } from '../database/database.service';
 import { MetricsService } from './metrics.service';
 
 const REFRESH_MS = 15_000;
-/** A scrape reads fresh gauges unless another scrape just did (protects the database from scrape storms). */
-const SCRAPE_FRESH_MS = 1000;
 
 /**
  * Feeds MetricsService from the places that know: the guard's security
@@ -19,7 +17,6 @@ const SCRAPE_FRESH_MS = 1000;
 export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MetricsCollector.name);
   private timer?: NodeJS.Timeout;
-  private refreshedAt = 0;
   private refreshing: Promise<void> | null = null;
 
   constructor(
@@ -67,9 +64,9 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
     if (e.reason === 'cross_kb') this.metrics.crossKbAccessAttempts.inc({ tenant_id: tenant });
   }
 
-  /** Before a scrape: the gauges are read from the database (at most once a second). */
-  async refreshIfStale(): Promise<void> {
-    if (Date.now() - this.refreshedAt > SCRAPE_FRESH_MS) await this.refresh();
+  /** Before a scrape: the gauges are read from the database (concurrent scrapes share one read). */
+  async refreshForScrape(): Promise<void> {
+    await this.refresh();
   }
 
   refresh(): Promise<void> {
@@ -103,7 +100,6 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
         this.metrics.documentsPerTenant.set({ tenant_id: r.tenant_id }, r.n);
         this.metrics.storageUsedPerTenant.set({ tenant_id: r.tenant_id }, Number(r.bytes));
       }
-      this.refreshedAt = Date.now();
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'metrics gauges could not be refreshed');
     }

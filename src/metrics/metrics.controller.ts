@@ -35,7 +35,7 @@ export class MetricsController {
       const given = /^bearer\s+/i.test(authorization ?? '') ? authorization!.replace(/^bearer\s+/i, '').trim() : '';
       if (!given || !sameSecret(given, token)) throw AppException.unauthenticated('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
     }
-    await this.collector.refreshIfStale();
+    await this.collector.refreshForScrape();
     const { contentType, body } = await this.metrics.render();
     reply.status(200).header('content-type', contentType).header('cache-control', 'no-store').send(body);
   }
