@@ -126,8 +126,7 @@ export class IngestionService {
       }
       // A previous attempt that did commit (then lost its job) must not leave duplicates.
       await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
-      const rows: NewChunk[] = chunks.map((c) => ({ index: c.index, content: c.content, tokens: c.tokens, embedding: toVector(c.embedding) }));
-      const chunkIds = await this.graph.insertChunks(db, tenantId, kbId, documentId, rows);
+      const chunkIds = await this.graph.insertChunks(db, tenantId, kbId, documentId, chunks as NewChunk[]);
       const entityIds = await this.graph.mergeEntities(db, tenantId, kbId, documentId, entityFacts, chunkIds);
       await this.graph.mergeRelations(db, tenantId, kbId, documentId, relationFacts, entityIds, chunkIds);
       await this.documents.setStatus(db, tenantId, kbId, documentId, 'processed', { chunksCount: chunks.length });

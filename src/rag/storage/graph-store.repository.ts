@@ -12,7 +12,8 @@ export interface NewChunk {
   index: number;
   content: string;
   tokens: number;
-  embedding: string;
+  /** pgvector text, or numbers turned into it one insert batch at a time (a 20 MB document has thousands of chunks). */
+  embedding: string | ArrayLike<number>;
 }
 
 export interface EntityFact {
@@ -84,7 +85,7 @@ export class GraphStoreRepository {
          SELECT $1, $2, $3, u.idx, u.content, u.tokens, u.embedding::vector
          FROM unnest($4::int[], $5::text[], $6::int[], $7::text[]) AS u(idx, content, tokens, embedding)
          RETURNING id, chunk_index`,
-        [tenantId, kbId, documentId, batch.map((c) => c.index), batch.map((c) => c.content), batch.map((c) => c.tokens), batch.map((c) => c.embedding)],
+        [tenantId, kbId, documentId, batch.map((c) => c.index), batch.map((c) => c.content), batch.map((c) => c.tokens), batch.map((c) => (typeof c.embedding === 'string' ? c.embedding : toVector(c.embedding)))],
       );
       for (const r of rows) ids.set(r.chunk_index, r.id);
     }
