@@ -11,7 +11,9 @@
  *   public   @Public(): the guard returns at its first check
  *   api-key  @RequirePermissions('kb:read') under /tenants/:tenantId/…/:kbId,
  *            called with a KB-scoped X-API-Key: HMAC + key cache, tenant status
- *            (cached), tenant/KB scope and permission checks, TenantContext
+ *            (cached), tenant/KB scope and permission checks, TenantContext —
+ *            and, once the tenant is known, the per-tenant rate-limit counter
+ *            (TenantThrottlerGuard, in-process storage; limits raised so it never refuses)
  *   jwt      the same route with a tenant owner's JWT: signature check
  *            (passport-jwt) + user state (cached) + the same checks
  *
