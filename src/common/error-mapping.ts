@@ -44,6 +44,8 @@ function fromPostgres(err: { code?: string }): { code: ErrorCode; message: strin
   if (sqlstate === '22P02' || sqlstate === '22007' || sqlstate === '22008' || sqlstate === '22003')
     return { code: 'VALIDATION_ERROR', message: 'A value in the request has the wrong format.' };
   if (sqlstate === '22001') return { code: 'VALIDATION_ERROR', message: 'A value in the request is too long.' };
+  // NUL bytes and invalid byte sequences: PostgreSQL text cannot hold them.
+  if (sqlstate === '22021' || sqlstate === '22P05') return { code: 'VALIDATION_ERROR', message: 'A value in the request contains characters that cannot be stored (such as NUL).' };
   if (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P03' || sqlstate === '53300')
     return { code: 'UNAVAILABLE', message: 'The database is unavailable; try again shortly.' };
   return null;

@@ -1,0 +1,39 @@
+import { AppException } from './app-exception';
+import { toErrorResponse } from './error-mapping';
+
+describe('toErrorResponse', () => {
+  it('keeps an AppException code, message and headers', () => {
+    const r = toErrorResponse(new AppException('QUOTA_EXCEEDED', 'Too many.', undefined, { 'Retry-After': '60' }), 'req-1');
+    expect(r).toMatchObject({ status: 429, headers: { 'Retry-After': '60' }, internal: false });
+    expect(r.body).toEqual({ status: 'error', error: { code: 'QUOTA_EXCEEDED', message: 'Too many.', request_id: 'req-1' } });
+  });
+
+  it.each([
+    ['23505', 409, 'CONFLICT'],
+    ['22P02', 400, 'VALIDATION_ERROR'],
+    ['22021', 400, 'VALIDATION_ERROR'],
+    ['22001', 400, 'VALIDATION_ERROR'],
+    ['57P01', 503, 'UNAVAILABLE'],
+  ])('maps SQLSTATE %s (as TypeORM wraps it) to %i %s without SQL text', (sqlstate, status, code) => {
+    const err = Object.assign(new Error('insert into secret_table values (...)'), { driverError: { code: sqlstate } });
+    const r = toErrorResponse(err, 'req-2');
+    expect(r.status).toBe(status);
+    expect(r.body.error.code).toBe(code);
+    expect(JSON.stringify(r.body)).not.toMatch(/secret_table/);
+  });
+
+  it('turns an unknown error into a logged 500 with a generic sentence', () => {
+    const r = toErrorResponse(new TypeError('x is undefined at foo.js:12'), 'req-3');
+    expect(r).toMatchObject({ status: 500, internal: true });
+    expect(r.body.error.message).not.toMatch(/foo\.js/);
+  });
+
+  it('maps Fastify body errors', () => {
+    expect(toErrorResponse({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }, 'r').status).toBe(413);
+    expect(toErrorResponse({ code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }, 'r').body.error.code).toBe('VALIDATION_ERROR');
+  });
+
+  it('treats a refused connection as 503 UNAVAILABLE', () => {
+    expect(toErrorResponse(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'r').status).toBe(503);
+  });
+});
