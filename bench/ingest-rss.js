@@ -6,7 +6,8 @@
  * a .txt through POST …/documents/add, samples process RSS every 50 ms from
  * before the upload until the document is processed.
  *
- * Env: SIZE_MB (20), MAX_UPLOAD_MB (64), CHUNK_TOKENS (1200).
+ * Env: SIZE_MB (20), MAX_UPLOAD_MB (64), CHUNK_TOKENS (1200), MAX_SECONDS (3600:
+ * stop waiting then and report the peak so far, with the document's status).
  */
 'use strict';
 
@@ -16,6 +17,7 @@ const { createApp } = require(path.join(__dirname, '..', 'dist', 'src', 'app.fac
 
 const SIZE_MB = Number(process.env.SIZE_MB ?? 20);
 const CHUNK_TOKENS = Number(process.env.CHUNK_TOKENS ?? 1200);
+const MAX_SECONDS = Number(process.env.MAX_SECONDS ?? 3600);
 
 const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Marie Curie', 'Niels Bohr', 'Rosalind Franklin', 'Paris', 'Berlin', 'Lisbon', 'Oslo', 'Cairo', 'Lima'];
 const VERBS = ['met', 'wrote to', 'visited', 'studied with', 'argued with', 'travelled to'];
@@ -80,6 +82,8 @@ async function main() {
   for (;;) {
     doc = (await call('GET', `/api/v1/tenants/${tenant}/knowledge-bases/${kb}/documents/${accepted.data.document_id}`, null, admin)).data;
     if (doc.status === 'processed' || doc.status === 'failed') break;
+    if ((Date.now() - started) / 1000 > MAX_SECONDS) break;
+    if (Math.round((Date.now() - started) / 200) % 150 === 0) console.log(`… ${((Date.now() - started) / 1000).toFixed(0)} s, ${doc.status}, RSS now ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB, peak ${(peak / 1048576).toFixed(0)} MB`);
     await new Promise((r) => setTimeout(r, 200));
   }
   clearInterval(sampler);
