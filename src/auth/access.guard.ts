@@ -12,6 +12,7 @@ import { DenialKind, SecurityEvents } from './security-events';
 import { TenantContext } from './tenant-context';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,6 +36,7 @@ class PassportJwtGuard extends AuthGuard('jwt') {
 @Injectable()
 export class AccessGuard implements CanActivate {
   private readonly jwtGuard = new PassportJwtGuard();
+  private readonly verifiedTokens = new VerifiedTokenCache();
 
   constructor(
     private readonly reflector: Reflector,
@@ -101,8 +103,12 @@ export class AccessGuard implements CanActivate {
       if (typeof authz === 'string' && /^bearer\s+/i.test(authz)) {
         const token = authz.replace(/^bearer\s+/i, '').trim();
         if (token.startsWith(API_KEY_PREFIX)) return await this.apiKeys.authenticate(token);
+        const known = this.verifiedTokens.get(token);
+        if (known) return known;
         await this.jwtGuard.canActivate(ctx);
-        return (req as unknown as { user: Principal }).user;
+        const principal = (req as unknown as { user: Principal }).user;
+        this.verifiedTokens.remember(token, principal);
+        return principal;
       }
       throw new AuthFailure('missing', 'Credentials are required: send X-API-Key or Authorization: Bearer.');
     } catch (err) {
