@@ -42,6 +42,7 @@ export class ExtractionMerger {
       const key = entityKey(e.name ?? '');
       if (!key || key.length > 500) continue;
       const ent = this.entity(key, e.name.trim(), e.type || 'unknown');
+      if (ent.support.at(-1)?.chunkIndex === chunkIndex) continue; // one support row per (fact, chunk)
       ent.support.push({ chunkIndex, description: ent.support.length < KEEP_DESCRIPTIONS ? (e.description || e.name).slice(0, 2000) : '' });
     }
     for (const r of extracted.relations) {
@@ -59,6 +60,11 @@ export class ExtractionMerger {
         this.relations.set(pair, rel);
       }
       const weight = Number.isFinite(r.weight) && r.weight > 0 ? r.weight : 1;
+      const last = rel.support.at(-1);
+      if (last?.chunkIndex === chunkIndex) {
+        last.weight += weight; // mentions within one chunk add up, as the support row would
+        continue;
+      }
       const full = rel.support.length < KEEP_DESCRIPTIONS;
       rel.support.push({ chunkIndex, keywords: full ? (r.keywords || '').slice(0, 500) : '', description: full ? (r.description || '').slice(0, 2000) : '', weight });
     }
