@@ -78,9 +78,15 @@ async function main() {
   const accepted = await res.json();
   if (res.status !== 202) throw new Error(`upload: ${res.status} ${JSON.stringify(accepted)}`);
   const uploadSeconds = (Date.now() - started) / 1000;
-  let doc;
+  let doc = null;
   for (;;) {
-    doc = (await call('GET', `/api/v1/tenants/${tenant}/knowledge-bases/${kb}/documents/${accepted.data.document_id}`, null, admin)).data;
+    try {
+      doc = (await call('GET', `/api/v1/tenants/${tenant}/knowledge-bases/${kb}/documents/${accepted.data.document_id}`, null, admin)).data;
+    } catch (err) {
+      // PGlite runs in this thread: a long commit can stall the server past a keep-alive socket's life.
+      console.log(`… poll failed (${err.cause?.code ?? err.message}); retrying`);
+      doc = doc ?? { status: 'processing' };
+    }
     if (doc.status === 'processed' || doc.status === 'failed') break;
     if ((Date.now() - started) / 1000 > MAX_SECONDS) break;
     if (Math.round((Date.now() - started) / 200) % 150 === 0) console.log(`… ${((Date.now() - started) / 1000).toFixed(0)} s, ${doc.status}, RSS now ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB, peak ${(peak / 1048576).toFixed(0)} MB`);
