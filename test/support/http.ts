@@ -22,12 +22,12 @@ export class Http {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.as?.token) headers.authorization = `Bearer ${opts.as.token}`;
     if (opts.as?.key) headers['x-api-key'] = opts.as.key;
-    let body: BodyInit | undefined;
+    let body: RequestInit['body'] | undefined;
     if (opts.body !== undefined) {
       headers['content-type'] ??= 'application/json';
       body = JSON.stringify(opts.body);
     } else if (opts.raw !== undefined) {
-      body = opts.raw as BodyInit;
+      body = opts.raw as RequestInit['body'];
     }
     const res = await fetch(this.baseUrl + path, { method, headers, body });
     const text = await res.text();

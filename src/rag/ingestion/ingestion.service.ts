@@ -5,10 +5,11 @@ import { DatabaseService } from '../../database/database.service';
 import { DocumentsRepository } from '../../documents/documents.repository';
 import { MetricsService } from '../../metrics/metrics.service';
 import { chunkStream } from '../chunking/chunker';
-import type { CallContext, ProviderSet } from '../providers/provider.types';
+import type { CallContext } from '../providers/provider.types';
 import { RagInstanceFactory } from '../rag-instance.factory';
-import { EntityFact, GraphStoreRepository, NewChunk, RelationFact, toVector } from '../storage/graph-store.repository';
+import { GraphStoreRepository, NewChunk } from '../storage/graph-store.repository';
 import { ExtractionMerger } from './extraction-merge';
+import { embedFacts } from './fact-embedding';
 import { JobQueueRepository, JobRow } from './job-queue.repository';
 
 /** Characters of stored text read per round trip while streaming a document to the chunker. */
@@ -114,8 +115,7 @@ export class IngestionService {
     }
     await flush();
 
-    const entityFacts = await this.embedEntities(providers, merger, ctx('embedding'));
-    const relationFacts = await this.embedRelations(providers, merger, ctx('embedding'));
+    const { entities: entityFacts, relations: relationFacts } = await embedFacts(providers, merger, ctx('embedding'));
 
     const outcome = await this.db.withTenant(tenantId, async (db): Promise<JobOutcome> => {
       if (!(await this.queue.lockIfOwned(db, tenantId, job.id, workerId))) return 'lost';
@@ -141,33 +141,5 @@ export class IngestionService {
     for (let from = 0; from < length; from += SLICE_CHARS) {
       yield await this.db.withTenant(tenantId, (db) => this.documents.contentSlice(db, tenantId, kbId, documentId, from, SLICE_CHARS));
     }
-  }
-
-  private async embedEntities(providers: ProviderSet, merger: ExtractionMerger, ctx: CallContext): Promise<EntityFact[]> {
-    const list = [...merger.entities.values()];
-    const out: EntityFact[] = [];
-    for (let i = 0; i < list.length; i += EMBED_BATCH * 4) {
-      const batch = list.slice(i, i + EMBED_BATCH * 4);
-      const vectors = await providers.embedding.embed(
-        batch.map((e) => `${e.name}\n${e.support[0]?.description ?? ''}`),
-        ctx,
-      );
-      batch.forEach((e, j) => out.push({ key: e.key, name: e.name, type: e.type, embedding: toVector(vectors[j]), support: e.support }));
-    }
-    return out;
-  }
-
-  private async embedRelations(providers: ProviderSet, merger: ExtractionMerger, ctx: CallContext): Promise<RelationFact[]> {
-    const list = [...merger.relations.values()];
-    const out: RelationFact[] = [];
-    for (let i = 0; i < list.length; i += EMBED_BATCH * 4) {
-      const batch = list.slice(i, i + EMBED_BATCH * 4);
-      const vectors = await providers.embedding.embed(
-        batch.map((r) => `${r.support[0]?.keywords ?? ''}\t${r.sourceName}\n${r.targetName}\n${r.support[0]?.description ?? ''}`),
-        ctx,
-      );
-      batch.forEach((r, j) => out.push({ sourceKey: r.sourceKey, targetKey: r.targetKey, embedding: toVector(vectors[j]), support: r.support }));
-    }
-    return out;
   }
 }
