@@ -191,7 +191,6 @@ export class RagSchema1732500000000 implements MigrationInterface {
     }
     await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${TENANT_TABLES.join(', ')} TO strata_app`);
     await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${TENANT_TABLES.join(', ')}, job_tenants TO strata_platform`);
-    await q.query(`GRANT SELECT ON platform_settings TO strata_app`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -167,6 +167,10 @@ describe('row-level security', () => {
     expect(who[0]).toEqual({ u: 'strata_app', t: A.tenantId });
   });
 
+  it('tenant work cannot read the server secrets in platform_settings', async () => {
+    await expect(t.db.withTenant(A.tenantId, (db) => db.query(`SELECT value FROM platform_settings`))).rejects.toThrow(/permission denied/);
+  });
+
   it('every tenant table (and tenants) has row-level security enabled and forced, with a policy for strata_app', async () => {
     const rows: Array<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; app_policies: number }> = await q(
       `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
