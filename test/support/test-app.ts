@@ -1,3 +1,4 @@
+import { PERMISSIONS } from '../../src/auth/permissions';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import { DatabaseService } from '../../src/database/database.service';
@@ -76,20 +77,5 @@ export async function createKey(t: TestApp, tenantId: string, kbIds: string[], p
   return { key: r.body.data.key, keyId: r.body.data.key_id };
 }
 
-export const ALL_PERMISSIONS = [
-  'tenant:read',
-  'tenant:write',
-  'kb:read',
-  'kb:write',
-  'kb:delete',
-  'document:read',
-  'document:write',
-  'document:delete',
-  'query:run',
-  'graph:read',
-  'graph:write',
-  'apikey:manage',
-  'user:manage',
-  'audit:read',
-  'usage:read',
-];
+/** Every permission name (CONTRACT.md §2), from the one list the server uses. */
+export const ALL_PERMISSIONS: string[] = [...PERMISSIONS];
