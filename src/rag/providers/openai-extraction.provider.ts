@@ -29,15 +29,31 @@ export class OpenAiExtractionProvider implements ExtractionProvider {
   async extract(text: string, ctx: CallContext): Promise<{ entities: ExtractedEntity[]; relations: ExtractedRelation[] }> {
     const c = { ...ctx, purpose: 'extraction' as const };
     const messages = extractionMessages(text);
-    const first = await this.llm.complete(messages, { json: true, temperature: 0 }, c);
-    const ok = validateExtraction(parseJsonObject(first.text));
-    if (ok) return ok;
-    const retry: ChatMessage[] = [...messages, { role: 'assistant', content: first.text.slice(0, 4000) }, { role: 'user', content: EXTRACTION_CORRECTION }];
-    const second = await this.llm.complete(retry, { json: true, temperature: 0 }, c);
-    const ok2 = validateExtraction(parseJsonObject(second.text));
-    if (ok2) return ok2;
-    throw upstreamError('the model did not return valid extraction JSON, even after a corrective retry');
+    return completeValidJson(this.llm, messages, c, validateExtraction, EXTRACTION_CORRECTION, 4000, 'extraction');
   }
+}
+
+/**
+ * Asks for JSON, validates it, and on an invalid answer asks once more with a
+ * corrective message (the model sees its own answer); then UPSTREAM_ERROR.
+ */
+async function completeValidJson<T>(
+  llm: LlmProvider,
+  messages: ChatMessage[],
+  ctx: CallContext,
+  validate: (value: unknown) => T | null,
+  correction: string,
+  echoChars: number,
+  what: string,
+): Promise<T> {
+  const first = await llm.complete(messages, { json: true, temperature: 0 }, ctx);
+  const ok = validate(parseJsonObject(first.text));
+  if (ok) return ok;
+  const retry: ChatMessage[] = [...messages, { role: 'assistant', content: first.text.slice(0, echoChars) }, { role: 'user', content: correction }];
+  const second = await llm.complete(retry, { json: true, temperature: 0 }, ctx);
+  const ok2 = validate(parseJsonObject(second.text));
+  if (ok2) return ok2;
+  throw upstreamError(`the model did not return valid ${what} JSON, even after a corrective retry`);
 }
 
 /** LightRAG's keywords_extraction with the LLM; one corrective retry, then UPSTREAM_ERROR. */
@@ -49,18 +65,15 @@ export class OpenAiKeywordExtractor implements KeywordExtractor {
   async extractKeywords(query: string, history: ChatMessage[], ctx: CallContext): Promise<QueryKeywords> {
     const c = { ...ctx, purpose: 'keywords' as const };
     const messages = keywordMessages(query, history);
-    const first = await this.llm.complete(messages, { json: true, temperature: 0 }, c);
-    const ok = validateKeywords(parseJsonObject(first.text));
-    if (ok) return ok;
-    const retry: ChatMessage[] = [
-      ...messages,
-      { role: 'assistant', content: first.text.slice(0, 2000) },
-      { role: 'user', content: 'Answer again with ONLY the JSON object {"high_level_keywords": [...], "low_level_keywords": [...]} (lists of strings).' },
-    ];
-    const second = await this.llm.complete(retry, { json: true, temperature: 0 }, c);
-    const ok2 = validateKeywords(parseJsonObject(second.text));
-    if (ok2) return ok2;
-    throw upstreamError('the model did not return valid keywords JSON, even after a corrective retry');
+    return completeValidJson(
+      this.llm,
+      messages,
+      c,
+      validateKeywords,
+      'Answer again with ONLY the JSON object {"high_level_keywords": [...], "low_level_keywords": [...]} (lists of strings).',
+      2000,
+      'keywords',
+    );
   }
 }
 

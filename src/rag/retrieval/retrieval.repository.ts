@@ -193,35 +193,38 @@ export class RetrievalRepository {
   }
 
   /** The chunks that support the given entities, ranked by the summed score of the entities they support. */
-  async chunksOfEntities(db: Db, tenantId: string, kbId: string, entityIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
-    if (!entityIds.length) return [];
-    return db.query(
-      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score))
-       SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, sum(f.score) AS score
-       FROM found f
-       JOIN entity_chunks ec ON ec.tenant_id = $1 AND ec.kb_id = $2 AND ec.entity_id = f.id
-       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = ec.chunk_id
-       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
-       GROUP BY c.id, d.file_path
-       ORDER BY sum(f.score) DESC, c.id
-       LIMIT $5`,
-      [tenantId, kbId, entityIds, scores, limit],
-    );
+  chunksOfEntities(db: Db, tenantId: string, kbId: string, entityIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
+    return this.chunksSupporting(db, 'entity', tenantId, kbId, entityIds, scores, limit);
   }
 
-  async chunksOfRelations(db: Db, tenantId: string, kbId: string, relationIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
-    if (!relationIds.length) return [];
+  /** The chunks that support the given relations, ranked by the summed score of the relations they support. */
+  chunksOfRelations(db: Db, tenantId: string, kbId: string, relationIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
+    return this.chunksSupporting(db, 'relation', tenantId, kbId, relationIds, scores, limit);
+  }
+
+  /** One query for both fact kinds: the support table is entity_chunks or relation_chunks (a fixed name, never input). */
+  private async chunksSupporting(
+    db: Db,
+    fact: 'entity' | 'relation',
+    tenantId: string,
+    kbId: string,
+    factIds: string[],
+    scores: number[],
+    limit: number,
+  ): Promise<ChunkHit[]> {
+    if (!factIds.length) return [];
+    const support = fact === 'entity' ? 'entity_chunks' : 'relation_chunks';
     return db.query(
       `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score))
        SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, sum(f.score) AS score
        FROM found f
-       JOIN relation_chunks rc ON rc.tenant_id = $1 AND rc.kb_id = $2 AND rc.relation_id = f.id
-       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = rc.chunk_id
+       JOIN ${support} s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.${fact}_id = f.id
+       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = s.chunk_id
        JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
        GROUP BY c.id, d.file_path
        ORDER BY sum(f.score) DESC, c.id
        LIMIT $5`,
-      [tenantId, kbId, relationIds, scores, limit],
+      [tenantId, kbId, factIds, scores, limit],
     );
   }
 }
