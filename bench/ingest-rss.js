@@ -13,7 +13,7 @@
 
 require('reflect-metadata');
 const path = require('node:path');
-const { createApp } = require(path.join(__dirname, '..', 'dist', 'src', 'app.factory'));
+const { bootBenchApp } = require('./lib');
 
 const SIZE_MB = Number(process.env.SIZE_MB ?? 20);
 const CHUNK_TOKENS = Number(process.env.CHUNK_TOKENS ?? 1200);
@@ -39,27 +39,10 @@ function prose(bytes) {
 }
 
 async function main() {
-  const env = {
-    ...process.env,
-    LOG_LEVEL: 'silent',
-    ADMIN_PASSWORD: 'bench-admin-password',
-    TOKEN_SECRET: 'bench-token-secret-that-is-at-least-32-chars',
-    RATE_LIMIT_DOCUMENTS_PER_HOUR: '10000000',
+  const { app, base, call, admin } = await bootBenchApp({
     MAX_UPLOAD_MB: process.env.MAX_UPLOAD_MB ?? '64',
     WORKER_CONCURRENCY: '1',
-    WORKER_POLL_MS: '20',
-    ...(process.env.DATABASE_URL ? {} : { DATA_DIR: 'memory://' }),
-  };
-  const { app } = await createApp(env, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
-  const call = async (method, p, body, auth) => {
-    const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', ...auth }, body: body ? JSON.stringify(body) : undefined });
-    const json = await res.json();
-    if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
-    return json;
-  };
-  const admin = { authorization: `Bearer ${(await call('POST', '/api/v1/auth/login', { username: 'admin', password: env.ADMIN_PASSWORD })).data.access_token}` };
+  });
   const tenant = (await call('POST', '/api/v1/tenants', { tenant_name: `rss-${Date.now()}` }, admin)).data.tenant_id;
   const kb = (await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases`, { kb_name: 'big', config: { chunk_token_size: CHUNK_TOKENS, chunk_overlap_token_size: Math.min(100, CHUNK_TOKENS / 4) } }, admin)).data.kb_id;
 

@@ -22,7 +22,7 @@ const path = require('node:path');
 const { Client, Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
-const { createApp } = require(path.join(dist, 'app.factory'));
+const { bootBenchApp } = require('./lib');
 const { DatabaseService } = require(path.join(dist, 'database', 'database.service'));
 const { LocalEmbeddingProvider } = require(path.join(dist, 'rag', 'providers', 'local-embedding.provider'));
 const { EXACT_SEARCH_MAX_ROWS } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
@@ -158,28 +158,12 @@ async function exactVersusIndex(db, tenant, kbs, vectors) {
 
 async function main() {
   const database = await freshDatabaseUrl();
-  const env = {
-    ...process.env,
-    LOG_LEVEL: 'silent',
-    ADMIN_PASSWORD: 'bench-admin-password',
-    TOKEN_SECRET: 'bench-token-secret-that-is-at-least-32-chars',
-    RATE_LIMIT_QUERIES_PER_MINUTE: '10000000',
-    RATE_LIMIT_DOCUMENTS_PER_HOUR: '10000000',
+  const { app, call, admin } = await bootBenchApp({
     MAX_KB_PER_TENANT: String(KBS + 10),
     WORKER_CONCURRENCY: '0',
     ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }),
-  };
-  const { app } = await createApp(env, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
-  const call = async (method, p, body, auth) => {
-    const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', ...auth }, body: body ? JSON.stringify(body) : undefined });
-    const json = await res.json();
-    if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
-    return json;
-  };
+  });
   try {
-    const admin = { authorization: `Bearer ${(await call('POST', '/api/v1/auth/login', { username: 'admin', password: env.ADMIN_PASSWORD })).data.access_token}` };
     const embedder = new LocalEmbeddingProvider(DIM);
     const { tenant, kbs, loadSeconds } = await load(app, embedder, call, admin);
     const key = (await call('POST', `/api/v1/tenants/${tenant}/api-keys`, { key_name: 'bench', knowledge_base_ids: ['*'], permissions: ['query:run'] }, admin)).data.key;

@@ -16,7 +16,7 @@ require('reflect-metadata');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { createApp } = require(path.join(__dirname, '..', 'dist', 'src', 'app.factory'));
+const { bootBenchApp } = require('./lib');
 
 const DIR = process.env.SQUAD_DIR ?? path.join(__dirname, '..', '..', 'shared', 'datasets', 'squad-v2-dev-a');
 const MODES = (process.env.MODES ?? 'naive,local,global,hybrid,mix').split(',');
@@ -31,28 +31,11 @@ const readJsonl = (f) =>
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l));
 
+/** The shared boot, with this script's call(method, path, body, token) shape. */
 async function boot() {
-  const env = {
-    ...process.env,
-    LOG_LEVEL: 'silent',
-    ADMIN_PASSWORD: 'bench-admin-password',
-    TOKEN_SECRET: 'bench-token-secret-that-is-at-least-32-chars',
-    RATE_LIMIT_QUERIES_PER_MINUTE: '10000000',
-    RATE_LIMIT_DOCUMENTS_PER_HOUR: '10000000',
-    WORKER_POLL_MS: '20',
-    ...(process.env.DATABASE_URL ? {} : { DATA_DIR: 'memory://' }),
-  };
-  const { app } = await createApp(env, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
-  const call = async (method, p, body, token) => {
-    const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
-    const json = await res.json();
-    if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const token = (await call('POST', '/api/v1/auth/login', { username: 'admin', password: env.ADMIN_PASSWORD })).data.access_token;
-  return { app, call, token };
+  const { app, call: send, admin } = await bootBenchApp();
+  const call = (method, p, body, token) => send(method, p, body, token ? { authorization: `Bearer ${token}` } : {});
+  return { app, call, token: admin.authorization.slice('Bearer '.length) };
 }
 
 async function pool(items, n, fn) {
