@@ -52,7 +52,7 @@ export class MetricsService {
   });
   readonly ragInstanceCacheHits = new Counter({ name: 'rag_instance_cache_hits', help: 'RAG instance cache hits', registers: [this.registry] });
   readonly ragInstanceCacheMisses = new Counter({ name: 'rag_instance_cache_misses', help: 'RAG instance cache misses', registers: [this.registry] });
-  readonly ragInstanceCacheEvictions = new Counter({ name: 'rag_instance_cache_evictions', help: 'RAG instances evicted from the LRU', registers: [this.registry] });
+  readonly ragInstanceCacheEvictions = new Counter({ name: 'rag_instance_cache_evictions', help: 'RAG instances pushed out by the cache bound (including new ones refused admission)', registers: [this.registry] });
   readonly failedAuthAttempts = new Counter({ name: 'failed_auth_attempts', help: 'Failed authentications', labelNames: ['reason'], registers: [this.registry] });
   readonly permissionDenials = new Counter({
     name: 'permission_denials',

@@ -84,9 +84,11 @@ export function resolveRagConfig(config: Record<string, unknown> | null | undefi
 }
 
 /**
- * RAG instances per (tenant_id, kb_id) in an LRU of MAX_CACHED_INSTANCES,
- * created lazily with single-flight initialisation, finalized on eviction,
- * invalidation (KB config change or deletion, tenant change) and shutdown.
+ * RAG instances per (tenant_id, kb_id) in a cache of MAX_CACHED_INSTANCES
+ * (W-TinyLFU admission, see InstanceCache: rarely used KBs do not push out
+ * busy ones), created lazily with single-flight initialisation, finalized on
+ * eviction or refused admission, invalidation (KB config change or deletion,
+ * tenant change) and shutdown.
  */
 @Injectable()
 export class RagInstanceFactory implements OnModuleInit, OnApplicationShutdown {
