@@ -130,7 +130,7 @@ export class DocumentsService {
       await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
       await this.docs.delete(db, tenantId, kbId, documentId);
     });
-    (await this.instances.peek(tenantId, kbId))?.forgetKbSize();
+    this.instances.peek(tenantId, kbId)?.forgetKbSize();
     void this.refreshTenantGauges(tenantId);
     return { document_id: documentId, deleted: true };
   }

@@ -14,6 +14,7 @@ export interface RagConfig {
   topK: number;
   chunkTopK: number;
   defaultMode: QueryMode;
+  enableRerank: boolean;
 }
 
 const KEYWORD_CACHE_SIZE = 256;
@@ -73,13 +74,14 @@ export class RagInstance {
 }
 
 export function resolveRagConfig(config: Record<string, unknown> | null | undefined): RagConfig {
-  const c = (config ?? {}) as Partial<Record<string, number | string>>;
+  const c = (config ?? {}) as Partial<Record<string, number | string | boolean>>;
   return {
     chunkTokenSize: Number(c.chunk_token_size ?? 1200),
     chunkOverlapTokenSize: Number(c.chunk_overlap_token_size ?? 100),
     topK: Number(c.top_k ?? 40),
     chunkTopK: Number(c.chunk_top_k ?? 20),
     defaultMode: (c.default_mode as QueryMode) ?? 'mix',
+    enableRerank: c.enable_rerank !== false,
   };
 }
 
@@ -126,9 +128,9 @@ export class RagInstanceFactory implements OnModuleInit, OnApplicationShutdown {
     return this.cache.get(`${tenantId}:${kbId}`);
   }
 
-  /** The instance if it is cached, without creating one (for cache upkeep after writes). */
-  peek(tenantId: string, kbId: string): Promise<RagInstance> | null {
-    return this.cache.has(`${tenantId}:${kbId}`) ? this.cache.get(`${tenantId}:${kbId}`) : null;
+  /** The cached instance (for cache upkeep after writes), if any, without creating one, counting a hit or touching its recency. */
+  peek(tenantId: string, kbId: string): RagInstance | undefined {
+    return this.cache.peek(`${tenantId}:${kbId}`);
   }
 
   invalidate(tenantId: string, kbId: string): Promise<void> {
