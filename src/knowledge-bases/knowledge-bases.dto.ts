@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 export const QUERY_MODES = ['naive', 'local', 'global', 'hybrid', 'mix', 'bypass'] as const;
 export type QueryMode = (typeof QUERY_MODES)[number];
@@ -12,6 +12,10 @@ export class KbConfigDto {
   @ApiPropertyOptional({ default: 40, minimum: 1, maximum: 200 }) @IsOptional() @IsInt() @Min(1) @Max(200) top_k?: number;
   @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 200 }) @IsOptional() @IsInt() @Min(1) @Max(200) chunk_top_k?: number;
   @ApiPropertyOptional({ enum: QUERY_MODES, default: 'mix' }) @IsOptional() @IsIn(QUERY_MODES) default_mode?: QueryMode;
+  @ApiPropertyOptional({ default: true, description: 'Re-rank the fused chunk candidates with BM25 over the candidates (lexical, no model); a query can override it' })
+  @IsOptional()
+  @IsBoolean()
+  enable_rerank?: boolean;
 }
 
 export class CreateKnowledgeBaseDto {

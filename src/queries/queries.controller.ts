@@ -16,6 +16,7 @@ function toInput(body: QueryDto, apiKeyId: string | undefined): QueryInput {
     mode: body.mode,
     topK: body.top_k,
     chunkTopK: body.chunk_top_k,
+    enableRerank: body.enable_rerank,
     responseType: body.response_type,
     history: (body.conversation_history ?? []).map((m) => ({ role: m.role, content: m.content })),
     apiKeyId,

@@ -3,6 +3,7 @@ import { DatabaseService, Db } from '../../database/database.service';
 import type { QueryMode } from '../../knowledge-bases/knowledge-bases.dto';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { AnswerChunk, AnswerEntity, AnswerRelation, CallContext, ChatMessage, QueryKeywords, TokenUsage } from '../providers/provider.types';
+import { lexicalRerank } from '../providers/lexical-rerank';
 import { RagInstance, RagInstanceFactory } from '../rag-instance.factory';
 import { toVector } from '../storage/graph-store.repository';
 import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, RelationHit, RetrievalRepository } from './retrieval.repository';
@@ -13,6 +14,8 @@ export interface QueryInput {
   mode?: QueryMode;
   topK?: number;
   chunkTopK?: number;
+  /** Lexical re-rank of the fused candidates; default: the KB config (on). */
+  enableRerank?: boolean;
   responseType?: string;
   history?: ChatMessage[];
   apiKeyId?: string;
@@ -52,6 +55,13 @@ export function textSearchTerms(query: string): string[] {
  * still add chunks direct search misses. ADR 003.
  */
 export const GRAPH_CHUNKS_WEIGHT_IN_MIX = 0.1;
+
+/**
+ * Weight of the fused rank score (scaled so the best candidate has 1) next to
+ * BM25 computed over the candidates when re-ranking; tuned on
+ * bench/retrieval-squad.js (ADR 003).
+ */
+export const RERANK_FUSION_WEIGHT = 0.5;
 
 const round = (x: number) => Math.round(Number(x) * 1e6) / 1e6;
 
@@ -97,8 +107,13 @@ export class QueryEngine {
       let relations: RelationHit[] = [];
 
       if (mode === 'naive' || mode === 'mix') {
-        chunkLists.push(await this.retrieval.searchChunksByVector(db, tenantId, kbId, queryVec, chunkTopK * 2, exact));
-        chunkLists.push(await this.retrieval.searchChunksByText(db, tenantId, kbId, textSearchTerms(input.query), chunkTopK * 2));
+        const { byVector, byText } = await this.retrieval.searchChunks(db, tenantId, kbId, {
+          vector: queryVec,
+          terms: textSearchTerms(input.query),
+          limit: chunkTopK * 2,
+          exact,
+        });
+        chunkLists.push(byVector, byText);
         listWeights.push(1, 1);
       }
       if (mode === 'local' || mode === 'hybrid' || mode === 'mix') {
@@ -119,9 +134,16 @@ export class QueryEngine {
         chunkLists.push(await this.retrieval.chunksOfRelations(db, tenantId, kbId, ids, scores, chunkTopK));
         listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
       }
-      const chunks = reciprocalRankFusion(chunkLists, (c) => c.chunk_id, undefined, listWeights)
+      const fused = reciprocalRankFusion(chunkLists, (c) => c.chunk_id, undefined, listWeights).map(({ item, score }) => ({
+        chunk_id: item.chunk_id,
+        document_id: item.document_id,
+        file_path: item.file_path,
+        content: item.content,
+        score,
+      }));
+      const chunks = (input.enableRerank ?? instance.config.enableRerank ? rerankFused(input.query, fused) : fused)
         .slice(0, chunkTopK)
-        .map(({ item, score }) => ({ chunk_id: item.chunk_id, document_id: item.document_id, file_path: item.file_path, content: item.content, score: round(score) }));
+        .map((c) => ({ ...c, score: round(c.score) }));
       return {
         chunks,
         entities: entities.slice(0, topK).map((e) => ({ name: e.name, type: e.type, description: e.description, score: round(e.score) })),
@@ -173,6 +195,23 @@ export class QueryEngine {
     }
     return n <= EXACT_SEARCH_MAX_ROWS;
   }
+}
+
+/**
+ * Second pass over every fused candidate (at most a few times chunk_top_k):
+ * BM25 with IDF from the candidates themselves plus the fused rank score
+ * scaled to [0, 1]. RRF only sees ranks, so a chunk that both lists rank
+ * middling can beat the one chunk that holds every query term; this pass puts
+ * term evidence back (SQuAD naive hit@1: ADR 003).
+ */
+export function rerankFused<T extends { content: string; score: number }>(query: string, fused: T[]): T[] {
+  if (fused.length < 2) return fused;
+  const best = fused[0].score || 1;
+  return lexicalRerank(
+    query,
+    fused.map((c) => ({ ...c, score: c.score / best })),
+    { vectorWeight: RERANK_FUSION_WEIGHT },
+  );
 }
 
 /** Appends hits not yet present, keeping the higher score for duplicates; result sorted by score. */
