@@ -1,16 +1,21 @@
 'use strict';
 /**
- * What the benchmarks share: boot the built app (dist/) in-process on a
- * random port with bench credentials and limits lifted, a JSON caller that
- * throws on non-2xx, and the admin's Authorization header.
+ * What the benchmarks share: boot the built app (dist/) with bench
+ * credentials and limits lifted — in-process (bootBenchApp; the only way to
+ * reach an in-memory PGlite) or as its own `node dist/src/main.js` process
+ * (spawnBenchServer; how it is deployed, so the bench's clients do not share
+ * the server's event loop) — a JSON caller that throws on non-2xx, and the
+ * admin's Authorization header.
  */
+const { spawn } = require('node:child_process');
+const net = require('node:net');
 const path = require('node:path');
-const { createApp } = require(path.join(__dirname, '..', 'dist', 'src', 'app.factory'));
 
+const DIST = path.join(__dirname, '..', 'dist');
 const ADMIN_PASSWORD = 'bench-admin-password';
 
-async function bootBenchApp(extraEnv = {}) {
-  const env = {
+function benchEnv(extraEnv) {
+  return {
     ...process.env,
     LOG_LEVEL: 'silent',
     ADMIN_PASSWORD,
@@ -21,17 +26,75 @@ async function bootBenchApp(extraEnv = {}) {
     ...(process.env.DATABASE_URL ? {} : { DATA_DIR: 'memory://' }),
     ...extraEnv,
   };
-  const { app } = await createApp(env, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
-  const call = async (method, p, body, auth = {}) => {
+}
+
+function caller(base) {
+  return async (method, p, body, auth = {}) => {
     const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', ...auth }, body: body ? JSON.stringify(body) : undefined });
     const json = await res.json();
     if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
     return json;
   };
-  const login = await call('POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
-  return { app, base, env, call, admin: { authorization: `Bearer ${login.data.access_token}` } };
 }
 
-module.exports = { bootBenchApp };
+async function adminHeader(call) {
+  const login = await call('POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+  return { authorization: `Bearer ${login.data.access_token}` };
+}
+
+async function bootBenchApp(extraEnv = {}) {
+  const { createApp } = require(path.join(DIST, 'src', 'app.factory'));
+  const env = benchEnv(extraEnv);
+  const { app } = await createApp(env, { logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+  const call = caller(base);
+  return { app, base, env, call, admin: await adminHeader(call), close: () => app.close() };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The server as its own process (needs a database other processes can reach: DATABASE_URL or a DATA_DIR on disk). */
+async function spawnBenchServer(extraEnv = {}) {
+  const port = await freePort();
+  const env = { ...benchEnv(extraEnv), PORT: String(port), HOST: '127.0.0.1' };
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server process.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, 'src', 'main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  let exited = null;
+  child.once('exit', (code) => (exited = code ?? -1));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`bench server exited with ${exited} before it was ready`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('bench server not ready after 120 s');
+    }
+    try {
+      if ((await fetch(`${base}/health/ready`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const call = caller(base);
+  const close = async () => {
+    if (exited !== null) return;
+    const done = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await done;
+  };
+  return { child, base, env, call, admin: await adminHeader(call), close };
+}
+
+module.exports = { bootBenchApp, spawnBenchServer };

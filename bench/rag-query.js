@@ -2,18 +2,27 @@
 /**
  * Query latency under load (issue 4 "Performance"): KBS knowledge bases of
  * CHUNKS_PER_KB chunks each, local providers, CLIENTS concurrent clients
- * sending POST …/query {mode, only_need_context: true} for DURATION seconds
- * to random KBs; then the raw SQL of the same vector search (the query the
- * repository runs, same plan choice) through a plain pg pool of CLIENTS
- * connections. The ratio of the two p50/p99 is the figure.
+ * to random KBs, three ways, interleaved in ROUNDS rounds so that the
+ * machine's load drifts equally over all three:
+ *  - http: POST …/query {mode, only_need_context: true, chunk_top_k: 20};
+ *  - raw vector: the raw SQL of the same vector search (top 40, the plan the
+ *    engine picks) through a plain pg pool of CLIENTS connections;
+ *  - raw engine SQL: every statement naive mode sends — the transaction as
+ *    the tenant role and the repository's own search SQL (vector and
+ *    full-text search in one statement) — with precomputed query vectors.
+ * The ratios http / raw vector and http / raw engine SQL at p50 and p99 are
+ * the figures: the first is the whole cost over the bare vector search, the
+ * second what the server adds on top of the SQL it needs.
  *
  * Runs on DATABASE_URL when set (the real server; a database named
- * strata_bench_<ts> is created on it and dropped at the end), else on
- * in-memory PGlite. The corpus is loaded straight into the chunks table (with
+ * strata_bench_<ts> is created on it and dropped at the end; the server runs
+ * as its own process, as deployed), else on in-memory PGlite in-process. The corpus is loaded straight into the chunks table (with
  * the local embedding of each chunk): this measures queries, not ingestion;
  * bench/ingest-rss.js and bench/retrieval-squad.js measure ingestion.
  *
- * Env: KBS (100), CHUNKS_PER_KB (1000), CLIENTS (20), DURATION (15), MODE (naive).
+ * Env: KBS (100), CHUNKS_PER_KB (1000), CLIENTS (20), DURATION (15 s per way in
+ * all), ROUNDS (3), MODE (naive),
+ * KEEP_DB (keep the server database for a look with psql).
  */
 'use strict';
 
@@ -22,8 +31,10 @@ const path = require('node:path');
 const { Client, Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
-const { bootBenchApp } = require('./lib');
+const { bootBenchApp, spawnBenchServer } = require('./lib');
 const { DatabaseService } = require(path.join(dist, 'database', 'database.service'));
+const { RetrievalRepository } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
+const { textSearchTerms } = require(path.join(dist, 'rag', 'retrieval', 'query-engine'));
 const { LocalEmbeddingProvider } = require(path.join(dist, 'rag', 'providers', 'local-embedding.provider'));
 const { EXACT_SEARCH_MAX_ROWS } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 
@@ -31,6 +42,7 @@ const KBS = Number(process.env.KBS ?? 100);
 const PER_KB = Number(process.env.CHUNKS_PER_KB ?? 1000);
 const CLIENTS = Number(process.env.CLIENTS ?? 20);
 const DURATION = Number(process.env.DURATION ?? 15);
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3));
 const MODE = process.env.MODE ?? 'naive';
 const DIM = Number(process.env.EMBEDDING_DIM ?? 1024);
 
@@ -57,6 +69,7 @@ async function freshDatabaseUrl() {
   return {
     url: u.toString(),
     drop: async () => {
+      if (process.env.KEEP_DB) return console.log(`kept database ${name}`);
       const c = new Client({ connectionString: process.env.DATABASE_URL });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -65,14 +78,13 @@ async function freshDatabaseUrl() {
   };
 }
 
-async function load(t, embedder, call, token) {
+async function load(asTenant, embedder, call, token) {
   const kbs = [];
   const tenant = (await call('POST', '/api/v1/tenants', { tenant_name: `bench-${Date.now()}` }, token)).data.tenant_id;
   for (let k = 0; k < KBS; k++) kbs.push((await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases`, { kb_name: `kb-${k}` }, token)).data.kb_id);
-  const db = t.get(DatabaseService);
   const started = Date.now();
   for (const kb of kbs) {
-    await db.withTenant(tenant, async (q) => {
+    await asTenant(tenant, async (q) => {
       const [doc] = await q.query(
         `INSERT INTO documents (tenant_id, kb_id, file_path, content_hash, content, size_bytes, status, chunks_count, track_id)
          VALUES ($1, $2, 'bench.txt', md5(random()::text), 'bench', 5, 'processed', $3, 'bench') RETURNING id`,
@@ -94,26 +106,28 @@ async function load(t, embedder, call, token) {
   return { tenant, kbs, loadSeconds: (Date.now() - started) / 1000 };
 }
 
-async function run(label, fn) {
-  const latencies = [];
-  const deadline = Date.now() + DURATION * 1000;
-  let errors = 0;
+/** Runs `fn` from CLIENTS concurrent loops for `seconds`, adding latencies (ms) to `into`. */
+async function run(label, seconds, fn, into) {
+  const deadline = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (Date.now() < deadline) {
         const s = process.hrtime.bigint();
         try {
           await fn();
-          latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
+          into.latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
         } catch (err) {
-          if (errors++ < 3) console.error(label, err.message);
+          if (into.errors++ < 3) console.error(label, err.message);
         }
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
-  const r = { n: latencies.length, rps: latencies.length / DURATION, p50: pct(latencies, 50), p99: pct(latencies, 99), errors };
-  console.log(`${label.padEnd(10)} ${r.n} requests, ${r.rps.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${errors}`);
+}
+
+function summary(label, into, seconds) {
+  const l = [...into.latencies].sort((a, b) => a - b);
+  const r = { n: l.length, rps: l.length / seconds, p50: pct(l, 50), p99: pct(l, 99), errors: into.errors };
+  console.log(`${label.padEnd(15)} ${r.n} requests, ${r.rps.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`);
   return r;
 }
 
@@ -123,7 +137,7 @@ async function run(label, fn) {
  * of the requested 40 rows come back and how many of the exact top 40 each
  * plan finds (recall), and the mean latency, one query at a time.
  */
-async function exactVersusIndex(db, tenant, kbs, vectors) {
+async function exactVersusIndex(asTenant, tenant, kbs, vectors) {
   const q = (distance) => `SELECT c.id FROM chunks c WHERE c.tenant_id = $1 AND c.kb_id = $2 ORDER BY ${distance} LIMIT 40`;
   const plans = {
     exact: { sql: q('(c.embedding <=> $3::vector) + 0'), setup: [] },
@@ -141,7 +155,7 @@ async function exactVersusIndex(db, tenant, kbs, vectors) {
       const kb = kbs[i % kbs.length];
       const v = vectors[i % vectors.length];
       const s = process.hrtime.bigint();
-      const ids = await db.withTenant(tenant, async (x) => {
+      const ids = await asTenant(tenant, async (x) => {
         for (const sql of plan.setup) await x.query(sql);
         return (await x.query(plan.sql, [tenant, kb, v])).map((r) => r.id);
       });
@@ -156,50 +170,81 @@ async function exactVersusIndex(db, tenant, kbs, vectors) {
   return out;
 }
 
+/**
+ * A transaction as the tenant role (what DatabaseService.withTenant does) on
+ * a plain pg pool, or through the in-process app on PGlite.
+ */
+function tenantRunner(pool, app) {
+  if (!pool) return (tenant, work) => app.get(DatabaseService).withTenant(tenant, work);
+  return async (tenant, work) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('role', 'strata_app', true), set_config('app.tenant_id', $1, true)`, [tenant]);
+      const out = await work({ query: (sql, params) => client.query(sql, params).then((r) => r.rows) });
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+}
+
 async function main() {
   const database = await freshDatabaseUrl();
-  const { app, call, admin } = await bootBenchApp({
-    MAX_KB_PER_TENANT: String(KBS + 10),
-    WORKER_CONCURRENCY: '0',
-    ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }),
-  });
+  const env = { MAX_KB_PER_TENANT: String(KBS + 10), WORKER_CONCURRENCY: '0', ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }) };
+  const server = database.url ? await spawnBenchServer(env) : await bootBenchApp(env);
+  const { call, admin } = server;
+  const pool = database.url ? new Pool({ connectionString: database.url, max: CLIENTS }) : null;
+  const asTenant = tenantRunner(pool, server.app);
   try {
     const embedder = new LocalEmbeddingProvider(DIM);
-    const { tenant, kbs, loadSeconds } = await load(app, embedder, call, admin);
+    const { tenant, kbs, loadSeconds } = await load(asTenant, embedder, call, admin);
     const key = (await call('POST', `/api/v1/tenants/${tenant}/api-keys`, { key_name: 'bench', knowledge_base_ids: ['*'], permissions: ['query:run'] }, admin)).data.key;
-    console.log(`${database.url ? 'PostgreSQL server' : 'PGlite'}: ${KBS} KBs × ${PER_KB} chunks loaded in ${loadSeconds.toFixed(1)} s; ${CLIENTS} clients, ${DURATION} s per run, mode ${MODE}`);
+    console.log(`${database.url ? 'PostgreSQL server (app in its own process)' : 'PGlite (in-process)'}: ${KBS} KBs × ${PER_KB} chunks loaded in ${loadSeconds.toFixed(1)} s; ${CLIENTS} clients, ${DURATION} s per way in ${ROUNDS} rounds, mode ${MODE}`);
     const questions = Array.from({ length: 200 }, () => `${pick()} ${pick()} ${pick()} ${pick()}?`);
+    const vectors = questions.map((q) => `[${embedder.embedOne(q).join(',')}]`);
     const auth = { 'x-api-key': key };
     const randomKb = () => kbs[Math.floor(Math.random() * kbs.length)];
-    const randomQ = () => questions[Math.floor(Math.random() * questions.length)];
+    const randomI = () => Math.floor(Math.random() * questions.length);
     // Warm up: every KB's instance, the query plans.
-    for (const kb of kbs) await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases/${kb}/query`, { query: randomQ(), mode: MODE, only_need_context: true }, auth);
+    for (const kb of kbs) await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases/${kb}/query`, { query: questions[randomI()], mode: MODE, only_need_context: true }, auth);
 
-    const http = await run('http', () => call('POST', `/api/v1/tenants/${tenant}/knowledge-bases/${randomKb()}/query`, { query: randomQ(), mode: MODE, only_need_context: true, chunk_top_k: 20 }, auth));
-
-    // The same vector search as raw SQL, same plan choice, precomputed query vectors.
-    const vectors = questions.map((q) => `[${embedder.embedOne(q).join(',')}]`);
     const exact = PER_KB <= EXACT_SEARCH_MAX_ROWS;
     const distance = exact ? `(c.embedding <=> $3::vector) + 0` : `c.embedding <=> $3::vector`;
     const sql = `WITH nearest AS MATERIALIZED (
-        SELECT c.id, c.document_id, c.content, c.embedding <=> $3::vector AS distance
+        SELECT c.id, c.embedding <=> $3::vector AS distance
         FROM chunks c WHERE c.tenant_id = $1 AND c.kb_id = $2 ORDER BY ${distance} LIMIT $4)
-      SELECT n.id, n.document_id, d.file_path, n.content, 1 - n.distance AS score
-      FROM nearest n JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = n.document_id ORDER BY n.distance`;
-    let raw;
-    if (database.url) {
-      const pool = new Pool({ connectionString: database.url, max: CLIENTS });
-      raw = await run('raw sql', () => pool.query(sql, [tenant, randomKb(), vectors[Math.floor(Math.random() * vectors.length)], 40]));
-      await pool.end();
-    } else {
-      const db = app.get(DatabaseService);
-      raw = await run('raw sql', () => db.dataSource.query(sql, [tenant, randomKb(), vectors[Math.floor(Math.random() * vectors.length)], 40]));
-    }
-    console.log(`ratio http/raw: p50 ${(http.p50 / raw.p50).toFixed(2)}×, p99 ${(http.p99 / raw.p99).toFixed(2)}×`);
-    const scan = await exactVersusIndex(app.get(DatabaseService), tenant, kbs, vectors);
-    console.log(JSON.stringify({ server: !!database.url, kbs: KBS, perKb: PER_KB, clients: CLIENTS, mode: MODE, http, raw, scan }));
+      SELECT n.id, c.document_id, d.file_path, c.content, 1 - n.distance AS score
+      FROM nearest n JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = n.id
+      JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id ORDER BY n.distance`;
+    const rawQuery = pool ? (p) => pool.query(sql, p) : (p) => server.app.get(DatabaseService).dataSource.query(sql, p);
+    const repo = new RetrievalRepository();
+    const ways = {
+      http: () => call('POST', `/api/v1/tenants/${tenant}/knowledge-bases/${randomKb()}/query`, { query: questions[randomI()], mode: MODE, only_need_context: true, chunk_top_k: 20 }, auth),
+      'raw vector': () => rawQuery([tenant, randomKb(), vectors[randomI()], 40]),
+      'raw engine SQL': () => {
+        const i = randomI();
+        const kb = randomKb();
+        return asTenant(tenant, async (db) => {
+          if (!exact) await repo.useIterativeScan(db, 40);
+          await repo.searchChunks(db, tenant, kb, { vector: vectors[i], terms: textSearchTerms(questions[i]), limit: 40, exact });
+        });
+      },
+    };
+    const acc = Object.fromEntries(Object.keys(ways).map((k) => [k, { latencies: [], errors: 0 }]));
+    for (let r = 0; r < ROUNDS; r++) for (const [label, fn] of Object.entries(ways)) await run(label, DURATION / ROUNDS, fn, acc[label]);
+    const [http, raw, engineSql] = Object.keys(ways).map((k) => summary(k, acc[k], DURATION));
+    console.log(`ratio http/raw vector:     p50 ${(http.p50 / raw.p50).toFixed(2)}×, p99 ${(http.p99 / raw.p99).toFixed(2)}×`);
+    console.log(`ratio http/raw engine SQL: p50 ${(http.p50 / engineSql.p50).toFixed(2)}×, p99 ${(http.p99 / engineSql.p99).toFixed(2)}×`);
+    const scan = await exactVersusIndex(asTenant, tenant, kbs, vectors);
+    console.log(JSON.stringify({ server: !!database.url, kbs: KBS, perKb: PER_KB, clients: CLIENTS, mode: MODE, http, raw, engineSql, scan }));
   } finally {
-    await app.close();
+    await pool?.end();
+    await server.close();
     await database.drop();
   }
 }

@@ -8,6 +8,8 @@ export type Db = Pick<EntityManager, 'query'>;
 export const APP_ROLE = 'strata_app';
 export const PLATFORM_ROLE = 'strata_platform';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * The only way application code reaches the database. Every unit of work is a
  * transaction that first drops to a role that is neither superuser nor table
@@ -35,6 +37,10 @@ export class DatabaseService implements OnApplicationShutdown {
   }
 
   async withTenant<T>(tenantId: string, work: (db: Db) => Promise<T>): Promise<T> {
+    // A well-formed id goes into the opening statement itself (one round trip
+    // instead of two on every request); anything else takes the parameterised
+    // path and fails there exactly as before.
+    if (UUID.test(tenantId)) return this.inTransaction(`SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)`, work);
     return this.db.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', $1, true)`, [tenantId]);
       return work(manager);
@@ -42,10 +48,32 @@ export class DatabaseService implements OnApplicationShutdown {
   }
 
   async withPlatform<T>(work: (db: Db) => Promise<T>): Promise<T> {
-    return this.db.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT set_config('role', '${PLATFORM_ROLE}', true)`);
-      return work(manager);
-    });
+    return this.inTransaction(`SELECT set_config('role', '${PLATFORM_ROLE}', true)`, work);
+  }
+
+  /**
+   * BEGIN and the role setup sent as one simple-protocol message, then the
+   * work on the same connection, then COMMIT (ROLLBACK on any error). `setup`
+   * is built from constants and a validated UUID only, never from input text.
+   */
+  private async inTransaction<T>(setup: string, work: (db: Db) => Promise<T>): Promise<T> {
+    const runner = this.db.dataSource.createQueryRunner();
+    await runner.connect();
+    let committing = false;
+    try {
+      await runner.query(`BEGIN; ${setup}`);
+      const result = await work(runner.manager);
+      committing = true;
+      await runner.query('COMMIT');
+      return result;
+    } catch (err) {
+      // Before COMMIT the transaction may be open (or aborted): end it so the
+      // connection goes back to the pool clean. A failed COMMIT already ended it.
+      if (!committing) await runner.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
   }
 
   async ping(): Promise<boolean> {

@@ -183,4 +183,25 @@ describe('row-level security', () => {
     const weak = rows.filter((r) => !r.relrowsecurity || !r.relforcerowsecurity || r.app_policies === 0).map((r) => r.relname);
     expect(weak).toEqual([]);
   });
+  it('a failed unit of work leaves no role, tenant or open transaction on the pooled connection', async () => {
+    // More failures than the pool has connections, so every connection has had one.
+    for (let i = 0; i < 12; i++) {
+      await expect(t.db.withTenant(A.tenantId, (db) => db.query(`SELECT 1/0`))).rejects.toThrow(/division by zero/);
+      await expect(t.db.withPlatform((db) => db.query(`SELECT * FROM no_such_table`))).rejects.toThrow(/no_such_table/);
+    }
+    const states = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        q(`SELECT current_user AS u, current_setting('app.tenant_id', true) AS t, now() = statement_timestamp() AS own_tx`),
+      ),
+    );
+    for (const [row] of states) expect(row).toEqual({ u: 'postgres', t: expect.not.stringMatching(/[0-9a-f]{8}-/), own_tx: true });
+    const back: Array<{ u: string; t: string }> = await t.db.withTenant(B.tenantId, (db) => db.query(`SELECT current_user AS u, current_setting('app.tenant_id') AS t`));
+    expect(back[0]).toEqual({ u: 'strata_app', t: B.tenantId });
+  });
+
+  it('a tenant id that is not a UUID never reaches the SQL text (parameterised path, fails cleanly)', async () => {
+    const hostile = `${A.tenantId}', true); DROP TABLE chunks; --`;
+    await expect(t.db.withTenant(hostile, (db) => db.query(`SELECT count(*) FROM chunks WHERE tenant_id = $1`, [hostile]))).rejects.toThrow(/uuid/i);
+    expect((await q(`SELECT to_regclass('public.chunks') IS NOT NULL AS ok`))[0].ok).toBe(true);
+  });
 });

@@ -57,43 +57,56 @@ export class RetrievalRepository {
     await db.query(`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`, [String(Math.min(1000, Math.max(40, efSearch)))]);
   }
 
-  async searchChunksByVector(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<ChunkHit[]> {
-    const distance = exact ? `(c.embedding <=> $3::vector) + 0` : `c.embedding <=> $3::vector`;
-    return db.query(
-      `WITH nearest AS MATERIALIZED (
-         SELECT c.id, c.document_id, c.content, c.embedding <=> $3::vector AS distance
+  /**
+   * Naive mode's two searches in one statement (one round trip): the nearest
+   * chunks by vector (plan chosen by `exact`) and the best full-text matches —
+   * any of the query's words (an OR query; English stemming and stop words),
+   * ranked by ts_rank with length normalisation. `terms` must be plain words
+   * (the caller strips everything else), so to_tsquery cannot fail on syntax;
+   * no terms, no text list. Each list is cut to `limit` on the chunks alone;
+   * text and file path are read for the rows kept only (an OR query can
+   * match most of a KB).
+   */
+  async searchChunks(
+    db: Db,
+    tenantId: string,
+    kbId: string,
+    search: { vector: string; terms: string[]; limit: number; exact: boolean },
+  ): Promise<{ byVector: ChunkHit[]; byText: ChunkHit[] }> {
+    const distance = search.exact ? `(c.embedding <=> $3::vector) + 0` : `c.embedding <=> $3::vector`;
+    const withText = search.terms.length > 0;
+    const rows: Array<ChunkHit & { list: 'vector' | 'text' }> = await db.query(
+      `WITH by_vector AS MATERIALIZED (
+         SELECT c.id, 1 - (c.embedding <=> $3::vector) AS score
          FROM chunks c
          WHERE c.tenant_id = $1 AND c.kb_id = $2
          ORDER BY ${distance}
          LIMIT $4
+       )${
+         withText
+           ? `,
+       by_text AS MATERIALIZED (
+         SELECT c.id, ts_rank(c.tsv, q.query, 1) AS score
+         FROM chunks c, to_tsquery('english', $5) AS q(query)
+         WHERE c.tenant_id = $1 AND c.kb_id = $2 AND c.tsv @@ q.query
+         ORDER BY score DESC, c.id
+         LIMIT $4
+       )`
+           : ''
+       },
+       hits AS (
+         SELECT 'vector' AS list, id, score FROM by_vector
+         ${withText ? `UNION ALL SELECT 'text', id, score FROM by_text` : ''}
        )
-       SELECT n.id AS chunk_id, n.document_id, d.file_path, n.content, 1 - n.distance AS score
-       FROM nearest n
-       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = n.document_id
-       ORDER BY n.distance, n.id`,
-      [tenantId, kbId, vector, limit],
-    );
-  }
-
-  /**
-   * PostgreSQL full-text search over the chunks: any of the query's words
-   * (an OR query; English stemming and stop words), ranked by ts_rank_cd with
-   * length normalisation. `terms` must be plain words (the caller strips
-   * everything else), so to_tsquery cannot fail on syntax.
-   */
-  async searchChunksByText(db: Db, tenantId: string, kbId: string, terms: string[], limit: number): Promise<ChunkHit[]> {
-    if (!terms.length) return [];
-    return db.query(
-      `WITH q AS (SELECT to_tsquery('english', $3) AS query)
-       SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, ts_rank_cd(c.tsv, q.query, 1) AS score
-       FROM chunks c
-       CROSS JOIN q
+       SELECT h.list, h.id AS chunk_id, c.document_id, d.file_path, c.content, h.score
+       FROM hits h
+       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = h.id
        JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
-       WHERE c.tenant_id = $1 AND c.kb_id = $2 AND c.tsv @@ q.query
-       ORDER BY score DESC, c.id
-       LIMIT $4`,
-      [tenantId, kbId, terms.join(' | '), limit],
+       ORDER BY h.list, h.score DESC, h.id`,
+      [tenantId, kbId, search.vector, search.limit, ...(withText ? [search.terms.join(' | ')] : [])],
     );
+    const pick = (list: 'vector' | 'text') => rows.filter((r) => r.list === list).map(({ list: _list, ...hit }) => hit);
+    return { byVector: pick('vector'), byText: pick('text') };
   }
 
   async searchEntities(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<EntityHit[]> {
