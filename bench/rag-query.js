@@ -78,7 +78,7 @@ async function freshDatabaseUrl() {
   };
 }
 
-async function load(asTenant, embedder, call, token) {
+async function load(asTenant, analyze, embedder, call, token) {
   const kbs = [];
   const tenant = (await call('POST', '/api/v1/tenants', { tenant_name: `bench-${Date.now()}` }, token)).data.tenant_id;
   for (let k = 0; k < KBS; k++) kbs.push((await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases`, { kb_name: `kb-${k}` }, token)).data.kb_id);
@@ -103,6 +103,8 @@ async function load(asTenant, embedder, call, token) {
       }
     });
   }
+  // Statistics as a server has them once autovacuum caught up (the worker's PlannerStatistics does this after ingestion).
+  await analyze('ANALYZE chunks, documents');
   return { tenant, kbs, loadSeconds: (Date.now() - started) / 1000 };
 }
 
@@ -202,7 +204,8 @@ async function main() {
   const asTenant = tenantRunner(pool, server.app);
   try {
     const embedder = new LocalEmbeddingProvider(DIM);
-    const { tenant, kbs, loadSeconds } = await load(asTenant, embedder, call, admin);
+    const analyze = pool ? (sql) => pool.query(sql) : (sql) => server.app.get(DatabaseService).dataSource.query(sql);
+    const { tenant, kbs, loadSeconds } = await load(asTenant, analyze, embedder, call, admin);
     const key = (await call('POST', `/api/v1/tenants/${tenant}/api-keys`, { key_name: 'bench', knowledge_base_ids: ['*'], permissions: ['query:run'] }, admin)).data.key;
     console.log(`${database.url ? 'PostgreSQL server (app in its own process)' : 'PGlite (in-process)'}: ${KBS} KBs × ${PER_KB} chunks loaded in ${loadSeconds.toFixed(1)} s; ${CLIENTS} clients, ${DURATION} s per way in ${ROUNDS} rounds, mode ${MODE}`);
     const questions = Array.from({ length: 200 }, () => `${pick()} ${pick()} ${pick()} ${pick()}?`);

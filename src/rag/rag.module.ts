@@ -10,6 +10,7 @@ import { QueryEngine } from './retrieval/query-engine';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
 import { GraphStoreRepository } from './storage/graph-store.repository';
 import { GraphReadRepository } from './storage/graph-read.repository';
+import { PlannerStatistics } from './storage/planner-statistics';
 
 /** The engine: instance factory, ingestion queue and worker, storage and retrieval. */
 @Module({
@@ -25,7 +26,8 @@ import { GraphReadRepository } from './storage/graph-read.repository';
     IngestionService,
     IngestionWorker,
     QueryEngine,
+    PlannerStatistics,
   ],
-  exports: [RagInstanceFactory, DocumentsRepository, JobQueueRepository, GraphStoreRepository, GraphReadRepository, IngestionWorker, QueryEngine],
+  exports: [RagInstanceFactory, DocumentsRepository, JobQueueRepository, GraphStoreRepository, GraphReadRepository, IngestionWorker, QueryEngine, PlannerStatistics],
 })
 export class RagModule {}

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { AppConfig } from '../../config/app-config';
 import { DatabaseService } from '../../database/database.service';
 import { MetricsService } from '../../metrics/metrics.service';
+import { PlannerStatistics } from '../storage/planner-statistics';
 import { IngestionService, JobOutcome } from './ingestion.service';
 import { JobQueueRepository, JobRow } from './job-queue.repository';
 
@@ -35,6 +36,7 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
     private readonly queue: JobQueueRepository,
     private readonly ingestion: IngestionService,
     private readonly metrics: MetricsService,
+    private readonly statistics: PlannerStatistics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -47,6 +49,7 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
     this.stopping = true;
     this.notify();
     await Promise.allSettled(this.loops);
+    await this.statistics.settled();
   }
 
   /** Wakes idle loops now (a document was just enqueued in this process). */
@@ -71,7 +74,9 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
     }, HEARTBEAT_MS);
     beat.unref();
     try {
-      return { job, outcome: await this.ingestion.process(job, workerId) };
+      const outcome = await this.ingestion.process(job, workerId);
+      if (outcome === 'processed') this.statistics.changed();
+      return { job, outcome };
     } finally {
       clearInterval(beat);
     }

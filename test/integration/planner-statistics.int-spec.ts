@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { PlannerStatistics, RAG_TABLES } from '../../src/rag/storage/planner-statistics';
+import { addTextAndWait } from '../support/rag';
+import { seedTenant, startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * Planner statistics follow indexing (PGlite has no autovacuum; a server's
+ * lags a bulk load): after documents are indexed the RAG tables are analyzed,
+ * and a table that has not grown is left alone.
+ */
+describe('planner statistics of the RAG tables', () => {
+  let t: TestApp;
+  const stats = () => t.app.get(PlannerStatistics);
+  const analyzed = async (): Promise<Record<string, number>> => {
+    const rows: Array<{ relname: string; reltuples: number }> = await t.db.dataSource.query(
+      `SELECT relname, reltuples::float8 AS reltuples FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relname = ANY($1)`,
+      [[...RAG_TABLES]],
+    );
+    return Object.fromEntries(rows.map((r) => [r.relname, Number(r.reltuples)]));
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it('are refreshed after documents are indexed, and only for tables that grew', async () => {
+    const A = await seedTenant(t, `Stats ${randomUUID().slice(0, 6)}`, ['kb']);
+    const people = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Marie Curie', 'Niels Bohr', 'Emmy Noether'];
+    for (let i = 0; i < 6; i++) {
+      const text = Array.from({ length: 40 }, (_, j) => `${people[(i + j) % 6]} met ${people[(i + j + 1) % 6]} in Paris in year ${1900 + i * 40 + j} to discuss engine ${j}.`).join(' ');
+      await addTextAndWait(t.http, A.tenantId, A.kbIds[0], text, `doc-${i}.txt`, A.key);
+    }
+    await stats().settled();
+    const after = await analyzed();
+    for (const table of ['chunks', 'entities', 'relations']) expect(after[table]).toBeGreaterThan(0);
+    // Nothing grew since: a refresh analyzes nothing.
+    expect(await stats().refresh()).toEqual([]);
+  });
+});
