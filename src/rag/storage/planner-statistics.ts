@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DatabaseService } from '../../database/database.service';
 
 /** The tables whose row estimates decide the retrieval plans. Fixed names, never input. */
@@ -15,20 +15,26 @@ const GROWTH = 0.1;
  * row (measured on the SQuAD KB on the server: the local-mode relation query
  * 143 ms before ANALYZE, 17.5 ms after).
  *
- * After each indexed document the worker calls `changed()`; one check at a
- * time compares each table's current size in pages (always exact, cheap) with
- * the pages recorded at its last ANALYZE and analyzes the tables that grew by
+ * At start-up and after each indexed document (the worker calls
+ * `changed()`), one check at a time compares each table's current size in
+ * pages (always exact, cheap) with the pages recorded at its last ANALYZE
+ * and analyzes the tables that grew by
  * more than 10 % — the same spirit as autovacuum's analyze threshold, so a
  * large table is not re-sampled for every small document. Runs as the
  * connecting user (the tables' owner; ANALYZE reads no rows into the app).
  */
 @Injectable()
-export class PlannerStatistics {
+export class PlannerStatistics implements OnApplicationBootstrap {
   private readonly logger = new Logger(PlannerStatistics.name);
   private running: Promise<string[]> | null = null;
   private pending = false;
 
   constructor(private readonly db: DatabaseService) {}
+
+  /** Also at start-up: rows may have arrived while no worker ran (a LightRAG import, a restore). */
+  onApplicationBootstrap(): void {
+    this.changed();
+  }
 
   /** Notes that RAG tables changed; refreshes what grew enough, in the background. */
   changed(): void {
