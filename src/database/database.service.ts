@@ -8,6 +8,9 @@ export type Db = Pick<EntityManager, 'query'>;
 export const APP_ROLE = 'strata_app';
 export const PLATFORM_ROLE = 'strata_platform';
 
+/** WAL written since the last checkpoint above which the embedded database checkpoints (checkpointIfDue). */
+export const EMBEDDED_WAL_LIMIT = 64 * 1024 * 1024;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -74,6 +77,23 @@ export class DatabaseService implements OnApplicationShutdown {
     } finally {
       await runner.release();
     }
+  }
+
+  /**
+   * The embedded database (PGlite) is PostgreSQL in single-user mode: there
+   * is no checkpointer, so WAL segments pile up until something checkpoints
+   * (in memory with DATA_DIR=memory://, on disk otherwise; measured: ingesting
+   * a 5 MB text left ~400 MB of WAL in memory). The ingestion worker calls
+   * this between jobs: it checkpoints once more than `limitBytes` of WAL were
+   * written since the last checkpoint, which lets PostgreSQL recycle the older
+   * segments. A no-op on a PostgreSQL server, whose checkpointer does this.
+   */
+  async checkpointIfDue(limitBytes = EMBEDDED_WAL_LIMIT): Promise<boolean> {
+    if (this.db.kind !== 'pglite' || this.closed) return false;
+    const [row] = await this.db.dataSource.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::bigint AS bytes FROM pg_control_checkpoint()`);
+    if (Number(row?.bytes ?? 0) <= limitBytes) return false;
+    await this.db.dataSource.query('CHECKPOINT');
+    return true;
   }
 
   async ping(): Promise<boolean> {

@@ -159,4 +159,30 @@ describe('ingestion queue: crash recovery, fairness, retries', () => {
     expect(del.status).toBe(200);
     expect(await platform(`SELECT id FROM jobs WHERE document_id = $1`, [id])).toEqual([]);
   });
+  // Needs two connections at once: PGlite has one (there, transactions run one after another anyway).
+  (process.env.TEST_DATABASE_URL ? it : it.skip)('heartbeats and reclaims skip a job whose worker is inside its commit instead of queueing behind it', async () => {
+    const id = await addText(A, 'A document whose commit takes a while: the Orinoco delta.');
+    const job = (await worker.claimOnly('committing-worker'))!;
+    expect(job.document_id).toBe(id);
+    const queue = worker['queue'];
+    await platform(`UPDATE jobs SET locked_at = now() - interval '1 hour' WHERE id = $1`, [job.id]);
+    let finish!: () => void;
+    const held = new Promise<void>((r) => (finish = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const commit = t.db.withTenant(A.tenantId, async (db) => {
+      expect(await queue.lockIfOwned(db, A.tenantId, job.id, 'committing-worker')).toBe(true);
+      locked();
+      await held;
+    });
+    await isLocked;
+    // Both answer at once (without the skip they would wait for the transaction, and this test would time out).
+    expect(await t.db.withPlatform((db) => queue.heartbeat(db, job.id, 'committing-worker'))).toBe(false);
+    expect(await worker.reclaimStale()).toBe(0);
+    finish();
+    await commit;
+    expect(await worker.reclaimStale()).toBe(1);
+    await drain();
+    expect((await docStatus(A, id)).status).toBe('processed');
+  });
 });

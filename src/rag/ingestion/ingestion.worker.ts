@@ -76,6 +76,7 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
     try {
       const outcome = await this.ingestion.process(job, workerId);
       if (outcome === 'processed') this.statistics.changed();
+      await this.db.checkpointIfDue().catch((err: unknown) => this.logger.warn({ err }, 'checkpoint failed'));
       return { job, outcome };
     } finally {
       clearInterval(beat);

@@ -84,16 +84,23 @@ export class JobQueueRepository {
   /**
    * Jobs whose worker stopped heartbeating (crashed, killed, partitioned) go
    * back to pending — or to failed when their attempts are used up — and their
-   * documents with them, so nothing stays "processing" forever.
+   * documents with them, so nothing stays "processing" forever. A row
+   * locked right now belongs to a worker inside its own commit transaction
+   * (alive by definition): skipped, not waited for.
    */
   async reclaimStale(db: Db, lockTimeoutMs: number): Promise<number> {
     const rows = rowsOf<{ tenant_id: string; kb_id: string; document_id: string; state: string }>(await db.query(
-      `UPDATE jobs SET
+      `WITH stale AS (
+         SELECT id FROM jobs
+         WHERE state = 'running' AND locked_at < now() - make_interval(secs => $1::double precision / 1000)
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE jobs SET
          state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
          last_error = 'the worker stopped responding (lock expired)',
          locked_at = NULL, locked_by = NULL, run_at = now(), updated_at = now()
-       WHERE state = 'running' AND locked_at < now() - make_interval(secs => $1::double precision / 1000)
-       RETURNING tenant_id, kb_id, document_id, state`,
+       FROM stale WHERE jobs.id = stale.id
+       RETURNING jobs.tenant_id, jobs.kb_id, jobs.document_id, jobs.state`,
       [lockTimeoutMs],
     ));
     for (const r of rows) {
@@ -105,8 +112,20 @@ export class JobQueueRepository {
     return rows.length;
   }
 
+  /**
+   * Refreshes the lock. A job row locked right now is inside its worker's own
+   * commit transaction (lockIfOwned): the heartbeat skips it rather than wait
+   * — waiting heartbeats pile up, one pooled connection each, for as long as
+   * a big document's commit runs, until the pool is exhausted (seen on the
+   * server: 500s from the API during a 20 MB document's commit).
+   */
   async heartbeat(db: Db, jobId: string, workerId: string): Promise<boolean> {
-    const rows = rowsOf(await db.query(`UPDATE jobs SET locked_at = now() WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING id`, [jobId, workerId]));
+    const rows = rowsOf(await db.query(
+      `UPDATE jobs SET locked_at = now()
+       WHERE id = (SELECT id FROM jobs WHERE id = $1 AND locked_by = $2 AND state = 'running' FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [jobId, workerId],
+    ));
     return rows.length > 0;
   }
 
