@@ -205,7 +205,7 @@ export class QueryEngine {
  * term evidence back (SQuAD naive hit@1: ADR 003).
  */
 export function rerankFused<T extends { content: string; score: number }>(query: string, fused: T[]): T[] {
-  if (fused.length < 2) return fused;
+  if (!fused.length) return fused;
   const best = fused[0].score || 1;
   return lexicalRerank(
     query,
