@@ -44,9 +44,9 @@ export class DatabaseService implements OnApplicationShutdown {
     // instead of two on every request); anything else takes the parameterised
     // path and fails there exactly as before.
     if (UUID.test(tenantId)) return this.inTransaction(`SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)`, work);
-    return this.db.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', $1, true)`, [tenantId]);
-      return work(manager);
+    return this.inTransaction(`SELECT set_config('role', '${APP_ROLE}', true)`, async (db) => {
+      await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+      return work(db);
     });
   }
 

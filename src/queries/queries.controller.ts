@@ -42,8 +42,9 @@ export class QueriesController {
     summary: 'Ask the KB (modes naive | local | global | hybrid | mix | bypass)',
     description:
       '→ {response, mode, references: [{document_id, file_path, chunk_id, score}], usage}. With only_need_context: true → ' +
-      '{mode, context: {chunks, entities, relations}, references} and no model call. Chunk scores are reciprocal-rank-fusion scores ' +
-      '(vector and full-text search, plus graph-derived chunks in local/global/hybrid/mix); entity and relation scores are cosine similarities.',
+      '{mode, context: {chunks, entities, relations}, references} and no model call. Chunks are fused by reciprocal rank (vector and ' +
+      'full-text search, plus graph-derived chunks in local/global/hybrid/mix), then re-ranked lexically: chunk scores are in [0, 1], ' +
+      'best = 1; with enable_rerank: false they are the fusion sums. Entity and relation scores are cosine similarities.',
   })
   @ApiResponse({ status: 200, type: QueryAnswerDto })
   async query(@Param('tenantId') tenantId: string, @Param('kbId') kbId: string, @Body() body: QueryDto): Promise<unknown> {

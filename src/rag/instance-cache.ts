@@ -80,7 +80,7 @@ export class InstanceCache<V> {
   }
 
   has(key: string): boolean {
-    return this.window.has(key) || this.probation.has(key) || this.protectedLru.has(key);
+    return this.peek(key) !== undefined;
   }
 
   /** The cached value without creating one, touching recency or counting a hit. */

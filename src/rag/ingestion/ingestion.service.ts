@@ -133,7 +133,7 @@ export class IngestionService {
       await this.queue.complete(db, tenantId, job.id);
       return 'processed';
     });
-    if (outcome === 'processed') (await this.instances.peek(tenantId, kbId))?.forgetKbSize();
+    if (outcome === 'processed') this.instances.peek(tenantId, kbId)?.forgetKbSize();
     return outcome;
   }
 

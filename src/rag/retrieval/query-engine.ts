@@ -206,7 +206,7 @@ export class QueryEngine {
  */
 export function rerankFused<T extends { content: string; score: number }>(query: string, fused: T[]): T[] {
   if (!fused.length) return fused;
-  const best = fused[0].score || 1;
+  const best = Math.max(...fused.map((c) => c.score)) || 1;
   return lexicalRerank(
     query,
     fused.map((c) => ({ ...c, score: c.score / best })),
