@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createRoleIfMissingSql } from './roles';
 
 /**
  * Tenancy schema and the row-level-security wall.
@@ -12,14 +13,10 @@ export class PlatformAndTenancy1732400000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE EXTENSION IF NOT EXISTS vector`);
-    await q.query(`DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'strata_app') THEN
-        CREATE ROLE strata_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-      END IF;
-      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'strata_platform') THEN
-        CREATE ROLE strata_platform NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-      END IF;
-    END $$`);
+    // Race-safe (roles are cluster-wide; see roles.ts). This replaced an IF NOT EXISTS
+    // check with the same effect that failed when two databases migrated at once.
+    await q.query(createRoleIfMissingSql('strata_app'));
+    await q.query(createRoleIfMissingSql('strata_platform'));
     // The connecting user must be able to SET ROLE to both (a no-op for superusers).
     await q.query(`DO $$ BEGIN
       EXECUTE format('GRANT strata_app TO %I', current_user);

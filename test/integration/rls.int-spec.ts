@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { createRoleIfMissingSql } from '../../migrations/roles';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -203,5 +205,37 @@ describe('row-level security', () => {
     const hostile = `${A.tenantId}', true); DROP TABLE chunks; --`;
     await expect(t.db.withTenant(hostile, (db) => db.query(`SELECT count(*) FROM chunks WHERE tenant_id = $1`, [hostile]))).rejects.toThrow(/uuid/i);
     expect((await q(`SELECT to_regclass('public.chunks') IS NOT NULL AS ok`))[0].ok).toBe(true);
+  });
+
+  // Roles are cluster-wide: two databases migrating at once both try to create them (CI failed on this once).
+  (process.env.TEST_DATABASE_URL ? it : it.skip)('creating the app roles is safe when two databases migrate at the same time', async () => {
+    const role = `strata_race_${randomBytes(4).toString('hex')}`;
+    const first = new Client({ connectionString: t.database.url! });
+    const second = new Client({ connectionString: t.database.url! });
+    await first.connect();
+    await second.connect();
+    try {
+      await first.query('BEGIN');
+      await first.query(createRoleIfMissingSql(role));
+      await second.query('BEGIN');
+      const pid: number = (await second.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      const blocked = second.query(createRoleIfMissingSql(role)); // waits on the first transaction's new row
+      for (let i = 0; i < 200; i++) {
+        const w = await q(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [pid]);
+        if (w[0]?.wait_event_type === 'Lock') break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect((await q(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [pid]))[0].wait_event_type).toBe('Lock');
+      await first.query('COMMIT');
+      await expect(blocked).resolves.toBeDefined();
+      await second.query('COMMIT');
+      // And once it exists, running it again is a no-op.
+      await expect(second.query(createRoleIfMissingSql(role))).resolves.toBeDefined();
+      expect((await q(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1`, [role]))[0].n).toBe(1);
+    } finally {
+      await first.end();
+      await second.end();
+      await q(`DROP ROLE IF EXISTS ${role}`);
+    }
   });
 });
