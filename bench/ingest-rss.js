@@ -1,32 +1,44 @@
 #!/usr/bin/env node
 /**
- * Peak RSS while ingesting one big text file (issue 4: 20 MB must stream, not
- * balloon), and the ingestion throughput in chunks/s. Boots the built app
- * in-process (in-memory PGlite, or DATABASE_URL), uploads SIZE_MB of prose as
- * a .txt through POST …/documents/add, samples process RSS every 50 ms from
- * before the upload until the document is processed.
+ * Memory while ingesting one big text file (issue 4: a 20 MB file must
+ * stream, not balloon), and the ingestion throughput in chunks/s.
  *
- * Env: SIZE_MB (20), MAX_UPLOAD_MB (64), CHUNK_TOKENS (1200), MAX_SECONDS (3600:
- * stop waiting then and report the peak so far, with the document's status).
+ * For each size in SIZES_MB the server starts as its own process, as deployed
+ * (`node dist/src/main.js`), on a fresh database: DATABASE_URL's server (a new
+ * database per size) or, without it, the embedded PGlite in a fresh on-disk
+ * DATA_DIR (what `npm start` uses). The bench uploads SIZE MB of prose as a
+ * .txt through POST …/documents/add and waits for the document to be
+ * processed. The server's memory is read from the kernel: VmRSS once it is
+ * idle before the upload, then the peak counter is reset (clear_refs) and
+ * VmHWM (the process's peak RSS since) read at the end, so no short peak is
+ * missed between samples and start-up's own peak is not counted.
+ *
+ * "Streams" means the peak does not grow with the file: the last line is the
+ * growth of the biggest file over that of the smallest (1.0 = flat, the size
+ * ratio = memory proportional to the file).
+ *
+ * Env: SIZES_MB ("5,20"), CHUNK_TOKENS (1200), MAX_SECONDS (3600 per file),
+ * BENCH_SERVER_NODE_ARGS (e.g. "--trace-gc" to see the live heap after GCs).
  */
 'use strict';
 
-require('reflect-metadata');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
-const { bootBenchApp } = require('./lib');
+const { spawnBenchServer, freshDatabaseUrl } = require('./lib');
 
-const SIZE_MB = Number(process.env.SIZE_MB ?? 20);
+const SIZES_MB = (process.env.SIZES_MB ?? '5,20').split(',').map(Number).filter((n) => n > 0);
 const CHUNK_TOKENS = Number(process.env.CHUNK_TOKENS ?? 1200);
 const MAX_SECONDS = Number(process.env.MAX_SECONDS ?? 3600);
 
 const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Marie Curie', 'Niels Bohr', 'Rosalind Franklin', 'Paris', 'Berlin', 'Lisbon', 'Oslo', 'Cairo', 'Lima'];
 const VERBS = ['met', 'wrote to', 'visited', 'studied with', 'argued with', 'travelled to'];
 const NOUNS = ['the harbour', 'a treaty', 'the observatory', 'a manuscript', 'the laboratory', 'an engine', 'the archive', 'a glacier'];
-let seed = 11;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-const pick = (a) => a[Math.floor(rnd() * a.length)];
 
 function prose(bytes) {
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const pick = (a) => a[Math.floor(rnd() * a.length)];
   const parts = [];
   let size = 0;
   let n = 0;
@@ -38,51 +50,84 @@ function prose(bytes) {
   return parts.join('');
 }
 
-async function main() {
-  const { app, base, call, admin } = await bootBenchApp({
-    MAX_UPLOAD_MB: process.env.MAX_UPLOAD_MB ?? '64',
+/** kB figures of /proc/<pid>/status (Linux). */
+function memoryOf(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
+}
+
+const mb = (x) => (x / 1048576).toFixed(0);
+
+async function ingestOnce(sizeMb) {
+  const database = await freshDatabaseUrl('strata_bench_ingest');
+  const dataDir = database.url ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'strata-ingest-'));
+  const server = await spawnBenchServer({
+    MAX_UPLOAD_MB: String(Math.ceil(sizeMb * 1.1) + 1),
     WORKER_CONCURRENCY: '1',
+    ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: dataDir }),
   });
-  const tenant = (await call('POST', '/api/v1/tenants', { tenant_name: `rss-${Date.now()}` }, admin)).data.tenant_id;
-  const kb = (await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases`, { kb_name: 'big', config: { chunk_token_size: CHUNK_TOKENS, chunk_overlap_token_size: Math.min(100, CHUNK_TOKENS / 4) } }, admin)).data.kb_id;
+  const { call, admin, base, child } = server;
+  try {
+    const tenant = (await call('POST', '/api/v1/tenants', { tenant_name: `rss-${Date.now()}` }, admin)).data.tenant_id;
+    const kb = (await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases`, { kb_name: 'big', config: { chunk_token_size: CHUNK_TOKENS, chunk_overlap_token_size: Math.min(100, CHUNK_TOKENS / 4) } }, admin)).data.kb_id;
+    const text = prose(sizeMb * 1024 * 1024);
+    const bytes = Buffer.byteLength(text);
+    await new Promise((r) => setTimeout(r, 2000)); // let start-up garbage settle
+    const idle = memoryOf(child.pid);
+    // Reset the kernel's peak so it measures the ingestion, not start-up (PGlite's
+    // first start runs initdb and compiles its WebAssembly, a peak of its own).
+    fs.writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
 
-  let text = prose(SIZE_MB * 1024 * 1024);
-  const bytes = Buffer.byteLength(text);
-  global.gc?.();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-
-  const started = Date.now();
-  const form = new FormData();
-  form.append('file', new Blob([text], { type: 'text/plain' }), 'big.txt');
-  text = null;
-  const res = await fetch(`${base}/api/v1/tenants/${tenant}/knowledge-bases/${kb}/documents/add`, { method: 'POST', headers: admin, body: form });
-  const accepted = await res.json();
-  if (res.status !== 202) throw new Error(`upload: ${res.status} ${JSON.stringify(accepted)}`);
-  const uploadSeconds = (Date.now() - started) / 1000;
-  let doc = null;
-  for (;;) {
-    try {
-      doc = (await call('GET', `/api/v1/tenants/${tenant}/knowledge-bases/${kb}/documents/${accepted.data.document_id}`, null, admin)).data;
-    } catch (err) {
-      // PGlite runs in this thread: a long commit can stall the server past a keep-alive socket's life.
-      console.log(`… poll failed (${err.cause?.code ?? err.message}); retrying`);
-      doc = doc ?? { status: 'processing' };
+    const started = Date.now();
+    const form = new FormData();
+    form.append('file', new Blob([text], { type: 'text/plain' }), 'big.txt');
+    const res = await fetch(`${base}/api/v1/tenants/${tenant}/knowledge-bases/${kb}/documents/add`, { method: 'POST', headers: admin, body: form });
+    const accepted = await res.json();
+    if (res.status !== 202) throw new Error(`upload: ${res.status} ${JSON.stringify(accepted)}`);
+    const uploadSeconds = (Date.now() - started) / 1000;
+    let doc = { status: 'pending' };
+    let lastLog = Date.now();
+    while (doc.status !== 'processed' && doc.status !== 'failed' && (Date.now() - started) / 1000 < MAX_SECONDS) {
+      await new Promise((r) => setTimeout(r, 500));
+      try {
+        doc = (await call('GET', `/api/v1/tenants/${tenant}/knowledge-bases/${kb}/documents/${accepted.data.document_id}`, null, admin)).data;
+      } catch (err) {
+        console.log(`… poll failed (${err.cause?.code ?? err.message}); retrying`); // PGlite: a long commit can stall the server
+      }
+      if (Date.now() - lastLog > 30_000) {
+        lastLog = Date.now();
+        const m = memoryOf(child.pid);
+        console.log(`… ${((Date.now() - started) / 1000).toFixed(0)} s, ${doc.status}, RSS ${mb(m.rss)} MB, peak so far ${mb(m.hwm)} MB`);
+      }
     }
-    if (doc.status === 'processed' || doc.status === 'failed') break;
-    if ((Date.now() - started) / 1000 > MAX_SECONDS) break;
-    if (Math.round((Date.now() - started) / 200) % 150 === 0) console.log(`… ${((Date.now() - started) / 1000).toFixed(0)} s, ${doc.status}, RSS now ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB, peak ${(peak / 1048576).toFixed(0)} MB`);
-    await new Promise((r) => setTimeout(r, 200));
+    const seconds = (Date.now() - started) / 1000;
+    const end = memoryOf(child.pid);
+    return { sizeMb, bytes, status: doc.status, error: doc.error, chunks: doc.chunks_count, seconds, uploadSeconds, idleRss: idle.rss, peakRss: end.hwm, endRss: end.rss };
+  } finally {
+    await server.close();
+    await database.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  clearInterval(sampler);
-  const seconds = (Date.now() - started) / 1000;
-  const mb = (x) => (x / 1024 / 1024).toFixed(0);
-  console.log(`${(bytes / 1024 / 1024).toFixed(1)} MB text → ${doc.status}, ${doc.chunks_count} chunks of ${CHUNK_TOKENS} tokens in ${seconds.toFixed(1)} s (upload ${uploadSeconds.toFixed(1)} s)`);
-  console.log(`throughput ${(doc.chunks_count / (seconds - uploadSeconds)).toFixed(1)} chunks/s, ${(bytes / 1024 / 1024 / seconds).toFixed(2)} MB/s`);
-  console.log(`RSS: before upload ${mb(baseline)} MB, peak ${mb(peak)} MB (+${mb(peak - baseline)} MB)`);
-  console.log(JSON.stringify({ bytes, chunks: doc.chunks_count, status: doc.status, error: doc.error, seconds, uploadSeconds, baselineRss: baseline, peakRss: peak }));
-  await app.close();
+}
+
+async function main() {
+  console.log(`server process on ${process.env.DATABASE_URL ? 'a PostgreSQL server' : 'the embedded PGlite, on-disk DATA_DIR'}; sizes ${SIZES_MB.join(', ')} MB; chunks of ${CHUNK_TOKENS} tokens`);
+  const results = [];
+  for (const size of SIZES_MB) {
+    const r = await ingestOnce(size);
+    results.push(r);
+    console.log(
+      `${(r.bytes / 1048576).toFixed(1)} MB → ${r.status}${r.error ? ` (${r.error})` : ''}, ${r.chunks} chunks in ${r.seconds.toFixed(1)} s ` +
+        `(${(r.chunks / (r.seconds - r.uploadSeconds)).toFixed(1)} chunks/s); server RSS idle ${mb(r.idleRss)} MB, peak ${mb(r.peakRss)} MB (+${mb(r.peakRss - r.idleRss)} MB), after ${mb(r.endRss)} MB`,
+    );
+  }
+  if (results.length > 1) {
+    const [small, big] = [results[0], results.at(-1)];
+    const growth = (big.peakRss - big.idleRss) / Math.max(1, small.peakRss - small.idleRss);
+    console.log(`peak growth ${big.sizeMb} MB vs ${small.sizeMb} MB: ${growth.toFixed(2)}× for a ${(big.sizeMb / small.sizeMb).toFixed(1)}× bigger file`);
+  }
+  console.log(JSON.stringify(results));
 }
 
 main().catch((err) => {

@@ -67,9 +67,9 @@ function freePort() {
 async function spawnBenchServer(extraEnv = {}) {
   const port = await freePort();
   const env = { ...benchEnv(extraEnv), PORT: String(port), HOST: '127.0.0.1' };
-  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server process.
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc" (on stdout; logs are silent), instruments the server process.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, 'src', 'main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, 'src', 'main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   let exited = null;
   child.once('exit', (code) => (exited = code ?? -1));
   const base = `http://127.0.0.1:${port}`;
@@ -97,4 +97,30 @@ async function spawnBenchServer(extraEnv = {}) {
   return { child, base, env, call, admin: await adminHeader(call), close };
 }
 
-module.exports = { bootBenchApp, spawnBenchServer };
+/**
+ * A fresh database on the server named by DATABASE_URL (dropped by `drop()`
+ * unless KEEP_DB is set), or { url: null } without one.
+ */
+async function freshDatabaseUrl(prefix = 'strata_bench') {
+  if (!process.env.DATABASE_URL) return { url: null, drop: async () => undefined };
+  const { Client } = require('pg');
+  const name = `${prefix}_${Date.now()}`;
+  const admin = new Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(process.env.DATABASE_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      if (process.env.KEEP_DB) return console.log(`kept database ${name}`);
+      const c = new Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+module.exports = { bootBenchApp, spawnBenchServer, freshDatabaseUrl };

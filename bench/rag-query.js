@@ -28,10 +28,10 @@
 
 require('reflect-metadata');
 const path = require('node:path');
-const { Client, Pool } = require('pg');
+const { Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
-const { bootBenchApp, spawnBenchServer } = require('./lib');
+const { bootBenchApp, spawnBenchServer, freshDatabaseUrl } = require('./lib');
 const { DatabaseService } = require(path.join(dist, 'database', 'database.service'));
 const { RetrievalRepository } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 const { textSearchTerms } = require(path.join(dist, 'rag', 'retrieval', 'query-engine'));
@@ -56,27 +56,6 @@ const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7ffffff
 const pick = () => WORDS[Math.floor(rnd() * WORDS.length)];
 const sentence = () => Array.from({ length: 12 }, pick).join(' ') + '.';
 const pct = (a, p) => a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))];
-
-async function freshDatabaseUrl() {
-  if (!process.env.DATABASE_URL) return { url: null, drop: async () => undefined };
-  const name = `strata_bench_${Date.now()}`;
-  const admin = new Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(process.env.DATABASE_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      if (process.env.KEEP_DB) return console.log(`kept database ${name}`);
-      const c = new Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function load(asTenant, analyze, embedder, call, token) {
   const kbs = [];
