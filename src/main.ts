@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory';
+import { applyHeapGrowth } from './common/heap-growth';
 import { ConfigError } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
   const { app, settings } = await createApp();
+  applyHeapGrowth(settings.heapGrowthPercent);
   await app.listen({ port: settings.port, host: settings.host });
 
   // Graceful shutdown: stop accepting, let in-flight requests and jobs finish

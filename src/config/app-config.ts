@@ -43,6 +43,8 @@ export interface Settings {
   workerConcurrency: number;
   workerPollMs: number;
   shutdownTimeoutMs: number;
+  /** V8 old-space growth per GC cycle, in % of the live heap (0 = V8's own 10–300 %); applied by main.ts. */
+  heapGrowthPercent: number;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +172,7 @@ export function parseSettings(env: Env): Settings {
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 0, 64),
     workerPollMs: int(env, 'WORKER_POLL_MS', 500, 10, 60000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    heapGrowthPercent: int(env, 'HEAP_GROWTH_PERCENT', 50, 0, 300),
   };
   if ((s.llmBinding === 'openai' || s.embeddingBinding === 'openai') && !s.llmBindingApiKey && !s.llmBindingHost) {
     throw new ConfigError('LLM_BINDING_API_KEY', 'is required when LLM_BINDING or EMBEDDING_BINDING is openai (or set LLM_BINDING_HOST for a keyless OpenAI-compatible server)');

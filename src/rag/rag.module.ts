@@ -8,6 +8,7 @@ import { ProvidersModule } from './providers/providers.module';
 import { RagInstanceFactory } from './rag-instance.factory';
 import { QueryEngine } from './retrieval/query-engine';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
+import { ChunkStagingRepository } from './storage/chunk-staging.repository';
 import { GraphStoreRepository } from './storage/graph-store.repository';
 import { GraphReadRepository } from './storage/graph-read.repository';
 import { PlannerStatistics } from './storage/planner-statistics';
@@ -21,6 +22,7 @@ import { PlannerStatistics } from './storage/planner-statistics';
     DocumentsRepository,
     JobQueueRepository,
     GraphStoreRepository,
+    ChunkStagingRepository,
     GraphReadRepository,
     RetrievalRepository,
     IngestionService,

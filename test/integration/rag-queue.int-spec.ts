@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IngestionWorker } from '../../src/rag/ingestion/ingestion.worker';
+import { RagInstanceFactory } from '../../src/rag/rag-instance.factory';
 import type { Credentials } from '../support/http';
 import { kbPath } from '../support/rag';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
@@ -23,6 +24,7 @@ describe('ingestion queue: crash recovery, fairness, retries', () => {
   };
   const docStatus = async (tenant: { tenantId: string; kbIds: string[]; key: Credentials }, id: string) =>
     (await t.http.get(`${kbPath(tenant.tenantId, tenant.kbIds[0])}/documents/${id}`, tenant.key)).body.data;
+  const docStatusIn = async (kb: string, id: string) => (await t.http.get(`${kbPath(A.tenantId, kb)}/documents/${id}`, A.key)).body.data;
   const drain = async () => {
     for (let i = 0; i < 500 && (await worker.processNext()); i++);
   };
@@ -74,6 +76,123 @@ describe('ingestion queue: crash recovery, fairness, retries', () => {
     expect(chunks[0].distinct_idx).toBe(chunks[0].n);
     const job = await platform(`SELECT state, attempts FROM jobs WHERE id = $1`, [claimed!.id]);
     expect(job).toEqual([{ state: 'done', attempts: 2 }]);
+    expect(await platform(`SELECT 1 FROM chunk_staging WHERE document_id = $1`, [id])).toEqual([]);
+  });
+
+  describe('chunk staging (big documents do not wait in memory for their commit)', () => {
+    let kb: string;
+    const sentences = (tag: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `${tag} sentence ${i}: Amelia Earhart flew from Newfoundland towards Paris over the Atlantic.`).join(' ');
+    const addToSmallKb = async (text: string) => {
+      const r = await t.http.post(`${kbPath(A.tenantId, kb)}/documents/text`, { text, file_source: `${text.slice(0, 10)}.txt` }, A.key);
+      if (r.status !== 202) throw new Error(`${r.status} ${r.text}`);
+      return r.body.data.document_id as string;
+    };
+    const counts = async (id: string) =>
+      (
+        await platform<{ staged: number; published: number }>(
+          `SELECT (SELECT count(*)::int FROM chunk_staging WHERE document_id = $1) AS staged, (SELECT count(*)::int FROM chunks WHERE document_id = $1) AS published`,
+          [id],
+        )
+      )[0];
+    /** Wraps the tenant's extraction provider for one test: `onCall(n)` runs before the n-th extraction (1-based). */
+    const interceptExtraction = async (onCall: (n: number) => Promise<void>) => {
+      const { extraction } = (await t.app.get(RagInstanceFactory).get(A.tenantId, kb)).providers;
+      const original = extraction.extract.bind(extraction);
+      let n = 0;
+      const spy = jest.spyOn(extraction, 'extract').mockImplementation(async (text, ctx) => {
+        await onCall(++n);
+        return original(text, ctx);
+      });
+      return () => spy.mockRestore();
+    };
+
+    beforeAll(async () => {
+      await drain();
+      const r = await t.http.post(`/api/v1/tenants/${A.tenantId}/knowledge-bases`, { kb_name: 'small-chunks', config: { chunk_token_size: 50, chunk_overlap_token_size: 5 } }, t.admin);
+      expect(r.status).toBe(201);
+      kb = r.body.data.kb_id;
+    });
+
+    it('while a document is being extracted, its embedded batches sit in chunk_staging, invisible to queries; the commit moves them all and empties the staging', async () => {
+      const id = await addToSmallKb(sentences('Zanzibarian', 150));
+      const seen: Array<{ staged: number; published: number; hits: number }> = [];
+      const restore = await interceptExtraction(async (n) => {
+        if (n !== 40) return; // the first batch of 32 chunks is staged, the second is being extracted
+        const q = await t.http.post(`${kbPath(A.tenantId, kb)}/query`, { query: 'Zanzibarian sentence Earhart', mode: 'naive', only_need_context: true }, A.key);
+        seen.push({ ...(await counts(id)), hits: q.body.data.context.chunks.length });
+      });
+      try {
+        expect((await worker.processNext())?.outcome).toBe('processed');
+      } finally {
+        restore();
+      }
+      expect(seen).toEqual([{ staged: 32, published: 0, hits: 0 }]);
+      const doc = await docStatusIn(kb, id);
+      expect(doc.status).toBe('processed');
+      expect(doc.chunks_count).toBeGreaterThan(40);
+      expect(await counts(id)).toEqual({ staged: 0, published: doc.chunks_count });
+      const idx = await platform<{ n: number; max: number }>(`SELECT count(DISTINCT chunk_index)::int AS n, max(chunk_index) AS max FROM chunks WHERE document_id = $1`, [id]);
+      expect(idx[0]).toEqual({ n: doc.chunks_count, max: doc.chunks_count - 1 });
+    });
+
+    it('a retry clears what a crashed attempt staged and publishes each chunk once', async () => {
+      const id = await addToSmallKb(sentences('Quetzalian', 45));
+      // What a process killed mid-document leaves: rows of an attempt that will never commit.
+      await t.db.withTenant(A.tenantId, (db) =>
+        db.query(
+          `INSERT INTO chunk_staging (tenant_id, kb_id, document_id, attempt, chunk_index, content, tokens, embedding)
+           SELECT $1, $2, $3, $4, i, 'stale chunk ' || i, 3, array_fill(0.5::real, ARRAY[8])::vector FROM generate_series(0, 9) i`,
+          [A.tenantId, kb, id, randomUUID()],
+        ),
+      );
+      expect((await counts(id)).staged).toBe(10);
+      expect((await worker.processNext())?.outcome).toBe('processed');
+      const doc = await docStatusIn(kb, id);
+      expect(await counts(id)).toEqual({ staged: 0, published: doc.chunks_count });
+      expect(await platform(`SELECT 1 FROM chunks WHERE document_id = $1 AND content LIKE 'stale chunk%'`, [id])).toEqual([]);
+    });
+
+    it('an attempt that fails after staging takes its rows away (the retry, or nobody, starts clean)', async () => {
+      const id = await addToSmallKb(sentences('Vanuatuan', 120));
+      const restore = await interceptExtraction(async (n) => {
+        if (n === 36) throw new Error('extraction service fell over');
+      });
+      try {
+        expect((await worker.processNext())?.outcome).toBe('retry');
+      } finally {
+        restore();
+      }
+      expect(await counts(id)).toEqual({ staged: 0, published: 0 });
+      expect((await docStatusIn(kb, id)).status).toBe('pending');
+      await platform(`UPDATE jobs SET run_at = now() WHERE document_id = $1`, [id]);
+      expect((await worker.processNext())?.outcome).toBe('processed');
+      expect((await counts(id)).staged).toBe(0);
+    });
+
+    it('a worker that no longer owns its job does not clear the staging of the worker that replaced it', async () => {
+      const id = await addToSmallKb(sentences('Tuvaluan', 10));
+      const stale = (await worker.claimOnly('slow-starter'))!;
+      await platform(`UPDATE jobs SET locked_at = now() - interval '1 hour' WHERE id = $1`, [stale.id]);
+      await worker.reclaimStale();
+      const current = (await worker.claimOnly('replacement'))!;
+      expect(current.id).toBe(stale.id);
+      const theirs = randomUUID();
+      await t.db.withTenant(A.tenantId, (db) =>
+        db.query(
+          `INSERT INTO chunk_staging (tenant_id, kb_id, document_id, attempt, chunk_index, content, tokens, embedding)
+           VALUES ($1, $2, $3, $4, 0, 'the replacement is working', 4, array_fill(0.5::real, ARRAY[8])::vector)`,
+          [A.tenantId, kb, id, theirs],
+        ),
+      );
+      // The slow starter finally begins: it must notice it lost the job before touching anything.
+      expect(await t.app.get(IngestionWorker)['ingestion'].process(stale, 'slow-starter')).toBe('lost');
+      expect(await platform(`SELECT attempt FROM chunk_staging WHERE document_id = $1`, [id])).toEqual([{ attempt: theirs }]);
+      await platform(`UPDATE jobs SET locked_at = now() - interval '1 hour' WHERE id = $1`, [stale.id]);
+      await worker.reclaimStale();
+      expect((await worker.processNext())?.outcome).toBe('processed');
+      expect((await counts(id)).staged).toBe(0);
+    });
   });
 
   it('re-running a document that was already committed replaces its chunks instead of duplicating them', async () => {

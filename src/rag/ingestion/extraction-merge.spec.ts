@@ -1,4 +1,5 @@
-import { entityKey, ExtractionMerger } from './extraction-merge';
+import { entitySupportRows, relationSupportRows } from '../storage/fact-support';
+import { entityKey, ExtractionMerger, KEEP_DESCRIPTIONS } from './extraction-merge';
 
 describe('ExtractionMerger (one document’s facts)', () => {
   it('matches entity names across case and spacing, keeping the first spelling', () => {
@@ -7,7 +8,16 @@ describe('ExtractionMerger (one document’s facts)', () => {
     m.add(1, { entities: [{ name: 'marie curie', type: 'person', description: 'Won two Nobel prizes.' }], relations: [] });
     expect(entityKey(' Marie  CURIE ')).toBe('marie curie');
     expect([...m.entities.values()]).toEqual([
-      { key: 'marie curie', name: 'Marie  Curie', type: 'person', support: [{ chunkIndex: 0, description: 'A physicist.' }, { chunkIndex: 1, description: 'Won two Nobel prizes.' }] },
+      {
+        key: 'marie curie',
+        name: 'Marie  Curie',
+        type: 'person',
+        support: [
+          { chunkIndex: 0, description: 'A physicist.' },
+          { chunkIndex: 1, description: 'Won two Nobel prizes.' },
+        ],
+        more: { chunks: [] },
+      },
     ]);
   });
 
@@ -25,11 +35,31 @@ describe('ExtractionMerger (one document’s facts)', () => {
     ]);
   });
 
-  it('keeps the text of only the first 8 mentions of a fact (memory bound), and every link', () => {
+  it('keeps the text of only the first 8 mentions of a fact (memory bound), and every link, packed', () => {
     const m = new ExtractionMerger();
     for (let i = 0; i < 20; i++) m.add(i, { entities: [{ name: 'Oslo', type: 'place', description: `mention ${i}` }], relations: [] });
     const oslo = m.entities.get('oslo')!;
-    expect(oslo.support).toHaveLength(20);
-    expect(oslo.support.filter((s) => s.description !== '')).toHaveLength(8);
+    expect(KEEP_DESCRIPTIONS).toBe(8);
+    expect(oslo.support).toHaveLength(8);
+    expect(oslo.more.chunks).toEqual([8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    const rows = [...entitySupportRows(oslo)];
+    expect(rows.map((r) => r.chunkIndex)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(rows.filter((s) => s.description !== '')).toHaveLength(8);
+    expect(rows[8]).toEqual({ chunkIndex: 8, description: '' });
+  });
+
+  it('past the described rows, a relation still gets one row per chunk, with weights summed within a chunk', () => {
+    const m = new ExtractionMerger();
+    const rel = (weight: number) => ({ source: 'Ada', target: 'Babbage', keywords: 'met', description: 'Ada met Babbage', weight });
+    for (let i = 0; i < 12; i++) m.add(i, { entities: [], relations: [rel(1), rel(i === 10 ? 4 : 0)] }); // weight 0 counts as 1
+    const [r] = [...m.relations.values()];
+    expect(r.support).toHaveLength(8);
+    expect(r.more).toEqual({ chunks: [8, 9, 10, 11], weights: [2, 2, 5, 2] });
+    const rows = [...relationSupportRows(r)];
+    expect(rows).toHaveLength(12);
+    expect(rows[10]).toEqual({ chunkIndex: 10, keywords: '', description: '', weight: 5 });
+    expect(rows[0]).toEqual({ chunkIndex: 0, keywords: 'met', description: 'Ada met Babbage', weight: 2 });
+    // An endpoint first seen in a relation is an entity supported by that chunk.
+    expect([...entitySupportRows(m.entities.get('babbage')!)].map((s) => s.chunkIndex)).toEqual([0]);
   });
 });

@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '../../auth/tenant-context';
 import { AppException } from '../../common/app-exception';
-import { DatabaseService } from '../../database/database.service';
+import { DatabaseService, Db } from '../../database/database.service';
 import { DocumentsRepository } from '../../documents/documents.repository';
 import { MetricsService } from '../../metrics/metrics.service';
 import { chunkStream } from '../chunking/chunker';
 import type { CallContext } from '../providers/provider.types';
 import { RagInstanceFactory } from '../rag-instance.factory';
-import { GraphStoreRepository, NewChunk } from '../storage/graph-store.repository';
+import { ChunkStagingRepository } from '../storage/chunk-staging.repository';
+import { GraphStoreRepository } from '../storage/graph-store.repository';
 import { ExtractionMerger } from './extraction-merge';
 import { embedFacts } from './fact-embedding';
 import { JobQueueRepository, JobRow } from './job-queue.repository';
@@ -21,20 +23,17 @@ export const JOB_BACKOFF_BASE_MS = 2000;
 
 export type JobOutcome = 'processed' | 'retry' | 'failed' | 'lost' | 'gone';
 
-interface PreparedChunk {
-  index: number;
-  content: string;
-  tokens: number;
-  embedding: Float32Array;
-}
-
 /**
  * Runs one ingestion job: read the document in slices → chunk (KB sizes) →
  * embed → extract entities/relations per chunk → merge them per document →
- * write chunks, facts and support rows in ONE transaction. The heavy work
- * happens before that transaction, so a crash before the commit leaves
- * nothing behind and the job is simply retried; the commit first checks that
- * this worker still owns the job (a worker presumed dead cannot write twice).
+ * one commit that publishes chunks, facts and support rows together. Chunks
+ * do not wait in memory for that commit: each embedded batch goes to
+ * chunk_staging (invisible to queries) in a short transaction of its own, so
+ * what the worker holds is one batch plus the document's merged facts,
+ * whatever the file size. A crash before the commit leaves only staging rows,
+ * which the retry clears; the commit first checks that this worker still owns
+ * the job (a worker presumed dead cannot write twice) and takes only its own
+ * attempt's staging rows.
  */
 @Injectable()
 export class IngestionService {
@@ -44,6 +43,7 @@ export class IngestionService {
     private readonly db: DatabaseService,
     private readonly documents: DocumentsRepository,
     private readonly graph: GraphStoreRepository,
+    private readonly staging: ChunkStagingRepository,
     private readonly queue: JobQueueRepository,
     private readonly instances: RagInstanceFactory,
     private readonly context: TenantContext,
@@ -90,7 +90,17 @@ export class IngestionService {
     const length = await this.db.withTenant(tenantId, (db) => this.documents.contentLength(db, tenantId, kbId, documentId));
     if (length === null) return 'gone';
 
-    const chunks: PreparedChunk[] = [];
+    const attempt = randomUUID();
+    const inTenant = <T>(work: (db: Db) => Promise<T>) => this.db.withTenant(tenantId, work);
+    // Clear what crashed or failed attempts left, only while this worker still owns
+    // the job (a slow starter must not wipe the rows of the worker that replaced it).
+    const owned = await inTenant(async (db) => {
+      if (!(await this.queue.lockIfOwned(db, tenantId, job.id, workerId))) return false;
+      await this.staging.clear(db, tenantId, kbId, documentId);
+      return true;
+    });
+    if (!owned) return 'lost';
+    let chunkCount = 0;
     const merger = new ExtractionMerger();
     let pending: Array<{ index: number; content: string; tokens: number }> = [];
     const flush = async () => {
@@ -101,38 +111,46 @@ export class IngestionService {
         batch.map((c) => c.content),
         ctx('embedding'),
       );
-      for (let i = 0; i < batch.length; i++) {
-        chunks.push({ ...batch[i], embedding: Float32Array.from(vectors[i]) });
-        merger.add(batch[i].index, await providers.extraction.extract(batch[i].content, ctx('extraction')));
-      }
+      for (const chunk of batch) merger.add(chunk.index, await providers.extraction.extract(chunk.content, ctx('extraction')));
+      await inTenant((db) => this.staging.stage(db, tenantId, kbId, documentId, attempt, batch.map((c, i) => ({ ...c, embedding: vectors[i] }))));
+      chunkCount += batch.length;
     };
-    for await (const chunk of chunkStream(this.readSlices(tenantId, kbId, documentId, length), {
-      chunkTokenSize: config.chunkTokenSize,
-      overlapTokenSize: config.chunkOverlapTokenSize,
-    })) {
-      pending.push(chunk);
-      if (pending.length >= EMBED_BATCH) await flush();
-    }
-    await flush();
-
-    const { entities: entityFacts, relations: relationFacts } = await embedFacts(providers, merger, ctx('embedding'));
-
-    const outcome = await this.db.withTenant(tenantId, async (db): Promise<JobOutcome> => {
-      if (!(await this.queue.lockIfOwned(db, tenantId, job.id, workerId))) return 'lost';
-      const doc = await this.documents.lockById(db, tenantId, kbId, documentId);
-      if (!doc) {
-        await this.queue.complete(db, tenantId, job.id);
-        return 'gone';
+    let outcome: JobOutcome;
+    try {
+      for await (const chunk of chunkStream(this.readSlices(tenantId, kbId, documentId, length), {
+        chunkTokenSize: config.chunkTokenSize,
+        overlapTokenSize: config.chunkOverlapTokenSize,
+      })) {
+        pending.push(chunk);
+        if (pending.length >= EMBED_BATCH) await flush();
       }
-      // A previous attempt that did commit (then lost its job) must not leave duplicates.
-      await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
-      const chunkIds = await this.graph.insertChunks(db, tenantId, kbId, documentId, chunks as NewChunk[]);
-      const entityIds = await this.graph.mergeEntities(db, tenantId, kbId, documentId, entityFacts, chunkIds);
-      await this.graph.mergeRelations(db, tenantId, kbId, documentId, relationFacts, entityIds, chunkIds);
-      await this.documents.setStatus(db, tenantId, kbId, documentId, 'processed', { chunksCount: chunks.length });
-      await this.queue.complete(db, tenantId, job.id);
-      return 'processed';
-    });
+      await flush();
+      const { entities: entityFacts, relations: relationFacts } = await embedFacts(providers, merger, ctx('embedding'));
+
+      outcome = await inTenant(async (db): Promise<JobOutcome> => {
+        if (!(await this.queue.lockIfOwned(db, tenantId, job.id, workerId))) return 'lost';
+        const doc = await this.documents.lockById(db, tenantId, kbId, documentId);
+        if (!doc) {
+          await this.queue.complete(db, tenantId, job.id);
+          return 'gone';
+        }
+        // A previous attempt that did commit (then lost its job) must not leave duplicates.
+        await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
+        const chunkIds = await this.staging.publish(db, tenantId, kbId, documentId, attempt);
+        if (chunkIds.size !== chunkCount) throw new Error(`staged ${chunkCount} chunks but found ${chunkIds.size} to publish`);
+        const entityIds = await this.graph.mergeEntities(db, tenantId, kbId, documentId, entityFacts, chunkIds);
+        await this.graph.mergeRelations(db, tenantId, kbId, documentId, relationFacts, entityIds, chunkIds);
+        await this.documents.setStatus(db, tenantId, kbId, documentId, 'processed', { chunksCount: chunkCount });
+        await this.queue.complete(db, tenantId, job.id);
+        return 'processed';
+      });
+    } catch (err) {
+      // A retry starts over anyway; a final failure must not leave its rows behind.
+      await inTenant((db) => this.staging.clear(db, tenantId, kbId, documentId, attempt)).catch(() => undefined);
+      throw err;
+    }
+    // A worker that lost its job leaves the new owner's attempt alone and takes its own rows away.
+    if (outcome === 'lost') await inTenant((db) => this.staging.clear(db, tenantId, kbId, documentId, attempt));
     if (outcome === 'processed') this.instances.peek(tenantId, kbId)?.forgetKbSize();
     return outcome;
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/database.service';
+import { EntitySupport, entitySupportRows, RelationSupport, relationSupportRows, SupportLinks } from './fact-support';
 
 /** pgvector's text form; parameters are sent as text and cast with ::vector. */
 export function toVector(v: ArrayLike<number>): string {
@@ -12,27 +13,47 @@ export interface NewChunk {
   index: number;
   content: string;
   tokens: number;
-  /** pgvector text, or numbers turned into it one insert batch at a time (a 20 MB document has thousands of chunks). */
-  embedding: string | ArrayLike<number>;
+  embedding: Embedding;
 }
+
+/** pgvector text, or numbers turned into it one insert batch at a time. */
+export type Embedding = string | ArrayLike<number>;
+
+export const asVectorText = (e: Embedding): string => (typeof e === 'string' ? e : toVector(e));
 
 export interface EntityFact {
   key: string;
   name: string;
   type: string;
-  embedding: string;
-  /** chunk index → description from that chunk */
-  support: Array<{ chunkIndex: number; description: string }>;
+  embedding: Embedding;
+  /** chunk index → description from that chunk (the first few), then bare links */
+  support: EntitySupport[];
+  more: SupportLinks;
 }
 
 export interface RelationFact {
   sourceKey: string;
   targetKey: string;
-  embedding: string;
-  support: Array<{ chunkIndex: number; keywords: string; description: string; weight: number }>;
+  embedding: Embedding;
+  support: RelationSupport[];
+  more: Required<SupportLinks>;
 }
 
 const ROWS_PER_INSERT = 100;
+const SUPPORT_ROWS_PER_INSERT = ROWS_PER_INSERT * 5;
+
+/** Inserts rows from `source` in batches of `size`, never holding more than one batch. */
+async function inBatches<T>(source: Iterable<T>, size: number, insert: (batch: T[]) => Promise<unknown>): Promise<void> {
+  let batch: T[] = [];
+  for (const row of source) {
+    batch.push(row);
+    if (batch.length >= size) {
+      await insert(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) await insert(batch);
+}
 
 /**
  * Writes of the knowledge graph: one document's chunks and the facts they
@@ -85,7 +106,7 @@ export class GraphStoreRepository {
          SELECT $1, $2, $3, u.idx, u.content, u.tokens, u.embedding::vector
          FROM unnest($4::int[], $5::text[], $6::int[], $7::text[]) AS u(idx, content, tokens, embedding)
          RETURNING id, chunk_index`,
-        [tenantId, kbId, documentId, batch.map((c) => c.index), batch.map((c) => c.content), batch.map((c) => c.tokens), batch.map((c) => (typeof c.embedding === 'string' ? c.embedding : toVector(c.embedding)))],
+        [tenantId, kbId, documentId, batch.map((c) => c.index), batch.map((c) => c.content), batch.map((c) => c.tokens), batch.map((c) => asVectorText(c.embedding))],
       );
       for (const r of rows) ids.set(r.chunk_index, r.id);
     }
@@ -102,7 +123,7 @@ export class GraphStoreRepository {
          SELECT $1, $2, u.name, u.key, u.type, u.description, u.embedding::vector
          FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(name, key, type, description, embedding)
          ON CONFLICT (tenant_id, kb_id, name_key) DO NOTHING`,
-        [tenantId, kbId, batch.map((f) => f.name), batch.map((f) => f.key), batch.map((f) => f.type), batch.map((f) => f.support[0]?.description ?? ''), batch.map((f) => f.embedding)],
+        [tenantId, kbId, batch.map((f) => f.name), batch.map((f) => f.key), batch.map((f) => f.type), batch.map((f) => f.support[0]?.description ?? ''), batch.map((f) => asVectorText(f.embedding))],
       );
       const rows: Array<{ id: string; name_key: string }> = await db.query(
         `SELECT id, name_key FROM entities WHERE tenant_id = $1 AND kb_id = $2 AND name_key = ANY($3::text[])`,
@@ -110,19 +131,23 @@ export class GraphStoreRepository {
       );
       for (const r of rows) idsByKey.set(r.name_key, r.id);
     }
-    const support = facts.flatMap((f) =>
-      f.support.filter((s) => chunkIds.has(s.chunkIndex)).map((s) => ({ entityId: idsByKey.get(f.key)!, chunkId: chunkIds.get(s.chunkIndex)!, description: s.description })),
-    );
-    for (let i = 0; i < support.length; i += ROWS_PER_INSERT * 5) {
-      const batch = support.slice(i, i + ROWS_PER_INSERT * 5);
-      await db.query(
+    function* support() {
+      for (const f of facts) {
+        for (const s of entitySupportRows(f)) {
+          const chunkId = chunkIds.get(s.chunkIndex);
+          if (chunkId) yield { entityId: idsByKey.get(f.key)!, chunkId, description: s.description };
+        }
+      }
+    }
+    await inBatches(support(), SUPPORT_ROWS_PER_INSERT, (batch) =>
+      db.query(
         `INSERT INTO entity_chunks (tenant_id, kb_id, entity_id, chunk_id, document_id, description)
          SELECT $1, $2, u.entity_id, u.chunk_id, $3, u.description
          FROM unnest($4::uuid[], $5::uuid[], $6::text[]) AS u(entity_id, chunk_id, description)
          ON CONFLICT (entity_id, chunk_id) DO NOTHING`,
         [tenantId, kbId, documentId, batch.map((s) => s.entityId), batch.map((s) => s.chunkId), batch.map((s) => s.description)],
-      );
-    }
+      ),
+    );
     return idsByKey;
   }
 
@@ -146,7 +171,7 @@ export class GraphStoreRepository {
          SELECT $1, $2, u.source_id, u.target_id, u.keywords, u.description, 0, u.embedding::vector
          FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS u(source_id, target_id, keywords, description, embedding)
          ON CONFLICT (tenant_id, kb_id, source_id, target_id) DO NOTHING`,
-        [tenantId, kbId, batch.map((x) => x.source), batch.map((x) => x.target), batch.map((x) => first(x)?.keywords ?? ''), batch.map((x) => first(x)?.description ?? ''), batch.map((x) => x.fact.embedding)],
+        [tenantId, kbId, batch.map((x) => x.source), batch.map((x) => x.target), batch.map((x) => first(x)?.keywords ?? ''), batch.map((x) => first(x)?.description ?? ''), batch.map((x) => asVectorText(x.fact.embedding))],
       );
       const rows: Array<{ id: string; source_id: string; target_id: string }> = await db.query(
         `SELECT r.id, r.source_id, r.target_id
@@ -156,20 +181,23 @@ export class GraphStoreRepository {
       );
       for (const r of rows) idsByPair.set(`${r.source_id}|${r.target_id}`, r.id);
     }
-    const support = usable.flatMap((x) =>
-      x.fact.support
-        .filter((s) => chunkIds.has(s.chunkIndex))
-        .map((s) => ({ relationId: idsByPair.get(`${x.source}|${x.target}`)!, chunkId: chunkIds.get(s.chunkIndex)!, ...s })),
-    );
-    for (let i = 0; i < support.length; i += ROWS_PER_INSERT * 5) {
-      const batch = support.slice(i, i + ROWS_PER_INSERT * 5);
-      await db.query(
+    function* support() {
+      for (const x of usable) {
+        const relationId = idsByPair.get(`${x.source}|${x.target}`)!;
+        for (const s of relationSupportRows(x.fact)) {
+          const chunkId = chunkIds.get(s.chunkIndex);
+          if (chunkId) yield { relationId, chunkId, ...s };
+        }
+      }
+    }
+    await inBatches(support(), SUPPORT_ROWS_PER_INSERT, (batch) =>
+      db.query(
         `INSERT INTO relation_chunks (tenant_id, kb_id, relation_id, chunk_id, document_id, keywords, description, weight)
          SELECT $1, $2, u.relation_id, u.chunk_id, $3, u.keywords, u.description, u.weight
          FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::float8[]) AS u(relation_id, chunk_id, keywords, description, weight)
          ON CONFLICT (relation_id, chunk_id) DO UPDATE SET weight = relation_chunks.weight + EXCLUDED.weight`,
         [tenantId, kbId, documentId, batch.map((s) => s.relationId), batch.map((s) => s.chunkId), batch.map((s) => s.keywords), batch.map((s) => s.description), batch.map((s) => s.weight)],
-      );
-    }
+      ),
+    );
   }
 }
