@@ -7,9 +7,10 @@
  *  - http: POST …/query {mode, only_need_context: true, chunk_top_k: 20};
  *  - raw vector: the raw SQL of the same vector search (top 40, the plan the
  *    engine picks) through a plain pg pool of CLIENTS connections;
- *  - raw engine SQL: every statement naive mode sends — the transaction as
- *    the tenant role and the repository's own search SQL (vector and
- *    full-text search in one statement) — with precomputed query vectors.
+ *  - raw engine SQL: what naive mode sends — one message holding the tenant
+ *    role setup and the repository's own search statement (vector and
+ *    full-text search; DatabaseService.readAsTenant) — with precomputed
+ *    query vectors.
  * The ratios http / raw vector and http / raw engine SQL at p50 and p99 are
  * the figures: the first is the whole cost over the bare vector search, the
  * second what the server adds on top of the SQL it needs.
@@ -20,6 +21,7 @@
  * the local embedding of each chunk): this measures queries, not ingestion;
  * bench/ingest-rss.js and bench/retrieval-squad.js measure ingestion.
  *
+ * The server's DATABASE_POOL_SIZE is CLIENTS too, like the raw baseline's pool.
  * Env: KBS (100), CHUNKS_PER_KB (1000), CLIENTS (20), DURATION (15 s per way in
  * all), ROUNDS (3), MODE (naive),
  * KEEP_DB (keep the server database for a look with psql).
@@ -27,6 +29,7 @@
 'use strict';
 
 require('reflect-metadata');
+const fs = require('node:fs');
 const path = require('node:path');
 const { Pool } = require('pg');
 
@@ -36,6 +39,7 @@ const { DatabaseService } = require(path.join(dist, 'database', 'database.servic
 const { RetrievalRepository } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 const { textSearchTerms } = require(path.join(dist, 'rag', 'retrieval', 'query-engine'));
 const { LocalEmbeddingProvider } = require(path.join(dist, 'rag', 'providers', 'local-embedding.provider'));
+const { inlineParams } = require(path.join(dist, 'database', 'inline-params'));
 const { EXACT_SEARCH_MAX_ROWS } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 
 const KBS = Number(process.env.KBS ?? 100);
@@ -88,7 +92,33 @@ async function load(asTenant, analyze, embedder, call, token) {
 }
 
 /** Runs `fn` from CLIENTS concurrent loops for `seconds`, adding latencies (ms) to `into`. */
+/** CPU seconds (user + system) used so far by the processes whose command line matches `pattern` (Linux /proc; 0 elsewhere). */
+function cpuOf(pattern) {
+  let ticks = 0;
+  try {
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (!pattern.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) continue;
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return ticks / 100; // USER_HZ
+}
+
+/** CPU of the bench itself, the app server process and the PostgreSQL server, for the "where does the time go" line. */
+function cpuSnapshot() {
+  const own = process.cpuUsage();
+  return { bench: (own.user + own.system) / 1e6, server: cpuOf(/dist\/src\/main\.js/), postgres: cpuOf(/^postgres/) };
+}
+
 async function run(label, seconds, fn, into) {
+  const before = cpuSnapshot();
   const deadline = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -103,12 +133,20 @@ async function run(label, seconds, fn, into) {
       }
     }),
   );
+  const after = cpuSnapshot();
+  into.cpu = into.cpu ?? { bench: 0, server: 0, postgres: 0 };
+  for (const k of Object.keys(into.cpu)) into.cpu[k] += after[k] - before[k];
 }
 
 function summary(label, into, seconds) {
   const l = [...into.latencies].sort((a, b) => a - b);
-  const r = { n: l.length, rps: l.length / seconds, p50: pct(l, 50), p99: pct(l, 99), errors: into.errors };
-  console.log(`${label.padEnd(15)} ${r.n} requests, ${r.rps.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`);
+  const perRequest = (cpuSeconds) => (1000 * cpuSeconds) / Math.max(1, l.length);
+  const cpu = Object.fromEntries(Object.entries(into.cpu ?? {}).map(([k, v]) => [k, perRequest(v)]));
+  const r = { n: l.length, rps: l.length / seconds, p50: pct(l, 50), p99: pct(l, 99), errors: into.errors, cpuMsPerRequest: cpu };
+  console.log(
+    `${label.padEnd(15)} ${r.n} requests, ${r.rps.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}; ` +
+      `CPU ms/request: bench ${cpu.bench?.toFixed(2)}, app server ${cpu.server?.toFixed(2)}, PostgreSQL ${cpu.postgres?.toFixed(2)}`,
+  );
   return r;
 }
 
@@ -174,13 +212,22 @@ function tenantRunner(pool, app) {
   };
 }
 
+/** DatabaseService.readAsTenant's message (setup + statements, values bound client-side) on a plain pg pool, or the app's own on PGlite. */
+function oneMessageRunner(pool, app) {
+  if (!pool) return (tenant, statements) => app.get(DatabaseService).readAsTenant(tenant, statements);
+  return (tenant, statements) =>
+    pool.query([`SELECT set_config('role', 'strata_app', true), set_config('app.tenant_id', '${tenant}', true)`, ...statements.map(inlineParams)].join(';\n'));
+}
+
 async function main() {
   const database = await freshDatabaseUrl();
-  const env = { MAX_KB_PER_TENANT: String(KBS + 10), WORKER_CONCURRENCY: '0', ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }) };
+  // The server gets as many connections as the raw baseline's pool (DATABASE_POOL_SIZE overrides).
+  const env = { MAX_KB_PER_TENANT: String(KBS + 10), WORKER_CONCURRENCY: '0', DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? String(CLIENTS), ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }) };
   const server = database.url ? await spawnBenchServer(env) : await bootBenchApp(env);
   const { call, admin } = server;
   const pool = database.url ? new Pool({ connectionString: database.url, max: CLIENTS }) : null;
   const asTenant = tenantRunner(pool, server.app);
+  const readAsTenant = oneMessageRunner(pool, server.app);
   try {
     const embedder = new LocalEmbeddingProvider(DIM);
     const analyze = pool ? (sql) => pool.query(sql) : (sql) => server.app.get(DatabaseService).dataSource.query(sql);
@@ -208,13 +255,11 @@ async function main() {
     const ways = {
       http: () => call('POST', `/api/v1/tenants/${tenant}/knowledge-bases/${randomKb()}/query`, { query: questions[randomI()], mode: MODE, only_need_context: true, chunk_top_k: 20 }, auth),
       'raw vector': () => rawQuery([tenant, randomKb(), vectors[randomI()], 40]),
+      // What the engine sends for a naive query: the tenant setup and its one search statement as one message.
       'raw engine SQL': () => {
         const i = randomI();
-        const kb = randomKb();
-        return asTenant(tenant, async (db) => {
-          if (!exact) await repo.useIterativeScan(db, 40);
-          await repo.searchChunks(db, tenant, kb, { vector: vectors[i], terms: textSearchTerms(questions[i]), limit: 40, exact });
-        });
+        const statements = [...(exact ? [] : [repo.iterativeScan(40)]), repo.chunkSearch(tenant, randomKb(), { vector: vectors[i], terms: textSearchTerms(questions[i]), limit: 40, exact })];
+        return readAsTenant(tenant, statements);
       },
     };
     const acc = Object.fromEntries(Object.keys(ways).map((k) => [k, { latencies: [], errors: 0 }]));

@@ -10,6 +10,8 @@ export interface Settings {
   port: number;
   host: string;
   databaseUrl: string | null;
+  /** Connections to DATABASE_URL's server (PGlite has one). */
+  databasePoolSize: number;
   dataDir: string;
   redisUrl: string | null;
   tokenSecret: string | null;
@@ -139,6 +141,7 @@ export function parseSettings(env: Env): Settings {
     port: int(env, 'PORT', 9621, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     dataDir: str(env, 'DATA_DIR') ?? './data',
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     tokenSecret,

@@ -13,8 +13,8 @@ export const OPENED_DATABASE = Symbol('OPENED_DATABASE');
       inject: [AppConfig],
       useFactory: async (config: AppConfig): Promise<OpenedDatabase> => {
         const logger = new Logger('Database');
-        const { databaseUrl, dataDir } = config.settings;
-        const db = await openDatabase({ databaseUrl, dataDir });
+        const { databaseUrl, dataDir, databasePoolSize } = config.settings;
+        const db = await openDatabase({ databaseUrl, dataDir, poolSize: databasePoolSize });
         logger.log(db.kind === 'pglite' ? `embedded PostgreSQL (PGlite) in ${dataDir}` : 'PostgreSQL server from DATABASE_URL');
         const ran = await runMigrations(db.dataSource);
         if (ran.length) logger.log(`applied migrations: ${ran.join(', ')}`);

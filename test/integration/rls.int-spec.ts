@@ -207,6 +207,43 @@ describe('row-level security', () => {
     expect((await q(`SELECT to_regclass('public.chunks') IS NOT NULL AS ok`))[0].ok).toBe(true);
   });
 
+  describe('readAsTenant (the query hot path: setup and statements in one message)', () => {
+    it('runs as strata_app with the tenant set, so the policies hold as in withTenant', async () => {
+      const who = await t.db.readAsTenant<{ u: string; t: string }>(A.tenantId, [{ sql: `SELECT current_user AS u, current_setting('app.tenant_id') AS t` }]);
+      expect(who).toEqual([{ u: 'strata_app', t: A.tenantId }]);
+      // Even without a tenant filter in the SQL, B's rows are invisible.
+      const tenants = await t.db.readAsTenant<{ tenant_id: string }>(A.tenantId, [{ sql: `SELECT DISTINCT tenant_id FROM knowledge_bases` }]);
+      expect(tenants).toEqual([{ tenant_id: A.tenantId }]);
+      const asked = await t.db.readAsTenant<{ n: number }>(A.tenantId, [{ sql: `SELECT count(*)::int AS n FROM knowledge_bases WHERE tenant_id = $1`, params: [B.tenantId] }]);
+      expect(asked).toEqual([{ n: 0 }]);
+    });
+
+    it('values are data, never SQL: quotes, backslashes and semicolons come back verbatim', async () => {
+      for (const hostile of [`x'); DROP TABLE chunks; --`, `a\\'b\\`, `$1 ; SELECT 1`, `é'’"`]) {
+        const rows = await t.db.readAsTenant<{ v: string }>(A.tenantId, [{ sql: `SELECT $1::text AS v`, params: [hostile] }]);
+        expect(rows).toEqual([{ v: hostile }]);
+      }
+      expect((await q(`SELECT to_regclass('public.chunks') IS NOT NULL AS ok`))[0].ok).toBe(true);
+    });
+
+    it('leaves no role, tenant or transaction on pooled connections, after success or failure', async () => {
+      for (let i = 0; i < 12; i++) {
+        await t.db.readAsTenant(A.tenantId, [{ sql: `SELECT 1 AS one` }]);
+        await expect(t.db.readAsTenant(A.tenantId, [{ sql: `SELECT 1/0` }])).rejects.toThrow(/division by zero/);
+      }
+      const states = await Promise.all(
+        Array.from({ length: 12 }, () => q(`SELECT current_user AS u, current_setting('app.tenant_id', true) AS t, now() = statement_timestamp() AS own_tx`)),
+      );
+      for (const [row] of states) expect(row).toEqual({ u: 'postgres', t: expect.not.stringMatching(/[0-9a-f]{8}-/), own_tx: true });
+    });
+
+    it('a tenant id that is not a UUID is not inlined: it takes the parameterised path and fails there', async () => {
+      const hostile = `${A.tenantId}', true); DROP TABLE chunks; --`;
+      await expect(t.db.readAsTenant(hostile, [{ sql: `SELECT count(*) FROM chunks` }])).rejects.toThrow(/uuid/i);
+      expect((await q(`SELECT to_regclass('public.chunks') IS NOT NULL AS ok`))[0].ok).toBe(true);
+    });
+  });
+
   // Roles are cluster-wide: two databases migrating at once both try to create them (CI failed on this once).
   (process.env.TEST_DATABASE_URL ? it : it.skip)('creating the app roles is safe when two databases migrate at the same time', async () => {
     const role = `strata_race_${randomBytes(4).toString('hex')}`;

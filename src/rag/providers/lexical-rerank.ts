@@ -24,14 +24,16 @@ export function lexicalRerank<T extends { content: string; score: number }>(quer
   if (candidates.length === 0) return [];
   const { vectorWeight = 0.5, k1 = 1.2, b = 0.75 } = opts;
   const terms = [...new Set(words(query).filter((w) => !STOP_WORDS.has(w) && !QUERY_WORDS.has(w)).map(stem))];
+  const termSet = new Set(terms);
   const docs = candidates.map((c) => {
+    // Only the query's terms are ever looked up: count those, and the length.
     const tf = new Map<string, number>();
     let len = 0;
     for (const w of words(c.content)) {
       if (STOP_WORDS.has(w)) continue;
       len++;
       const s = stem(w);
-      tf.set(s, (tf.get(s) ?? 0) + 1);
+      if (termSet.has(s)) tf.set(s, (tf.get(s) ?? 0) + 1);
     }
     return { tf, len };
   });

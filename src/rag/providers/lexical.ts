@@ -23,9 +23,13 @@ export const QUERY_WORDS: ReadonlySet<string> = new Set(
 
 const WORD_RE = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Lowercased words with diacritics folded and possessive 's dropped. */
 export function words(text: string): string[] {
-  const folded = text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  // Pure ASCII has no diacritics to fold: skip the normalisation pass (this runs on every re-ranked chunk).
+  const folded = (ASCII.test(text) ? text : text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '')).toLowerCase();
   const out: string[] = [];
   for (const m of folded.matchAll(WORD_RE)) {
     let w = m[0];
@@ -36,12 +40,27 @@ export function words(text: string): string[] {
   return out;
 }
 
+/** Stems already computed: a query re-ranks dozens of chunks whose words mostly repeat. Bounded; emptied when full. */
+const STEMS = new Map<string, string>();
+const MAX_STEMS = 50_000;
+
 /**
  * A light suffix stripper (plural, -ing, -ed, -ly, -ies, -ness, -ment…) so
  * "settled"/"settles"/"settling" meet. Not Porter: it errs on the side of
  * leaving words alone. Numbers and short words are returned as they are.
  */
 export function stem(w: string): string {
+  if (w.length <= 3) return w;
+  let s = STEMS.get(w);
+  if (s === undefined) {
+    if (STEMS.size >= MAX_STEMS) STEMS.clear();
+    s = stemUncached(w);
+    STEMS.set(w, s);
+  }
+  return s;
+}
+
+function stemUncached(w: string): string {
   if (w.length <= 3 || /\d/.test(w)) return w;
   let s = w;
   if (s.endsWith('ies') && s.length > 4) s = s.slice(0, -3) + 'y';

@@ -6,7 +6,7 @@ import type { AnswerChunk, AnswerEntity, AnswerRelation, CallContext, ChatMessag
 import { lexicalRerank } from '../providers/lexical-rerank';
 import { RagInstance, RagInstanceFactory } from '../rag-instance.factory';
 import { toVector } from '../storage/graph-store.repository';
-import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, RelationHit, RetrievalRepository } from './retrieval.repository';
+import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, RelationHit, RetrievalRepository, splitChunkLists } from './retrieval.repository';
 import { reciprocalRankFusion } from './rrf';
 
 export interface QueryInput {
@@ -98,58 +98,63 @@ export class QueryEngine {
     const vectors = (await providers.embedding.embed(texts, callContext('embedding'))).map((v) => toVector(v));
     const [queryVec, lowVec, highVec] = vectors;
 
-    const context = await this.db.withTenant(tenantId, async (db) => {
-      const exact = await this.useExactSearch(db, instance);
-      if (!exact) await this.retrieval.useIterativeScan(db, Math.max(topK, chunkTopK) * 2);
-      const chunkLists: ChunkHit[][] = [];
-      const listWeights: number[] = [];
-      let entities: EntityHit[] = [];
-      let relations: RelationHit[] = [];
-
-      if (mode === 'naive' || mode === 'mix') {
-        const { byVector, byText } = await this.retrieval.searchChunks(db, tenantId, kbId, {
-          vector: queryVec,
-          terms: textSearchTerms(input.query),
-          limit: chunkTopK * 2,
-          exact,
-        });
-        chunkLists.push(byVector, byText);
-        listWeights.push(1, 1);
-      }
-      if (mode === 'local' || mode === 'hybrid' || mode === 'mix') {
-        const found = await this.retrieval.searchEntities(db, tenantId, kbId, lowVec, topK, exact);
-        const ids = found.map((e) => e.id);
-        const scores = found.map((e) => Number(e.score));
-        entities = mergeBy(entities, found, (e) => e.id);
-        relations = mergeBy(relations, await this.retrieval.relationsOfEntities(db, tenantId, kbId, ids, scores, topK), (r) => r.id);
-        chunkLists.push(await this.retrieval.chunksOfEntities(db, tenantId, kbId, ids, scores, chunkTopK));
-        listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
-      }
-      if (mode === 'global' || mode === 'hybrid' || mode === 'mix') {
-        const found = await this.retrieval.searchRelations(db, tenantId, kbId, highVec, topK, exact);
-        const ids = found.map((r) => r.id);
-        const scores = found.map((r) => Number(r.score));
-        relations = mergeBy(relations, found, (r) => r.id);
-        entities = mergeBy(entities, await this.retrieval.entitiesOfRelations(db, tenantId, kbId, ids, scores, topK), (e) => e.id);
-        chunkLists.push(await this.retrieval.chunksOfRelations(db, tenantId, kbId, ids, scores, chunkTopK));
-        listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
-      }
-      const fused = reciprocalRankFusion(chunkLists, (c) => c.chunk_id, undefined, listWeights).map(({ item, score }) => ({
-        chunk_id: item.chunk_id,
-        document_id: item.document_id,
-        file_path: item.file_path,
-        content: item.content,
-        score,
-      }));
-      const chunks = (input.enableRerank ?? instance.config.enableRerank ? rerankFused(input.query, fused) : fused)
-        .slice(0, chunkTopK)
-        .map((c) => ({ ...c, score: round(c.score) }));
-      return {
-        chunks,
-        entities: entities.slice(0, topK).map((e) => ({ name: e.name, type: e.type, description: e.description, score: round(e.score) })),
-        relations: relations.slice(0, topK).map((r) => ({ source: r.source, target: r.target, keywords: r.keywords, description: r.description, score: round(r.score) })),
-      };
-    });
+    const chunkSearch = (exact: boolean) => ({ vector: queryVec, terms: textSearchTerms(input.query), limit: chunkTopK * 2, exact });
+    const chunkLists: ChunkHit[][] = [];
+    const listWeights: number[] = [];
+    let entities: EntityHit[] = [];
+    let relations: RelationHit[] = [];
+    if (mode === 'naive') {
+      // The hot path: tenant setup and the one search statement in a single round trip.
+      const exact = await this.useExactSearch(instance);
+      const statements = [...(exact ? [] : [this.retrieval.iterativeScan(chunkTopK * 2)]), this.retrieval.chunkSearch(tenantId, kbId, chunkSearch(exact))];
+      const { byVector, byText } = splitChunkLists(await this.db.readAsTenant(tenantId, statements));
+      chunkLists.push(byVector, byText);
+      listWeights.push(1, 1);
+    } else {
+      await this.db.withTenant(tenantId, async (db) => {
+        const exact = await this.useExactSearch(instance, db);
+        if (!exact) await this.retrieval.useIterativeScan(db, Math.max(topK, chunkTopK) * 2);
+        if (mode === 'mix') {
+          const { byVector, byText } = await this.retrieval.searchChunks(db, tenantId, kbId, chunkSearch(exact));
+          chunkLists.push(byVector, byText);
+          listWeights.push(1, 1);
+        }
+        if (mode === 'local' || mode === 'hybrid' || mode === 'mix') {
+          const found = await this.retrieval.searchEntities(db, tenantId, kbId, lowVec, topK, exact);
+          const ids = found.map((e) => e.id);
+          const scores = found.map((e) => Number(e.score));
+          entities = mergeBy(entities, found, (e) => e.id);
+          relations = mergeBy(relations, await this.retrieval.relationsOfEntities(db, tenantId, kbId, ids, scores, topK), (r) => r.id);
+          chunkLists.push(await this.retrieval.chunksOfEntities(db, tenantId, kbId, ids, scores, chunkTopK));
+          listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
+        }
+        if (mode === 'global' || mode === 'hybrid' || mode === 'mix') {
+          const found = await this.retrieval.searchRelations(db, tenantId, kbId, highVec, topK, exact);
+          const ids = found.map((r) => r.id);
+          const scores = found.map((r) => Number(r.score));
+          relations = mergeBy(relations, found, (r) => r.id);
+          entities = mergeBy(entities, await this.retrieval.entitiesOfRelations(db, tenantId, kbId, ids, scores, topK), (e) => e.id);
+          chunkLists.push(await this.retrieval.chunksOfRelations(db, tenantId, kbId, ids, scores, chunkTopK));
+          listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
+        }
+      });
+    }
+    // Fusion and re-rank are CPU work: done after the connection went back to the pool.
+    const fused = reciprocalRankFusion(chunkLists, (c) => c.chunk_id, undefined, listWeights).map(({ item, score }) => ({
+      chunk_id: item.chunk_id,
+      document_id: item.document_id,
+      file_path: item.file_path,
+      content: item.content,
+      score,
+    }));
+    const chunks = (input.enableRerank ?? instance.config.enableRerank ? rerankFused(input.query, fused) : fused)
+      .slice(0, chunkTopK)
+      .map((c) => ({ ...c, score: round(c.score) }));
+    const context: RetrievedContext = {
+      chunks,
+      entities: entities.slice(0, topK).map((e) => ({ name: e.name, type: e.type, description: e.description, score: round(e.score) })),
+      relations: relations.slice(0, topK).map((r) => ({ source: r.source, target: r.target, keywords: r.keywords, description: r.description, score: round(r.score) })),
+    };
     const references = context.chunks.map((c) => ({ document_id: c.document_id, file_path: c.file_path, chunk_id: c.chunk_id, score: c.score }));
     return { instance, mode, context, references, callContext };
   }
@@ -187,10 +192,12 @@ export class QueryEngine {
     return k;
   }
 
-  private async useExactSearch(db: Db, instance: RagInstance): Promise<boolean> {
+  /** Exact search while the KB is small (its chunk count is cached per instance; read in `db`'s transaction, or its own). */
+  private async useExactSearch(instance: RagInstance, db?: Db): Promise<boolean> {
     let n = instance.cachedKbSize();
     if (n === null) {
-      n = await this.retrieval.kbChunkCount(db, instance.tenantId, instance.kbId);
+      const count = (d: Db) => this.retrieval.kbChunkCount(d, instance.tenantId, instance.kbId);
+      n = db ? await count(db) : await this.db.withTenant(instance.tenantId, count);
       instance.rememberKbSize(n);
     }
     return n <= EXACT_SEARCH_MAX_ROWS;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/database.service';
+import type { Statement } from '../../database/inline-params';
 import { ENTITY_SUPPORT, RELATION_SUPPORT, RELATION_WEIGHT } from '../storage/fact-aggregates';
 
 export interface ChunkHit {
@@ -40,6 +41,19 @@ export interface RelationHit {
  */
 export const EXACT_SEARCH_MAX_ROWS = 20_000;
 
+export interface ChunkSearch {
+  vector: string;
+  terms: string[];
+  limit: number;
+  exact: boolean;
+}
+
+/** The rows of chunkSearch, split into its two ranked lists. */
+export function splitChunkLists(rows: Array<ChunkHit & { list: 'vector' | 'text' }>): { byVector: ChunkHit[]; byText: ChunkHit[] } {
+  const pick = (list: 'vector' | 'text') => rows.filter((r) => r.list === list).map(({ list: _list, ...hit }) => hit);
+  return { byVector: pick('vector'), byText: pick('text') };
+}
+
 /**
  * Retrieval SQL, read-only and always filtered by (tenant_id, kb_id). `exact`
  * chooses the plan: `(embedding <=> $q) + 0` cannot be served by the HNSW
@@ -54,7 +68,12 @@ export class RetrievalRepository {
 
   /** Turns on pgvector's iterative index scans for this transaction (0.8+). */
   async useIterativeScan(db: Db, efSearch: number): Promise<void> {
-    await db.query(`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`, [String(Math.min(1000, Math.max(40, efSearch)))]);
+    const st = this.iterativeScan(efSearch);
+    await db.query(st.sql, [...st.params!]);
+  }
+
+  iterativeScan(efSearch: number): Statement {
+    return { sql: `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`, params: [String(Math.min(1000, Math.max(40, efSearch)))] };
   }
 
   /**
@@ -67,16 +86,17 @@ export class RetrievalRepository {
    * text and file path are read for the rows kept only (an OR query can
    * match most of a KB).
    */
-  async searchChunks(
-    db: Db,
-    tenantId: string,
-    kbId: string,
-    search: { vector: string; terms: string[]; limit: number; exact: boolean },
-  ): Promise<{ byVector: ChunkHit[]; byText: ChunkHit[] }> {
+  async searchChunks(db: Db, tenantId: string, kbId: string, search: ChunkSearch): Promise<{ byVector: ChunkHit[]; byText: ChunkHit[] }> {
+    const st = this.chunkSearch(tenantId, kbId, search);
+    return splitChunkLists(await db.query(st.sql, [...st.params!]));
+  }
+
+  /** searchChunks' statement, for callers that send it in one message with the tenant setup (DatabaseService.readAsTenant). */
+  chunkSearch(tenantId: string, kbId: string, search: ChunkSearch): Statement {
     const distance = search.exact ? `(c.embedding <=> $3::vector) + 0` : `c.embedding <=> $3::vector`;
     const withText = search.terms.length > 0;
-    const rows: Array<ChunkHit & { list: 'vector' | 'text' }> = await db.query(
-      `WITH by_vector AS MATERIALIZED (
+    return {
+      sql: `WITH by_vector AS MATERIALIZED (
          SELECT c.id, 1 - (c.embedding <=> $3::vector) AS score
          FROM chunks c
          WHERE c.tenant_id = $1 AND c.kb_id = $2
@@ -103,10 +123,8 @@ export class RetrievalRepository {
        JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = h.id
        JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
        ORDER BY h.list, h.score DESC, h.id`,
-      [tenantId, kbId, search.vector, search.limit, ...(withText ? [search.terms.join(' | ')] : [])],
-    );
-    const pick = (list: 'vector' | 'text') => rows.filter((r) => r.list === list).map(({ list: _list, ...hit }) => hit);
-    return { byVector: pick('vector'), byText: pick('text') };
+      params: [tenantId, kbId, search.vector, search.limit, ...(withText ? [search.terms.join(' | ')] : [])],
+    };
   }
 
   async searchEntities(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<EntityHit[]> {
