@@ -166,9 +166,11 @@ export class RetrievalRepository {
 
   /**
    * Local mode: the relations touching the found entities, best entity score
-   * first, then weight. Candidates come from the two endpoint indexes; the
-   * aggregates (weight, then text) are computed for candidates, then only for
-   * the rows kept.
+   * first, then weight. Candidates come from the two endpoint indexes (the
+   * redundant `= ANY` lets the planner probe them; joined to the unnest alone
+   * it estimated a hash join over a sequential scan of the KB's relations
+   * cheaper, which it is not); the aggregates (weight, then text) are
+   * computed for candidates, then only for the rows kept.
    */
   async relationsOfEntities(db: Db, tenantId: string, kbId: string, entityIds: string[], scores: number[], limit: number): Promise<RelationHit[]> {
     if (!entityIds.length) return [];
@@ -176,8 +178,10 @@ export class RetrievalRepository {
       `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score)),
        touching AS (
          SELECT r.id, f.score FROM found f JOIN relations r ON r.tenant_id = $1 AND r.kb_id = $2 AND r.source_id = f.id
+         WHERE r.source_id = ANY($3::uuid[])
          UNION ALL
          SELECT r.id, f.score FROM found f JOIN relations r ON r.tenant_id = $1 AND r.kb_id = $2 AND r.target_id = f.id
+         WHERE r.target_id = ANY($3::uuid[])
        ),
        candidates AS MATERIALIZED (
          SELECT id, max(score) AS score FROM touching GROUP BY id ORDER BY max(score) DESC, id LIMIT $5 * 3
@@ -232,7 +236,14 @@ export class RetrievalRepository {
     return this.chunksSupporting(db, 'relation', tenantId, kbId, relationIds, scores, limit);
   }
 
-  /** One query for both fact kinds: the support table is entity_chunks or relation_chunks (a fixed name, never input). */
+  /**
+   * One query for both fact kinds: the support table is entity_chunks or
+   * relation_chunks (a fixed name, never input). Chunks are ranked on the
+   * support rows alone (the `= ANY` lets the planner probe the support
+   * table's primary key by fact id) and text and file path are read for the
+   * rows kept only. The sum runs in a fixed order, so chunks supported by the
+   * same scores tie exactly whatever the plan, and ties go by chunk id.
+   */
   private async chunksSupporting(
     db: Db,
     fact: 'entity' | 'relation',
@@ -245,15 +256,21 @@ export class RetrievalRepository {
     if (!factIds.length) return [];
     const support = fact === 'entity' ? 'entity_chunks' : 'relation_chunks';
     return db.query(
-      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score))
-       SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, sum(f.score) AS score
-       FROM found f
-       JOIN ${support} s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.${fact}_id = f.id
-       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = s.chunk_id
+      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score)),
+       ranked AS MATERIALIZED (
+         SELECT s.chunk_id, sum(f.score ORDER BY f.score DESC, f.id) AS score
+         FROM found f
+         JOIN ${support} s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.${fact}_id = f.id
+         WHERE s.${fact}_id = ANY($3::uuid[])
+         GROUP BY s.chunk_id
+         ORDER BY score DESC, s.chunk_id
+         LIMIT $5
+       )
+       SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, k.score
+       FROM ranked k
+       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = k.chunk_id
        JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
-       GROUP BY c.id, d.file_path
-       ORDER BY sum(f.score) DESC, c.id
-       LIMIT $5`,
+       ORDER BY k.score DESC, k.chunk_id`,
       [tenantId, kbId, factIds, scores, limit],
     );
   }
