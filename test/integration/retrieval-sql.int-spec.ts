@@ -117,6 +117,11 @@ describe('retrieval SQL', () => {
     expect(first.map((e) => e.id)).toEqual([tie1]);
   });
 
+  it("the KB's sizes, per vector-searched table, choose exact or index search for each", async () => {
+    expect(await asTenant((db) => repo.kbSizes(db, tenantId, kbId))).toEqual({ chunks: 5, entities: 4, relations: 3 });
+    expect(await asTenant((db) => repo.kbSizes(db, tenantId, otherKbId))).toEqual({ chunks: 1, entities: 1, relations: 0 });
+  });
+
   it('relations of entities: best entity score first, then weight; both endpoints count', async () => {
     const r = await asTenant((db) => repo.relationsOfEntities(db, tenantId, kbId, [entity.far, entity.near2], [0.9, 0.2], 10));
     // far touches mid-far (weight 2) and far-n1 (weight 1) at 0.9; near2 touches n1-n2 at 0.2.

@@ -99,8 +99,8 @@ export class QueryEngine {
     const [queryVec, lowVec, highVec] = vectors;
 
     const context = await this.db.withTenant(tenantId, async (db) => {
-      const exact = await this.useExactSearch(db, instance);
-      if (!exact) await this.retrieval.useIterativeScan(db, Math.max(topK, chunkTopK) * 2);
+      const exact = await this.exactSearch(db, instance);
+      if (!exact.chunks || !exact.entities || !exact.relations) await this.retrieval.useIterativeScan(db, Math.max(topK, chunkTopK) * 2);
       const chunkLists: ChunkHit[][] = [];
       const listWeights: number[] = [];
       let entities: EntityHit[] = [];
@@ -111,13 +111,13 @@ export class QueryEngine {
           vector: queryVec,
           terms: textSearchTerms(input.query),
           limit: chunkTopK * 2,
-          exact,
+          exact: exact.chunks,
         });
         chunkLists.push(byVector, byText);
         listWeights.push(1, 1);
       }
       if (mode === 'local' || mode === 'hybrid' || mode === 'mix') {
-        const found = await this.retrieval.searchEntities(db, tenantId, kbId, lowVec, topK, exact);
+        const found = await this.retrieval.searchEntities(db, tenantId, kbId, lowVec, topK, exact.entities);
         const ids = found.map((e) => e.id);
         const scores = found.map((e) => Number(e.score));
         entities = mergeBy(entities, found, (e) => e.id);
@@ -126,7 +126,7 @@ export class QueryEngine {
         listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
       }
       if (mode === 'global' || mode === 'hybrid' || mode === 'mix') {
-        const found = await this.retrieval.searchRelations(db, tenantId, kbId, highVec, topK, exact);
+        const found = await this.retrieval.searchRelations(db, tenantId, kbId, highVec, topK, exact.relations);
         const ids = found.map((r) => r.id);
         const scores = found.map((r) => Number(r.score));
         relations = mergeBy(relations, found, (r) => r.id);
@@ -187,13 +187,14 @@ export class QueryEngine {
     return k;
   }
 
-  private async useExactSearch(db: Db, instance: RagInstance): Promise<boolean> {
+  /** Exact or index search, per table: exact while the KB has at most EXACT_SEARCH_MAX_ROWS rows in it. */
+  private async exactSearch(db: Db, instance: RagInstance): Promise<{ chunks: boolean; entities: boolean; relations: boolean }> {
     let n = instance.cachedKbSize();
     if (n === null) {
-      n = await this.retrieval.kbChunkCount(db, instance.tenantId, instance.kbId);
+      n = await this.retrieval.kbSizes(db, instance.tenantId, instance.kbId);
       instance.rememberKbSize(n);
     }
-    return n <= EXACT_SEARCH_MAX_ROWS;
+    return { chunks: n.chunks <= EXACT_SEARCH_MAX_ROWS, entities: n.entities <= EXACT_SEARCH_MAX_ROWS, relations: n.relations <= EXACT_SEARCH_MAX_ROWS };
   }
 }
 

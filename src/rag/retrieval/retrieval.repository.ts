@@ -30,13 +30,21 @@ export interface RelationHit {
   score: number;
 }
 
+/** A KB's row counts in the vector-searched tables (capped: see `kbSizes`). */
+export interface KbSizes {
+  chunks: number;
+  entities: number;
+  relations: number;
+}
+
 /**
- * Below this many rows in the KB, vector search is exact (a sequential scan
- * of the KB's rows through the (tenant_id, kb_id) index, sorted by distance):
- * it always returns the full top_k and costs ~1 ms per 1 000 rows. Above it,
- * the HNSW index is used with pgvector's iterative scan (relaxed order, then
- * re-sorted), which keeps scanning until enough rows pass the KB filter.
- * ADR 003 has the measurements.
+ * While the KB has at most this many rows in the searched table (chunks,
+ * entities, relations: each decided on its own), vector search is exact (a
+ * scan of the KB's rows, sorted by distance): it always returns the full
+ * top_k and costs ~1–4 ms per 1 000 rows, mostly de-TOASTing the vectors.
+ * Above it, the HNSW index is used with pgvector's iterative scan (relaxed
+ * order, then re-sorted), which keeps scanning until enough rows pass the KB
+ * filter. ADR 003 has the measurements.
  */
 export const EXACT_SEARCH_MAX_ROWS = 20_000;
 
@@ -64,9 +72,21 @@ function orderOf(t: string, exact: boolean): string {
  */
 @Injectable()
 export class RetrievalRepository {
-  async kbChunkCount(db: Db, tenantId: string, kbId: string): Promise<number> {
-    const rows = await db.query(`SELECT count(*)::int AS n FROM chunks WHERE tenant_id = $1 AND kb_id = $2`, [tenantId, kbId]);
-    return rows[0].n;
+  /**
+   * The KB's rows in each vector-searched table, each counted up to
+   * EXACT_SEARCH_MAX_ROWS + 1 only (all the exact-or-index choice needs; the
+   * count stays cheap however large the KB). Entities and relations
+   * outnumber chunks many times over (SQuAD KB: 294 chunks, 2 301 entities,
+   * 5 694 relations), so each table gets its own choice.
+   */
+  async kbSizes(db: Db, tenantId: string, kbId: string): Promise<KbSizes> {
+    const capped = (table: string) => `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} WHERE tenant_id = $1 AND kb_id = $2 LIMIT $3) x)`;
+    const rows = await db.query(`SELECT ${capped('chunks')} AS chunks, ${capped('entities')} AS entities, ${capped('relations')} AS relations`, [
+      tenantId,
+      kbId,
+      EXACT_SEARCH_MAX_ROWS + 1,
+    ]);
+    return { chunks: rows[0].chunks, entities: rows[0].entities, relations: rows[0].relations };
   }
 
   /** Turns on pgvector's iterative index scans for this transaction (0.8+). */
