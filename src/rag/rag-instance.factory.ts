@@ -7,6 +7,7 @@ import { TenantEvents } from '../tenants/tenant-events';
 import { ModelProviders } from './providers/model-providers';
 import type { ProviderSet, QueryKeywords } from './providers/provider.types';
 import { InstanceCache } from './instance-cache';
+import type { KbSizes } from './retrieval/retrieval.repository';
 
 export interface RagConfig {
   chunkTokenSize: number;
@@ -29,7 +30,7 @@ const KB_SIZE_TTL_MS = 30_000;
 export class RagInstance {
   private finalized = false;
   private readonly keywordCache = new Map<string, QueryKeywords>();
-  private kbSize: { chunks: number; at: number } | null = null;
+  private kbSize: { sizes: KbSizes; at: number } | null = null;
 
   constructor(
     readonly tenantId: string,
@@ -52,13 +53,13 @@ export class RagInstance {
     this.keywordCache.set(query, k);
   }
 
-  /** The KB's chunk count, remembered for a few seconds (chooses exact vs index search). */
-  cachedKbSize(): number | null {
-    return this.kbSize && Date.now() - this.kbSize.at < KB_SIZE_TTL_MS ? this.kbSize.chunks : null;
+  /** The KB's row counts, remembered for a few seconds (choose exact vs index search per table). */
+  cachedKbSize(): KbSizes | null {
+    return this.kbSize && Date.now() - this.kbSize.at < KB_SIZE_TTL_MS ? this.kbSize.sizes : null;
   }
 
-  rememberKbSize(chunks: number): void {
-    if (!this.finalized) this.kbSize = { chunks, at: Date.now() };
+  rememberKbSize(sizes: KbSizes): void {
+    if (!this.finalized) this.kbSize = { sizes, at: Date.now() };
   }
 
   /** Called when the KB's content changed (a document processed or deleted). */

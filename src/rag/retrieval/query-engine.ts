@@ -105,22 +105,22 @@ export class QueryEngine {
     let relations: RelationHit[] = [];
     if (mode === 'naive') {
       // The hot path: tenant setup and the one search statement in a single round trip.
-      const exact = await this.useExactSearch(instance);
+      const exact = (await this.exactSearch(instance)).chunks;
       const statements = [...(exact ? [] : [this.retrieval.iterativeScan(chunkTopK * 2)]), this.retrieval.chunkSearch(tenantId, kbId, chunkSearch(exact))];
       const { byVector, byText } = splitChunkLists(await this.db.readAsTenant(tenantId, statements));
       chunkLists.push(byVector, byText);
       listWeights.push(1, 1);
     } else {
       await this.db.withTenant(tenantId, async (db) => {
-        const exact = await this.useExactSearch(instance, db);
-        if (!exact) await this.retrieval.useIterativeScan(db, Math.max(topK, chunkTopK) * 2);
+        const exact = await this.exactSearch(instance, db);
+        if (!exact.chunks || !exact.entities || !exact.relations) await this.retrieval.useIterativeScan(db, Math.max(topK, chunkTopK) * 2);
         if (mode === 'mix') {
-          const { byVector, byText } = await this.retrieval.searchChunks(db, tenantId, kbId, chunkSearch(exact));
+          const { byVector, byText } = await this.retrieval.searchChunks(db, tenantId, kbId, chunkSearch(exact.chunks));
           chunkLists.push(byVector, byText);
           listWeights.push(1, 1);
         }
         if (mode === 'local' || mode === 'hybrid' || mode === 'mix') {
-          const found = await this.retrieval.searchEntities(db, tenantId, kbId, lowVec, topK, exact);
+          const found = await this.retrieval.searchEntities(db, tenantId, kbId, lowVec, topK, exact.entities);
           const ids = found.map((e) => e.id);
           const scores = found.map((e) => Number(e.score));
           entities = mergeBy(entities, found, (e) => e.id);
@@ -129,7 +129,7 @@ export class QueryEngine {
           listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
         }
         if (mode === 'global' || mode === 'hybrid' || mode === 'mix') {
-          const found = await this.retrieval.searchRelations(db, tenantId, kbId, highVec, topK, exact);
+          const found = await this.retrieval.searchRelations(db, tenantId, kbId, highVec, topK, exact.relations);
           const ids = found.map((r) => r.id);
           const scores = found.map((r) => Number(r.score));
           relations = mergeBy(relations, found, (r) => r.id);
@@ -192,15 +192,19 @@ export class QueryEngine {
     return k;
   }
 
-  /** Exact search while the KB is small (its chunk count is cached per instance; read in `db`'s transaction, or its own). */
-  private async useExactSearch(instance: RagInstance, db?: Db): Promise<boolean> {
+  /**
+   * Exact or index search, per table: exact while the KB has at most
+   * EXACT_SEARCH_MAX_ROWS rows in it (counts cached per instance; read in
+   * `db`'s transaction, or in one of their own).
+   */
+  private async exactSearch(instance: RagInstance, db?: Db): Promise<{ chunks: boolean; entities: boolean; relations: boolean }> {
     let n = instance.cachedKbSize();
     if (n === null) {
-      const count = (d: Db) => this.retrieval.kbChunkCount(d, instance.tenantId, instance.kbId);
+      const count = (d: Db) => this.retrieval.kbSizes(d, instance.tenantId, instance.kbId);
       n = db ? await count(db) : await this.db.withTenant(instance.tenantId, count);
       instance.rememberKbSize(n);
     }
-    return n <= EXACT_SEARCH_MAX_ROWS;
+    return { chunks: n.chunks <= EXACT_SEARCH_MAX_ROWS, entities: n.entities <= EXACT_SEARCH_MAX_ROWS, relations: n.relations <= EXACT_SEARCH_MAX_ROWS };
   }
 }
 

@@ -31,13 +31,21 @@ export interface RelationHit {
   score: number;
 }
 
+/** A KB's row counts in the vector-searched tables (capped: see `kbSizes`). */
+export interface KbSizes {
+  chunks: number;
+  entities: number;
+  relations: number;
+}
+
 /**
- * Below this many rows in the KB, vector search is exact (a sequential scan
- * of the KB's rows through the (tenant_id, kb_id) index, sorted by distance):
- * it always returns the full top_k and costs ~1 ms per 1 000 rows. Above it,
- * the HNSW index is used with pgvector's iterative scan (relaxed order, then
- * re-sorted), which keeps scanning until enough rows pass the KB filter.
- * ADR 003 has the measurements.
+ * While the KB has at most this many rows in the searched table (chunks,
+ * entities, relations: each decided on its own), vector search is exact (a
+ * scan of the KB's rows, sorted by distance): it always returns the full
+ * top_k and costs ~1–4 ms per 1 000 rows, mostly de-TOASTing the vectors.
+ * Above it, the HNSW index is used with pgvector's iterative scan (relaxed
+ * order, then re-sorted), which keeps scanning until enough rows pass the KB
+ * filter. ADR 003 has the measurements.
  */
 export const EXACT_SEARCH_MAX_ROWS = 20_000;
 
@@ -55,15 +63,44 @@ export function splitChunkLists(rows: Array<ChunkHit & { list: 'vector' | 'text'
 }
 
 /**
+ * The distance of row `t` to the query vector $3, as a select-list column.
+ * Exact: `(embedding <=> $3) + 0`, which the HNSW index cannot serve, so the
+ * planner filters by KB first and sorts. The ORDER BY (`orderOf`) names this
+ * column instead of repeating the expression: a repeated expression is
+ * evaluated twice per row, and each evaluation de-TOASTs the 4 KB vector
+ * again (measured on the SQuAD KB on PGlite: the exact relation scan took
+ * twice as long; de-TOASTing is ~85 % of an exact scan).
+ */
+function distanceOf(t: string, exact: boolean): string {
+  return exact ? `(${t}.embedding <=> $3::vector) + 0` : `${t}.embedding <=> $3::vector`;
+}
+
+/** Exact: by the computed column, ties by id (deterministic at the cut). Index: the operator the HNSW index orders by. */
+function orderOf(t: string, exact: boolean): string {
+  return exact ? `distance, ${t}.id` : `${t}.embedding <=> $3::vector`;
+}
+
+/**
  * Retrieval SQL, read-only and always filtered by (tenant_id, kb_id). `exact`
- * chooses the plan: `(embedding <=> $q) + 0` cannot be served by the HNSW
- * index, so the planner filters by KB first and sorts exactly.
+ * chooses the plan (`distanceOf`).
  */
 @Injectable()
 export class RetrievalRepository {
-  async kbChunkCount(db: Db, tenantId: string, kbId: string): Promise<number> {
-    const rows = await db.query(`SELECT count(*)::int AS n FROM chunks WHERE tenant_id = $1 AND kb_id = $2`, [tenantId, kbId]);
-    return rows[0].n;
+  /**
+   * The KB's rows in each vector-searched table, each counted up to
+   * EXACT_SEARCH_MAX_ROWS + 1 only (all the exact-or-index choice needs; the
+   * count stays cheap however large the KB). Entities and relations
+   * outnumber chunks many times over (SQuAD KB: 294 chunks, 2 301 entities,
+   * 5 694 relations), so each table gets its own choice.
+   */
+  async kbSizes(db: Db, tenantId: string, kbId: string): Promise<KbSizes> {
+    const capped = (table: string) => `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} WHERE tenant_id = $1 AND kb_id = $2 LIMIT $3) x)`;
+    const rows = await db.query(`SELECT ${capped('chunks')} AS chunks, ${capped('entities')} AS entities, ${capped('relations')} AS relations`, [
+      tenantId,
+      kbId,
+      EXACT_SEARCH_MAX_ROWS + 1,
+    ]);
+    return { chunks: rows[0].chunks, entities: rows[0].entities, relations: rows[0].relations };
   }
 
   /** Turns on pgvector's iterative index scans for this transaction (0.8+). */
@@ -93,15 +130,17 @@ export class RetrievalRepository {
 
   /** searchChunks' statement, for callers that send it in one message with the tenant setup (DatabaseService.readAsTenant). */
   chunkSearch(tenantId: string, kbId: string, search: ChunkSearch): Statement {
-    const distance = search.exact ? `(c.embedding <=> $3::vector) + 0` : `c.embedding <=> $3::vector`;
     const withText = search.terms.length > 0;
     return {
       sql: `WITH by_vector AS MATERIALIZED (
-         SELECT c.id, 1 - (c.embedding <=> $3::vector) AS score
-         FROM chunks c
-         WHERE c.tenant_id = $1 AND c.kb_id = $2
-         ORDER BY ${distance}
-         LIMIT $4
+         SELECT n.id, 1 - n.distance AS score
+         FROM (
+           SELECT c.id, ${distanceOf('c', search.exact)} AS distance
+           FROM chunks c
+           WHERE c.tenant_id = $1 AND c.kb_id = $2
+           ORDER BY ${orderOf('c', search.exact)}
+           LIMIT $4
+         ) n
        )${
          withText
            ? `,
@@ -128,13 +167,12 @@ export class RetrievalRepository {
   }
 
   async searchEntities(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<EntityHit[]> {
-    const distance = exact ? `(e.embedding <=> $3::vector) + 0` : `e.embedding <=> $3::vector`;
     return db.query(
       `WITH nearest AS MATERIALIZED (
-         SELECT e.id, e.name, e.type, e.description, e.embedding <=> $3::vector AS distance
+         SELECT e.id, e.name, e.type, e.description, ${distanceOf('e', exact)} AS distance
          FROM entities e
          WHERE e.tenant_id = $1 AND e.kb_id = $2
-         ORDER BY ${distance}
+         ORDER BY ${orderOf('e', exact)}
          LIMIT $4
        )
        SELECT n.id, n.name, n.type, COALESCE(sup.description, n.description) AS description, 1 - n.distance AS score
@@ -145,13 +183,12 @@ export class RetrievalRepository {
   }
 
   async searchRelations(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<RelationHit[]> {
-    const distance = exact ? `(r.embedding <=> $3::vector) + 0` : `r.embedding <=> $3::vector`;
     return db.query(
       `WITH nearest AS MATERIALIZED (
-         SELECT r.id, r.source_id, r.target_id, r.keywords, r.description, r.weight, r.embedding <=> $3::vector AS distance
+         SELECT r.id, r.source_id, r.target_id, r.keywords, r.description, r.weight, ${distanceOf('r', exact)} AS distance
          FROM relations r
          WHERE r.tenant_id = $1 AND r.kb_id = $2
-         ORDER BY ${distance}
+         ORDER BY ${orderOf('r', exact)}
          LIMIT $4
        )
        SELECT n.id, s.name AS source, t.name AS target, n.source_id, n.target_id,
@@ -167,9 +204,11 @@ export class RetrievalRepository {
 
   /**
    * Local mode: the relations touching the found entities, best entity score
-   * first, then weight. Candidates come from the two endpoint indexes; the
-   * aggregates (weight, then text) are computed for candidates, then only for
-   * the rows kept.
+   * first, then weight. Candidates come from the two endpoint indexes (the
+   * redundant `= ANY` lets the planner probe them; joined to the unnest alone
+   * it estimated a hash join over a sequential scan of the KB's relations
+   * cheaper, which it is not); the aggregates (weight, then text) are
+   * computed for candidates, then only for the rows kept.
    */
   async relationsOfEntities(db: Db, tenantId: string, kbId: string, entityIds: string[], scores: number[], limit: number): Promise<RelationHit[]> {
     if (!entityIds.length) return [];
@@ -177,8 +216,10 @@ export class RetrievalRepository {
       `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score)),
        touching AS (
          SELECT r.id, f.score FROM found f JOIN relations r ON r.tenant_id = $1 AND r.kb_id = $2 AND r.source_id = f.id
+         WHERE r.source_id = ANY($3::uuid[])
          UNION ALL
          SELECT r.id, f.score FROM found f JOIN relations r ON r.tenant_id = $1 AND r.kb_id = $2 AND r.target_id = f.id
+         WHERE r.target_id = ANY($3::uuid[])
        ),
        candidates AS MATERIALIZED (
          SELECT id, max(score) AS score FROM touching GROUP BY id ORDER BY max(score) DESC, id LIMIT $5 * 3
@@ -233,7 +274,14 @@ export class RetrievalRepository {
     return this.chunksSupporting(db, 'relation', tenantId, kbId, relationIds, scores, limit);
   }
 
-  /** One query for both fact kinds: the support table is entity_chunks or relation_chunks (a fixed name, never input). */
+  /**
+   * One query for both fact kinds: the support table is entity_chunks or
+   * relation_chunks (a fixed name, never input). Chunks are ranked on the
+   * support rows alone (the `= ANY` lets the planner probe the support
+   * table's primary key by fact id) and text and file path are read for the
+   * rows kept only. The sum runs in a fixed order, so chunks supported by the
+   * same scores tie exactly whatever the plan, and ties go by chunk id.
+   */
   private async chunksSupporting(
     db: Db,
     fact: 'entity' | 'relation',
@@ -246,15 +294,21 @@ export class RetrievalRepository {
     if (!factIds.length) return [];
     const support = fact === 'entity' ? 'entity_chunks' : 'relation_chunks';
     return db.query(
-      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score))
-       SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, sum(f.score) AS score
-       FROM found f
-       JOIN ${support} s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.${fact}_id = f.id
-       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = s.chunk_id
+      `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score)),
+       ranked AS MATERIALIZED (
+         SELECT s.chunk_id, sum(f.score ORDER BY f.score DESC, f.id) AS score
+         FROM found f
+         JOIN ${support} s ON s.tenant_id = $1 AND s.kb_id = $2 AND s.${fact}_id = f.id
+         WHERE s.${fact}_id = ANY($3::uuid[])
+         GROUP BY s.chunk_id
+         ORDER BY score DESC, s.chunk_id
+         LIMIT $5
+       )
+       SELECT c.id AS chunk_id, c.document_id, d.file_path, c.content, k.score
+       FROM ranked k
+       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = k.chunk_id
        JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
-       GROUP BY c.id, d.file_path
-       ORDER BY sum(f.score) DESC, c.id
-       LIMIT $5`,
+       ORDER BY k.score DESC, k.chunk_id`,
       [tenantId, kbId, factIds, scores, limit],
     );
   }
