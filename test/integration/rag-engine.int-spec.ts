@@ -211,6 +211,18 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
     expect(kept.body.data.references[0].document_id).toBe(keepId);
   });
 
+  it('text that quotes a model special token ("<|endoftext|>") is ordinary text: indexed, found, queried in every mode', async () => {
+    const kb = A.kbIds[1];
+    const text = 'The prompt engineer Ada Quillfeather wrote <|endoftext|> and <|im_start|> on the whiteboard in Reykjavik.';
+    const id = await addTextAndWait(t.http, A.tenantId, kb, text, 'tokens.txt', A.key);
+    expect(id).toBeTruthy();
+    for (const mode of MODES) {
+      const r = await query(A, kb, { query: 'What did Quillfeather write <|endoftext|>?', mode });
+      expect(r.status).toBe(200);
+      if (mode === 'naive' || mode === 'mix') expect(JSON.stringify(r.body.data.references)).toContain(id);
+    }
+  });
+
   it('document routes validate ids and bodies (400), and unknown ids are 404', async () => {
     const base = kbPath(A.tenantId, A.kbIds[0]);
     expect((await t.http.get(`${base}/documents/not-a-uuid`, A.key)).status).toBe(400);

@@ -58,6 +58,13 @@ describe('chunkText', () => {
     expect(squash(chunks.map((c) => c.content).join(''))).toBe(squash(text));
   });
 
+  it('treats special-token strings such as <|endoftext|> as ordinary text (js-tiktoken would throw)', () => {
+    const text = 'before <|endoftext|> middle <|im_start|> after';
+    const chunks = chunkText(text, { chunkTokenSize: 1200, overlapTokenSize: 0 });
+    expect(chunks.map((c) => c.content)).toEqual([text]);
+    expect(countTokens(text)).toBe(chunks[0].tokens);
+  });
+
   it('rejects an overlap that is not smaller than the size', () => {
     expect(() => chunkText('x', { chunkTokenSize: 100, overlapTokenSize: 100 })).toThrow(/overlapTokenSize/);
     expect(() => chunkText('x', { chunkTokenSize: 0 })).toThrow(/chunkTokenSize/);

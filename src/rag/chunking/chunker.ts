@@ -1,5 +1,5 @@
 import { AppException } from '../../common/app-exception';
-import { cl100k, tokenBytes } from './tokens';
+import { cl100k, encodeText, tokenBytes } from './tokens';
 
 /**
  * Token-based chunking, as LightRAG's `chunking_by_token_size`: the text is
@@ -75,7 +75,7 @@ export function chunkText(text: string, opts?: ChunkOptions): TextChunk[] {
   const { size, step } = resolveOptions(opts);
   if (!text || text.trim() === '') return [];
   const enc = cl100k();
-  const tokens = enc.encode(text);
+  const tokens = encodeText(text);
   const at = (i: number) => tokens[i];
   const out: TextChunk[] = [];
   for (let start = 0; start < tokens.length; start += step) {
@@ -164,7 +164,7 @@ export async function* chunkStream(source: AsyncIterable<string> | Iterable<stri
 
   const absorb = (text: string) => {
     if (!text) return;
-    const toks = enc.encode(text);
+    const toks = encodeText(text);
     for (const t of toks) buf.push(t);
   };
 

@@ -17,10 +17,20 @@ export function cl100k(): Tiktoken {
   return encoder;
 }
 
+/**
+ * cl100k_base tokens of `text`, where special-token strings such as
+ * "<|endoftext|>" are ordinary text. js-tiktoken's default refuses them by
+ * throwing (a document or query quoting one would fail), and builds a regex
+ * of every special token on each call to check.
+ */
+export function encodeText(text: string): number[] {
+  return cl100k().encode(text, [], []);
+}
+
 /** Number of cl100k_base tokens in `text` (what OpenAI models would bill, roughly). */
 export function countTokens(text: string): number {
   if (!text) return 0;
-  return cl100k().encode(text).length;
+  return encodeText(text).length;
 }
 
 /**
