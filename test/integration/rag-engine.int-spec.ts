@@ -116,6 +116,12 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
       expect(r.body.error.code).toBe('VALIDATION_ERROR');
       expect(r.body.error.details.length).toBeGreaterThan(0);
     }
+    // The message names what is wrong first: the type, not a range the value cannot even be compared with.
+    const wrongType = await query(A, A.kbIds[0], { query: 'x', top_k: 'lots' });
+    expect(wrongType.body.error.message).toBe('Invalid request: top_k — top_k must be an integer number.');
+    expect(wrongType.body.error.details).toEqual([{ field: 'top_k', message: 'top_k must be an integer number' }]);
+    const tooBig = await query(A, A.kbIds[0], { query: 'x', top_k: 500 });
+    expect(tooBig.body.error.details).toEqual([{ field: 'top_k', message: 'top_k must not be greater than 200' }]);
   });
 
   it('a query on a KB that does not exist in the tenant is 404', async () => {
