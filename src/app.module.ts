@@ -34,7 +34,8 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ settings })] }),
         AppConfigModule,
         LoggingModule.forRoot(settings),
-        ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: (req: { id?: string }) => String(req.id ?? '') } }),
+        // No proxy providers here: resolving them per request did a dynamic require() on every request.
+        ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: (req: { id?: string }) => String(req.id ?? ''), resolveProxyProviders: false } }),
         DatabaseModule,
         AuthModule,
         TenantsModule,
