@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createRoleIfMissingSql } from '../../migrations/roles';
+import { waitForProcessed } from '../support/rag';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -48,7 +49,16 @@ describe('row-level security', () => {
     expect(user.status).toBe(201);
     const text = `/api/v1/tenants/${tenant.tenantId}/knowledge-bases/${tenant.kbIds[0]}/documents/text`;
     // Documents exist once the engine's routes land; then chunks, graph and jobs get rows too.
-    await t.http.post(text, { text: `${label} keeps its own notes about ${label} things.` }, t.admin);
+    const doc = await t.http.post(text, { text: `${label} keeps its own notes about ${label} things.` }, t.admin);
+    expect(doc.status).toBe(202);
+    // chunk_staging only holds rows while a document is being extracted: leave one behind (as a
+    // crashed attempt would) once the document is processed, so the walls below are tried on it too.
+    await waitForProcessed(t.http, tenant.tenantId, tenant.kbIds[0], doc.body.data.document_id, t.admin);
+    await q(
+      `INSERT INTO chunk_staging (tenant_id, kb_id, document_id, attempt, chunk_index, content, tokens, embedding)
+       VALUES ($1, $2, $3, $4, 0, $5, 3, array_fill(0.5::real, ARRAY[8])::vector)`,
+      [tenant.tenantId, tenant.kbIds[0], doc.body.data.document_id, randomUUID(), `${label} staged`],
+    );
   }
 
   beforeAll(async () => {
