@@ -87,11 +87,11 @@ export class IngestionService {
     const { providers, config } = instance;
     const ctx = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, purpose });
 
-    const length = await this.db.withTenant(tenantId, (db) => this.documents.contentLength(db, tenantId, kbId, documentId));
+    const inTenant = <T>(work: (db: Db) => Promise<T>) => this.db.withTenant(tenantId, work);
+    const length = await inTenant((db) => this.documents.contentLength(db, tenantId, kbId, documentId));
     if (length === null) return 'gone';
 
     const attempt = randomUUID();
-    const inTenant = <T>(work: (db: Db) => Promise<T>) => this.db.withTenant(tenantId, work);
     // Clear what crashed or failed attempts left, only while this worker still owns
     // the job (a slow starter must not wipe the rows of the worker that replaced it).
     const owned = await inTenant(async (db) => {

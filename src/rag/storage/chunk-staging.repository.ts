@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/database.service';
-import { asVectorText, NewChunk } from './graph-store.repository';
+import { chunkColumns, NewChunk } from './graph-store.repository';
 
 /**
  * A document's chunks between extraction and its commit (table chunk_staging,
@@ -24,16 +24,7 @@ export class ChunkStagingRepository {
       `INSERT INTO chunk_staging (tenant_id, kb_id, document_id, attempt, chunk_index, content, tokens, embedding)
        SELECT $1, $2, $3, $4, u.idx, u.content, u.tokens, u.embedding::vector
        FROM unnest($5::int[], $6::text[], $7::int[], $8::text[]) AS u(idx, content, tokens, embedding)`,
-      [
-        tenantId,
-        kbId,
-        documentId,
-        attempt,
-        chunks.map((c) => c.index),
-        chunks.map((c) => c.content),
-        chunks.map((c) => c.tokens),
-        chunks.map((c) => asVectorText(c.embedding)),
-      ],
+      [tenantId, kbId, documentId, attempt, ...chunkColumns(chunks)],
     );
   }
 

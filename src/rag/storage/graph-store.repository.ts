@@ -19,7 +19,7 @@ export interface NewChunk {
 /** pgvector text, or numbers turned into it one insert batch at a time. */
 export type Embedding = string | ArrayLike<number>;
 
-export const asVectorText = (e: Embedding): string => (typeof e === 'string' ? e : toVector(e));
+const asVectorText = (e: Embedding): string => (typeof e === 'string' ? e : toVector(e));
 
 export interface EntityFact {
   key: string;
@@ -42,17 +42,22 @@ export interface RelationFact {
 const ROWS_PER_INSERT = 100;
 const SUPPORT_ROWS_PER_INSERT = ROWS_PER_INSERT * 5;
 
-/** Inserts rows from `source` in batches of `size`, never holding more than one batch. */
-async function inBatches<T>(source: Iterable<T>, size: number, insert: (batch: T[]) => Promise<unknown>): Promise<void> {
+/** Runs `work` on `source` in batches of `size` (one insert statement each), never holding more than one batch. */
+async function inBatches<T>(source: Iterable<T>, size: number, work: (batch: T[]) => Promise<unknown>): Promise<void> {
   let batch: T[] = [];
   for (const row of source) {
     batch.push(row);
     if (batch.length >= size) {
-      await insert(batch);
+      await work(batch);
       batch = [];
     }
   }
-  if (batch.length) await insert(batch);
+  if (batch.length) await work(batch);
+}
+
+/** The unnest columns of a chunk insert ($int[] index, $text[] content, $int[] tokens, $text[] vector), for `chunks` and `chunk_staging` alike. */
+export function chunkColumns(chunks: NewChunk[]): [number[], string[], number[], string[]] {
+  return [chunks.map((c) => c.index), chunks.map((c) => c.content), chunks.map((c) => c.tokens), chunks.map((c) => asVectorText(c.embedding))];
 }
 
 /**
@@ -99,25 +104,23 @@ export class GraphStoreRepository {
 
   async insertChunks(db: Db, tenantId: string, kbId: string, documentId: string, chunks: NewChunk[]): Promise<Map<number, string>> {
     const ids = new Map<number, string>();
-    for (let i = 0; i < chunks.length; i += ROWS_PER_INSERT) {
-      const batch = chunks.slice(i, i + ROWS_PER_INSERT);
+    await inBatches(chunks, ROWS_PER_INSERT, async (batch) => {
       const rows: Array<{ id: string; chunk_index: number }> = await db.query(
         `INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding)
          SELECT $1, $2, $3, u.idx, u.content, u.tokens, u.embedding::vector
          FROM unnest($4::int[], $5::text[], $6::int[], $7::text[]) AS u(idx, content, tokens, embedding)
          RETURNING id, chunk_index`,
-        [tenantId, kbId, documentId, batch.map((c) => c.index), batch.map((c) => c.content), batch.map((c) => c.tokens), batch.map((c) => asVectorText(c.embedding))],
+        [tenantId, kbId, documentId, ...chunkColumns(batch)],
       );
       for (const r of rows) ids.set(r.chunk_index, r.id);
-    }
+    });
     return ids;
   }
 
   /** Inserts entities not yet in the KB (matched by normalised name; rows are never rewritten) and adds this document's support. */
   async mergeEntities(db: Db, tenantId: string, kbId: string, documentId: string, facts: EntityFact[], chunkIds: Map<number, string>): Promise<Map<string, string>> {
     const idsByKey = new Map<string, string>();
-    for (let i = 0; i < facts.length; i += ROWS_PER_INSERT) {
-      const batch = facts.slice(i, i + ROWS_PER_INSERT);
+    await inBatches(facts, ROWS_PER_INSERT, async (batch) => {
       await db.query(
         `INSERT INTO entities (tenant_id, kb_id, name, name_key, type, description, embedding)
          SELECT $1, $2, u.name, u.key, u.type, u.description, u.embedding::vector
@@ -130,7 +133,7 @@ export class GraphStoreRepository {
         [tenantId, kbId, batch.map((f) => f.key)],
       );
       for (const r of rows) idsByKey.set(r.name_key, r.id);
-    }
+    });
     function* support() {
       for (const f of facts) {
         for (const s of entitySupportRows(f)) {
@@ -163,8 +166,7 @@ export class GraphStoreRepository {
       })
       .filter((x): x is { source: string; target: string; fact: RelationFact } => x !== null);
     const idsByPair = new Map<string, string>();
-    for (let i = 0; i < usable.length; i += ROWS_PER_INSERT) {
-      const batch = usable.slice(i, i + ROWS_PER_INSERT);
+    await inBatches(usable, ROWS_PER_INSERT, async (batch) => {
       const first = (x: (typeof batch)[number]) => x.fact.support[0];
       await db.query(
         `INSERT INTO relations (tenant_id, kb_id, source_id, target_id, keywords, description, weight, embedding)
@@ -180,7 +182,7 @@ export class GraphStoreRepository {
         [tenantId, kbId, batch.map((x) => x.source), batch.map((x) => x.target)],
       );
       for (const r of rows) idsByPair.set(`${r.source_id}|${r.target_id}`, r.id);
-    }
+    });
     function* support() {
       for (const x of usable) {
         const relationId = idsByPair.get(`${x.source}|${x.target}`)!;
