@@ -36,11 +36,10 @@ const { Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
 const { bootBenchApp, spawnBenchServer, freshDatabaseUrl } = require('./lib');
-const { DatabaseService } = require(path.join(dist, 'database', 'database.service'));
+const { DatabaseService, tenantReadMessage } = require(path.join(dist, 'database', 'database.service'));
 const { RetrievalRepository } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 const { textSearchTerms } = require(path.join(dist, 'rag', 'retrieval', 'query-engine'));
 const { LocalEmbeddingProvider } = require(path.join(dist, 'rag', 'providers', 'local-embedding.provider'));
-const { inlineParams } = require(path.join(dist, 'database', 'inline-params'));
 const { EXACT_SEARCH_MAX_ROWS } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 
 const KBS = Number(process.env.KBS ?? 100);
@@ -252,8 +251,7 @@ function tenantRunner(pool, app) {
 /** DatabaseService.readAsTenant's message (setup + statements, values bound client-side) on a plain pg pool, or the app's own on PGlite. */
 function oneMessageRunner(pool, app) {
   if (!pool) return (tenant, statements) => app.get(DatabaseService).readAsTenant(tenant, statements);
-  return (tenant, statements) =>
-    pool.query([`SELECT set_config('role', 'strata_app', true), set_config('app.tenant_id', '${tenant}', true)`, ...statements.map(inlineParams)].join(';\n'));
+  return (tenant, statements) => pool.query(tenantReadMessage(tenant, statements));
 }
 
 async function main() {

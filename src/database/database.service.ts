@@ -14,6 +14,21 @@ export const EMBEDDED_WAL_LIMIT = 64 * 1024 * 1024;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The tenant setup with the id inlined; only for an id that matched UUID (constants and hex digits, nothing else). */
+function tenantSetup(tenantId: string): string {
+  return `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)`;
+}
+
+/**
+ * The one simple-protocol message of DatabaseService.readAsTenant: the tenant
+ * setup, then each statement with its values bound client-side. Exported for
+ * bench/rag-query.js, which sends the same message through its own pool.
+ */
+export function tenantReadMessage(tenantId: string, statements: Statement[]): string {
+  if (!UUID.test(tenantId)) throw new Error('tenantReadMessage: the tenant id must be a UUID');
+  return [tenantSetup(tenantId), ...statements.map(inlineParams)].join(';\n');
+}
+
 /**
  * The only way application code reaches the database. Every unit of work is a
  * transaction that first drops to a role that is neither superuser nor table
@@ -44,7 +59,7 @@ export class DatabaseService implements OnApplicationShutdown {
     // A well-formed id goes into the opening statement itself (one round trip
     // instead of two on every request); anything else takes the parameterised
     // path and fails there exactly as before.
-    if (UUID.test(tenantId)) return this.inTransaction(`SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)`, work);
+    if (UUID.test(tenantId)) return this.inTransaction(tenantSetup(tenantId), work);
     return this.inTransaction(`SELECT set_config('role', '${APP_ROLE}', true)`, async (db) => {
       await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
       return work(db);
@@ -70,7 +85,7 @@ export class DatabaseService implements OnApplicationShutdown {
         return rows;
       });
     }
-    const text = [`SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)`, ...statements.map(inlineParams)].join(';\n');
+    const text = tenantReadMessage(tenantId, statements);
     const runner = this.db.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as { query(text: string): Promise<{ rows: T[] } | Array<{ rows: T[] }>> };
