@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSettings } from '../config/app-config';
 
@@ -13,6 +14,7 @@ import { parseSettings } from '../config/app-config';
 const BUILT = join(__dirname, '..', '..', 'dist', 'src', 'common', 'heap-growth.js');
 
 function peakHeapMb(percent: number): number {
+  if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run npm run build first (npm test does)`);
   const script = `
     const { applyHeapGrowth } = require(${JSON.stringify(BUILT)});
     applyHeapGrowth(${percent});
