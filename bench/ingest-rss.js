@@ -17,6 +17,7 @@
  * growth of the biggest file over that of the smallest (1.0 = flat, the size
  * ratio = memory proportional to the file).
  *
+ * Linux only (it reads and resets the kernel's counters in /proc/<pid>).
  * Env: SIZES_MB ("5,20"), CHUNK_TOKENS (1200), MAX_SECONDS (3600 per file),
  * BENCH_SERVER_NODE_ARGS (e.g. "--trace-gc" to see the live heap after GCs).
  */
