@@ -47,6 +47,14 @@ export interface Settings {
   shutdownTimeoutMs: number;
   /** V8 old-space growth per GC cycle, in % of the live heap (0 = V8's own 10–300 %); applied by main.ts. */
   heapGrowthPercent: number;
+  /** Worker threads for parsing, tokenising, local embedding and extraction (ComputePool). */
+  computeThreads: number;
+  /** V8 old-space limit of each compute thread; a task that needs more fails instead of growing the server. */
+  computeThreadMemoryMb: number;
+  /** Longest an upload may take to parse before it is refused. */
+  parseTimeoutMs: number;
+  /** Longest one ingestion job may run; past it the document fails for good (never retried). */
+  jobTimeBudgetMs: number;
 }
 
 export class ConfigError extends Error {
@@ -176,6 +184,10 @@ export function parseSettings(env: Env): Settings {
     workerPollMs: int(env, 'WORKER_POLL_MS', 500, 10, 60000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     heapGrowthPercent: int(env, 'HEAP_GROWTH_PERCENT', 50, 0, 300),
+    computeThreads: int(env, 'COMPUTE_THREADS', 2, 1, 64),
+    computeThreadMemoryMb: int(env, 'COMPUTE_THREAD_MEMORY_MB', 1024, 64, 65536),
+    parseTimeoutMs: int(env, 'PARSE_TIMEOUT_S', 60, 1, 3600) * 1000,
+    jobTimeBudgetMs: int(env, 'JOB_TIME_BUDGET_S', 1800, 1, 86400) * 1000,
   };
   if ((s.llmBinding === 'openai' || s.embeddingBinding === 'openai') && !s.llmBindingApiKey && !s.llmBindingHost) {
     throw new ConfigError('LLM_BINDING_API_KEY', 'is required when LLM_BINDING or EMBEDDING_BINDING is openai (or set LLM_BINDING_HOST for a keyless OpenAI-compatible server)');

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AuditAction } from '../audit/audit.decorator';
 import { RequirePermissions } from '../auth/decorators';
 import { AppException } from '../common/app-exception';
+import { ComputePool } from '../compute/compute-pool';
 import { Page } from '../common/envelope';
 import { UuidParam } from '../common/params';
 import { RateLimit } from '../throttling/rate-limit.decorator';
@@ -16,7 +17,10 @@ import { readUpload } from './upload';
 @ApiSecurity('api-key')
 @Controller('api/v1/tenants/:tenantId/knowledge-bases/:kbId/documents')
 export class DocumentsController {
-  constructor(private readonly documents: DocumentsService) {}
+  constructor(
+    private readonly documents: DocumentsService,
+    private readonly compute: ComputePool,
+  ) {}
 
   @Post('add')
   @HttpCode(202)
@@ -31,7 +35,7 @@ export class DocumentsController {
   })
   @ApiResponse({ status: 202, type: DocumentAcceptedDto })
   async upload(@Param('tenantId') tenantId: string, @Param('kbId') kbId: string, @Req() req: FastifyRequest): Promise<DocumentAcceptedDto> {
-    const parsed = await readUpload(req);
+    const parsed = await readUpload(req, this.compute);
     const { ids, trackId } = await this.documents.add(tenantId, kbId, [{ text: parsed.text, filePath: parsed.fileName, format: parsed.format, sizeBytes: parsed.sizeBytes }]);
     return { document_id: ids[0], status: 'pending', track_id: trackId };
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ComputeModule } from '../compute/compute.module';
 import { DocumentsRepository } from '../documents/documents.repository';
 import { EmbeddingDimCheck } from './embedding-dim.check';
 import { IngestionService } from './ingestion/ingestion.service';
@@ -15,7 +16,7 @@ import { PlannerStatistics } from './storage/planner-statistics';
 
 /** The engine: instance factory, ingestion queue and worker, storage and retrieval. */
 @Module({
-  imports: [ProvidersModule],
+  imports: [ProvidersModule, ComputeModule],
   providers: [
     EmbeddingDimCheck,
     RagInstanceFactory,

@@ -58,7 +58,7 @@ describe('chunkText', () => {
     expect(squash(chunks.map((c) => c.content).join(''))).toBe(squash(text));
   });
 
-  it('treats special-token strings such as <|endoftext|> as ordinary text (js-tiktoken would throw)', () => {
+  it("treats special-token strings such as <|endoftext|> as ordinary text (a tokenizer's default special-token check throws on them)", () => {
     const text = 'before <|endoftext|> middle <|im_start|> after';
     const chunks = chunkText(text, { chunkTokenSize: 1200, overlapTokenSize: 0 });
     expect(chunks.map((c) => c.content)).toEqual([text]);

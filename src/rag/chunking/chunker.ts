@@ -1,5 +1,5 @@
 import { AppException } from '../../common/app-exception';
-import { cl100k, encodeText, tokenBytes } from './tokens';
+import { decodeTokens, encodeText, startsMidCharacter } from './tokens';
 
 /**
  * Token-based chunking, as LightRAG's `chunking_by_token_size`: the text is
@@ -17,6 +17,8 @@ import { cl100k, encodeText, tokenBytes } from './tokens';
 export interface ChunkOptions {
   chunkTokenSize?: number;
   overlapTokenSize?: number;
+  /** chunkStream only: where the text is encoded (ingestion passes its worker threads); this thread by default. */
+  encode?: (text: string) => Promise<number[]>;
 }
 
 export interface TextChunk {
@@ -49,8 +51,7 @@ function resolveOptions(opts: ChunkOptions = {}): ResolvedOptions {
 const MAX_EDGE_SHIFT = 4;
 
 function isContinuationStart(token: number): boolean {
-  const bytes = tokenBytes(token);
-  return bytes !== null && bytes.length > 0 && (bytes[0] & 0xc0) === 0x80;
+  return startsMidCharacter(token);
 }
 
 /**
@@ -74,14 +75,13 @@ function window(start: number, size: number, total: number, at: (i: number) => n
 export function chunkText(text: string, opts?: ChunkOptions): TextChunk[] {
   const { size, step } = resolveOptions(opts);
   if (!text || text.trim() === '') return [];
-  const enc = cl100k();
   const tokens = encodeText(text);
   const at = (i: number) => tokens[i];
   const out: TextChunk[] = [];
   for (let start = 0; start < tokens.length; start += step) {
     const { from, to } = window(start, size, tokens.length, at, 0);
     const slice = tokens.slice(from, to);
-    const content = enc.decode(slice).trim();
+    const content = decodeTokens(slice).trim();
     // A window of only whitespace (possible in padded text) is not a chunk.
     if (content) out.push({ index: out.length, content, tokens: slice.length });
   }
@@ -133,7 +133,6 @@ function isLowSurrogate(c: string): boolean {
  */
 export async function* chunkStream(source: AsyncIterable<string> | Iterable<string>, opts?: ChunkOptions): AsyncGenerator<TextChunk> {
   const { size, step } = resolveOptions(opts);
-  const enc = cl100k();
   let carry = '';
   /** Tokens from absolute index `base` on. */
   let buf: number[] = [];
@@ -150,7 +149,7 @@ export async function* chunkStream(source: AsyncIterable<string> | Iterable<stri
     while (nextStart < total && (final || nextStart + size < total)) {
       const { from, to } = window(nextStart, size, total, at, base);
       const slice = buf.slice(from - base, to - base);
-      const content = enc.decode(slice).trim();
+      const content = decodeTokens(slice).trim();
       if (content) yield { index: index++, content, tokens: slice.length };
       nextStart += step;
       // Keep a few tokens before the next window start: its edge may move back.
@@ -162,9 +161,10 @@ export async function* chunkStream(source: AsyncIterable<string> | Iterable<stri
     }
   }
 
-  const absorb = (text: string) => {
+  const encode = opts?.encode ?? (async (text: string) => encodeText(text));
+  const absorb = async (text: string) => {
     if (!text) return;
-    const toks = encodeText(text);
+    const toks = await encode(text);
     for (const t of toks) buf.push(t);
   };
 
@@ -179,11 +179,11 @@ export async function* chunkStream(source: AsyncIterable<string> | Iterable<stri
       }
       const head = carry.slice(0, cut);
       carry = carry.slice(cut);
-      absorb(head);
+      await absorb(head);
       yield* emitReady(false);
     }
   }
-  absorb(carry);
+  await absorb(carry);
   carry = '';
   yield* emitReady(true);
 }

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '../../auth/tenant-context';
 import { AppException } from '../../common/app-exception';
+import { ComputeAborted, ComputePool } from '../../compute/compute-pool';
+import { AppConfig } from '../../config/app-config';
 import { DatabaseService, Db } from '../../database/database.service';
 import { DocumentsRepository } from '../../documents/documents.repository';
 import { MetricsService } from '../../metrics/metrics.service';
 import { chunkStream } from '../chunking/chunker';
-import type { CallContext } from '../providers/provider.types';
+import type { CallContext, OffloadedCompute } from '../providers/provider.types';
 import { RagInstanceFactory } from '../rag-instance.factory';
 import { ChunkStagingRepository } from '../storage/chunk-staging.repository';
 import { GraphStoreRepository } from '../storage/graph-store.repository';
@@ -48,6 +50,8 @@ export class IngestionService {
     private readonly instances: RagInstanceFactory,
     private readonly context: TenantContext,
     private readonly metrics: MetricsService,
+    private readonly compute: ComputePool,
+    private readonly config: AppConfig,
   ) {}
 
   async process(job: JobRow, workerId: string): Promise<JobOutcome> {
@@ -55,11 +59,24 @@ export class IngestionService {
     const { tenant_id: tenantId, kb_id: kbId, document_id: documentId } = job;
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     return this.context.runAs({ tenantId, kbId, requestId: job.request_id ?? undefined }, async () => {
+      // The job's time budget (JOB_TIME_BUDGET_S): its CPU work runs in worker
+      // threads under this signal, which terminates them when it fires.
+      const budget = new AbortController();
+      const budgetMs = this.config.settings.jobTimeBudgetMs;
+      const timer = setTimeout(() => budget.abort(), budgetMs);
+      timer.unref();
       try {
-        const outcome = await this.ingest(job, workerId);
+        const outcome = await this.ingest(job, workerId, budget.signal);
         this.metrics.documentProcessingTime.observe({ tenant_id: tenantId, outcome: outcome === 'processed' ? 'processed' : outcome }, seconds());
         return outcome;
-      } catch (err) {
+      } catch (caught) {
+        // A document that outlives its budget is poisoned or too big for this
+        // server: it fails for good, so no replica ever runs it again.
+        const err = budget.signal.aborted || (caught instanceof ComputeAborted && caught.reason === 'budget')
+          ? AppException.validation(`Ingestion stopped: the document needed more than the ${Math.round(budgetMs / 1000)} s this server allows per document (JOB_TIME_BUDGET_S); it will not be retried.`)
+          : caught instanceof ComputeAborted && caught.reason === 'memory'
+            ? AppException.validation(`Ingestion stopped: ${caught.message} It will not be retried.`)
+            : caught;
         const retryable = !(err instanceof AppException && err.status < 500);
         const message = err instanceof AppException ? err.message : `Ingestion failed: ${(err as Error)?.message ?? String(err)}`;
         const state = await this.db.withTenant(tenantId, async (db) => {
@@ -71,11 +88,13 @@ export class IngestionService {
         this.metrics.documentProcessingTime.observe({ tenant_id: tenantId, outcome: 'failed' }, seconds());
         this.logger.warn({ err, document_id: documentId, tenant_id: tenantId, kb_id: kbId, attempts: job.attempts }, `ingestion attempt failed (${state ?? 'lost'})`);
         return state === 'failed' ? 'failed' : state === 'pending' ? 'retry' : 'lost';
+      } finally {
+        clearTimeout(timer);
       }
     });
   }
 
-  private async ingest(job: JobRow, workerId: string): Promise<JobOutcome> {
+  private async ingest(job: JobRow, workerId: string, signal: AbortSignal): Promise<JobOutcome> {
     const { tenant_id: tenantId, kb_id: kbId, document_id: documentId } = job;
     let instance;
     try {
@@ -85,7 +104,11 @@ export class IngestionService {
       throw err;
     }
     const { providers, config } = instance;
-    const ctx = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, purpose });
+    const offload: OffloadedCompute = {
+      embed: (texts, dim, model) => this.compute.embed(texts, dim, model, signal),
+      extract: (text) => this.compute.extract(text, signal),
+    };
+    const ctx = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, purpose, offload });
 
     const inTenant = <T>(work: (db: Db) => Promise<T>) => this.db.withTenant(tenantId, work);
     const length = await inTenant((db) => this.documents.contentLength(db, tenantId, kbId, documentId));
@@ -105,6 +128,7 @@ export class IngestionService {
     let pending: Array<{ index: number; content: string; tokens: number }> = [];
     const flush = async () => {
       if (!pending.length) return;
+      signal.throwIfAborted();
       const batch = pending;
       pending = [];
       const vectors = await providers.embedding.embed(
@@ -120,12 +144,14 @@ export class IngestionService {
       for await (const chunk of chunkStream(this.readSlices(tenantId, kbId, documentId, length), {
         chunkTokenSize: config.chunkTokenSize,
         overlapTokenSize: config.chunkOverlapTokenSize,
+        encode: (text) => this.compute.encode(text, signal),
       })) {
         pending.push(chunk);
         if (pending.length >= EMBED_BATCH) await flush();
       }
       await flush();
       const { entities: entityFacts, relations: relationFacts } = await embedFacts(providers, merger, ctx('embedding'));
+      signal.throwIfAborted();
 
       outcome = await inTenant(async (db): Promise<JobOutcome> => {
         if (!(await this.queue.lockIfOwned(db, tenantId, job.id, workerId))) return 'lost';

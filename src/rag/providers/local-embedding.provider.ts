@@ -41,6 +41,12 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
 
   async embed(texts: string[], ctx: CallContext): Promise<number[][]> {
     const started = process.hrtime.bigint();
+    if (ctx.offload) {
+      const { vectors, inputTokens } = await ctx.offload.embed(texts, this.dim, this.model);
+      this.telemetry?.latency('local', 'embedding', started);
+      this.telemetry?.record(ctx, 'local', this.model, { input_tokens: inputTokens, output_tokens: 0 });
+      return vectors;
+    }
     const vectors = texts.map((t) => this.embedOne(t));
     this.telemetry?.latency('local', 'embedding', started);
     this.telemetry?.recordCounted(ctx, 'local', this.model, texts, []);

@@ -29,6 +29,12 @@ export class LocalExtractionProvider implements ExtractionProvider {
 
   async extract(text: string, ctx: CallContext): Promise<{ entities: ExtractedEntity[]; relations: ExtractedRelation[] }> {
     const started = process.hrtime.bigint();
+    if (ctx.offload) {
+      const { result, inputTokens } = await ctx.offload.extract(text);
+      this.telemetry?.latency('local', 'extraction', started);
+      this.telemetry?.record({ ...ctx, purpose: 'extraction' }, 'local', this.model, { input_tokens: inputTokens, output_tokens: 0 });
+      return result;
+    }
     const result = await extractEntitiesAndRelationsAsync(text);
     this.telemetry?.latency('local', 'extraction', started);
     this.telemetry?.recordCounted({ ...ctx, purpose: 'extraction' }, 'local', this.model, [text], []);

@@ -11,6 +11,18 @@ export interface CallContext {
   kbId: string;
   apiKeyId?: string;
   purpose: 'embedding' | 'extraction' | 'keywords' | 'answer';
+  /**
+   * Ingestion's worker threads: when present, the local providers run their
+   * CPU work there (under the job's time budget) instead of on this thread.
+   * Remote providers have no CPU work to move and ignore it.
+   */
+  offload?: OffloadedCompute;
+}
+
+/** CPU work of the local providers run elsewhere (ComputePool, bound to a job's AbortSignal). */
+export interface OffloadedCompute {
+  embed(texts: string[], dim: number, model: string): Promise<{ vectors: number[][]; inputTokens: number }>;
+  extract(text: string): Promise<{ result: { entities: ExtractedEntity[]; relations: ExtractedRelation[] }; inputTokens: number }>;
 }
 
 export interface TokenUsage {
