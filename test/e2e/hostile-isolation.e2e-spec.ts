@@ -1,0 +1,129 @@
+import JSZip from 'jszip';
+import { randomUUID } from 'node:crypto';
+import type { Credentials } from '../support/http';
+import { watchHealth } from '../support/health-watch';
+import { kbPath, waitForProcessed } from '../support/rag';
+import { seedTenant, startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * One tenant cannot stall another (issue: "one request freezes every
+ * tenant"). Each hostile request of an ordinary tenant credential runs while
+ * another client polls GET /health from its own process; the server must
+ * answer that client within 1 s throughout, and the hostile request must end
+ * — in an answer, a clear 4xx or a failed document — never a hang.
+ * Before the fix: a 10 000-letter one-word query blocked /health 9–53 s, an
+ * 8 KB one-word document 14.5 s, a 256 KB HTML of unclosed tags 14 s.
+ */
+const HEALTH_BOUND_MS = 1000;
+
+async function underWatch<T>(t: TestApp, work: () => Promise<T>): Promise<T> {
+  const watch = watchHealth(t.url);
+  await new Promise((r) => setTimeout(r, 150)); // the watcher has answered at least once
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    const stats = await watch.stop();
+    expect(stats.errors).toBe(0);
+    expect(stats.count).toBeGreaterThan(0);
+    expect(stats.maxMs).toBeLessThan(HEALTH_BOUND_MS);
+  }
+  return result;
+}
+
+function upload(t: TestApp, tenantId: string, kbId: string, as: Credentials, name: string, data: Buffer | string, type: string) {
+  const form = new FormData();
+  form.append('file', new Blob([typeof data === 'string' ? Buffer.from(data) : data], { type }), name);
+  return t.http.request('POST', `${kbPath(tenantId, kbId)}/documents/add`, { raw: form, as });
+}
+
+async function settled(t: TestApp, tenantId: string, kbId: string, id: string, as: Credentials, timeoutMs = 90_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await t.http.get(`${kbPath(tenantId, kbId)}/documents/${id}`, as);
+    if (r.body?.data?.status === 'processed' || r.body?.data?.status === 'failed') return r.body.data;
+    if (Date.now() > deadline) throw new Error(`document ${id} still ${r.body?.data?.status} after ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+describe('one tenant cannot stall another: hostile input against GET /health of another client', () => {
+  let t: TestApp;
+  let A: { tenantId: string; kbIds: string[]; key: Credentials };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    A = await seedTenant(t, `Hostile ${randomUUID().slice(0, 6)}`);
+    const r = await t.http.post(`${kbPath(A.tenantId, A.kbIds[0])}/documents/text`, { text: 'The lighthouse keeper of Porto logs every ship that enters the harbour.', file_source: 'seed.txt' }, A.key);
+    await waitForProcessed(t.http, A.tenantId, A.kbIds[0], r.body.data.document_id, A.key);
+  });
+  afterAll(() => t?.close());
+
+  const queries: Array<[string, string, string]> = [
+    ['a 10 000-letter one-word query', 'bypass', 'a'.repeat(10_000)],
+    ['a 10 000-letter one-word query', 'naive', 'b'.repeat(10_000)],
+    ['a 10 000-letter one-word query', 'mix', 'c'.repeat(10_000)],
+    ['a 10 000-character CJK query', 'mix', '漢字仮名交じり文中国語日本'.repeat(769)],
+    ['a 10 000-character query of capitalised two-letter words (the NLP tagger)', 'hybrid', 'Aa '.repeat(3333)],
+  ];
+  it.each(queries)('%s in %s mode answers 200 while /health stays under 1 s', async (_label, mode, query) => {
+    const r = await underWatch(t, () => t.http.post(`${kbPath(A.tenantId, A.kbIds[0])}/query`, { query, mode }, A.key));
+    expect(r.status).toBe(200);
+  });
+
+  it('a 2 MB one-word text document is ingested (or fails cleanly) while /health stays under 1 s', async () => {
+    const doc = await underWatch(t, async () => {
+      const r = await t.http.post(`${kbPath(A.tenantId, A.kbIds[0])}/documents/text`, { text: 'x'.repeat(2_000_000), file_source: 'word.txt' }, A.key);
+      expect(r.status).toBe(202);
+      return settled(t, A.tenantId, A.kbIds[0], r.body.data.document_id, A.key);
+    });
+    expect(doc.status).toBe('processed');
+    expect(doc.chunks_count).toBeGreaterThan(100);
+  });
+
+  it('a 256 KB HTML upload of unclosed tags is answered (202 or 4xx) while /health stays under 1 s', async () => {
+    const html = '<a'.repeat(64 * 1024) + '<script '.repeat(16 * 1024);
+    const r = await underWatch(t, () => upload(t, A.tenantId, A.kbIds[0], A.key, 'tags.html', html, 'text/html'));
+    expect([202, 400, 413]).toContain(r.status);
+    if (r.status !== 202) expect(r.body.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+  });
+
+  it('a DOCX whose text inflates to 64 MB is refused with a clear 4xx while /health stays under 1 s', async () => {
+    const zip = new JSZip();
+    zip.file('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>');
+    zip.file('_rels/.rels', '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
+    zip.file('word/document.xml', `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>${'lorem ipsum '.repeat(64 * 1024 * 1024 / 12)}</w:t></w:r></w:p></w:body></w:document>`);
+    const bomb = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const r = await underWatch(t, () => upload(t, A.tenantId, A.kbIds[0], A.key, 'bomb.docx', bomb, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'));
+    expect([400, 413]).toContain(r.status);
+    expect(r.body.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+  });
+});
+
+describe('a document past its time budget fails for good, off the request thread', () => {
+  let t: TestApp;
+  let A: { tenantId: string; kbIds: string[]; key: Credentials };
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { JOB_TIME_BUDGET_S: '1' } });
+    A = await seedTenant(t, `Budget ${randomUUID().slice(0, 6)}`);
+  });
+  afterAll(() => t?.close());
+
+  it('a document that needs more than JOB_TIME_BUDGET_S ends failed with a readable error after one attempt', async () => {
+    const sentence = (i: number) => `Captain Ahab Number${i} sailed from Nantucket with Starbuck and Queequeg to hunt the whale in the Pacific. `;
+    const text = Array.from({ length: 20_000 }, (_, i) => sentence(i)).join('');
+    const doc = await underWatch(t, async () => {
+      const r = await t.http.post(`${kbPath(A.tenantId, A.kbIds[0])}/documents/text`, { text, file_source: 'long.txt' }, A.key);
+      expect(r.status).toBe(202);
+      return settled(t, A.tenantId, A.kbIds[0], r.body.data.document_id, A.key);
+    });
+    expect(doc.status).toBe('failed');
+    expect(doc.error).toMatch(/JOB_TIME_BUDGET_S/);
+    expect(doc.chunks_count).toBe(0);
+    const jobs: Array<{ attempts: number; state: string }> = await t.db.withPlatform((db) => db.query(`SELECT attempts, state FROM jobs WHERE document_id = $1`, [doc.document_id]));
+    expect(jobs.length).toBeLessThanOrEqual(1);
+    if (jobs.length) expect(jobs[0]).toMatchObject({ attempts: 1, state: "failed" });
+  });
+});
