@@ -13,4 +13,6 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   fi
 fi
 export TEST_DATABASE_URL
+# Worker threads (ComputePool) load the compiled worker from dist/, so build first, as `npm test` does.
+npm run --silent build
 exec node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --selectProjects integration e2e "$@"

@@ -79,6 +79,9 @@ describe('one tenant cannot stall another: hostile input against GET /health of 
     });
     expect(doc.status).toBe('processed');
     expect(doc.chunks_count).toBeGreaterThan(100);
+    // Its chunks then come back through retrieval, re-rank and the extractive answer.
+    const q = await underWatch(t, () => t.http.post(`${kbPath(A.tenantId, A.kbIds[0])}/query`, { query: 'x'.repeat(5000), mode: 'mix', top_k: 200, chunk_top_k: 200 }, A.key));
+    expect(q.status).toBe(200);
   });
 
   it('a 256 KB HTML upload of unclosed tags is answered (202 or 4xx) while /health stays under 1 s', async () => {
