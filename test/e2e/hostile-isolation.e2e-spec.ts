@@ -1,7 +1,7 @@
 import JSZip from 'jszip';
 import { randomUUID } from 'node:crypto';
 import type { Credentials } from '../support/http';
-import { watchHealth } from '../support/health-watch';
+import { peakRssDuring, watchHealth } from '../support/health-watch';
 import { kbPath, waitForProcessed } from '../support/rag';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 
@@ -9,19 +9,31 @@ import { seedTenant, startTestApp, TestApp } from '../support/test-app';
  * One tenant cannot stall another (issue: "one request freezes every
  * tenant"). Each hostile request of an ordinary tenant credential runs while
  * another client polls GET /health from its own process; the server must
- * answer that client within 1 s throughout, and the hostile request must end
- * — in an answer, a clear 4xx or a failed document — never a hang.
+ * answer that client within 1 s throughout, the hostile request must end —
+ * in an answer, a clear 4xx or a failed document — never a hang, and the
+ * process's RSS must not grow by more than RSS_GROWTH_BOUND_MB meanwhile.
  * Before the fix: a 10 000-letter one-word query blocked /health 9–53 s, an
  * 8 KB one-word document 14.5 s, a 256 KB HTML of unclosed tags 14 s.
  */
 const HEALTH_BOUND_MS = 1000;
 
+/**
+ * Peak growth of this process's RSS (the app, its compute threads and the
+ * test) while one hostile request runs. The server before the fix went from
+ * 0.86 to 4.1 GB on one DOCX bomb; the bound leaves room for the two compute
+ * threads starting (each loads the tokenizer and the NLP lexicon) and one
+ * document's largest allowed text.
+ */
+const RSS_GROWTH_BOUND_MB = 600;
+
 async function underWatch<T>(t: TestApp, work: () => Promise<T>): Promise<T> {
   const watch = watchHealth(t.url);
-  await new Promise((r) => setTimeout(r, 150)); // the watcher has answered at least once
+  await watch.ready;
   let result: T;
   try {
-    result = await work();
+    const { result: r, baseMb, peakMb } = await peakRssDuring(work);
+    result = r;
+    expect(peakMb - baseMb).toBeLessThan(RSS_GROWTH_BOUND_MB);
   } finally {
     const stats = await watch.stop();
     expect(stats.errors).toBe(0);

@@ -15,7 +15,7 @@ export interface HealthStats {
  * slowest answer. A server whose event loop is blocked shows here as a slow
  * /health, whatever the test process itself is doing.
  */
-export function watchHealth(baseUrl: string): { stop(): Promise<HealthStats> } {
+export function watchHealth(baseUrl: string): { ready: Promise<void>; stop(): Promise<HealthStats> } {
   const script = `
     const http = require('node:http');
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -27,7 +27,10 @@ export function watchHealth(baseUrl: string): { stop(): Promise<HealthStats> } {
         res.on('end', () => { if (res.statusCode !== 200) errors++; resolve(); });
       });
       req.on('error', () => { errors++; resolve(); });
-    }).then(() => { maxMs = Math.max(maxMs, Date.now() - openSince); openSince = null; count++; });
+    }).then(() => {
+      maxMs = Math.max(maxMs, Date.now() - openSince); openSince = null;
+      if (count++ === 0) process.stdout.write('ready\\n');
+    });
     (async () => { while (!stopping) { await once(); await new Promise((r) => setTimeout(r, 50)); } })();
     process.stdin.on('data', () => {
       stopping = true;
@@ -37,13 +40,23 @@ export function watchHealth(baseUrl: string): { stop(): Promise<HealthStats> } {
   `;
   const child = spawn(process.execPath, ['-e', script, baseUrl], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout.on('data', (d) => (out += d));
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (out.startsWith('ready\n')) {
+      out = out.slice('ready\n'.length);
+      markReady();
+    }
+  });
   return {
+    /** Resolves once the watcher has had its first answer (a loaded machine may take a while to start a process). */
+    ready,
     stop: () =>
       new Promise<HealthStats>((resolve, reject) => {
         child.once('exit', () => {
           try {
-            resolve(JSON.parse(out.trim()));
+            resolve(JSON.parse(out.replace(/^ready\n/, '').trim()));
           } catch {
             reject(new Error(`health watcher printed ${JSON.stringify(out)}`));
           }
