@@ -1,4 +1,23 @@
 import { AppException } from '../../common/app-exception';
+import { DEFAULT_PARSE_LIMITS, ParseLimits, textTooLarge } from './limits';
+
+/** Deeper JSON than any real data file nests (and a path that long says nothing). */
+export const MAX_JSON_DEPTH = 100;
+
+/** Collects output lines, throwing 413 as soon as they pass the cap (a CSV or JSON may expand its input). */
+class LineSink {
+  readonly lines: string[] = [];
+  private bytes = 0;
+  constructor(
+    private readonly name: string,
+    private readonly limits: ParseLimits,
+  ) {}
+  push(line: string): void {
+    this.bytes += Buffer.byteLength(line, 'utf8') + 1;
+    if (this.bytes > this.limits.maxExtractedBytes) throw textTooLarge(this.name, this.limits);
+    this.lines.push(line);
+  }
+}
 
 /** RFC 4180 CSV rows: quoted fields with "" escapes and embedded separators/newlines; separator , or ; or tab (sniffed). */
 export function parseCsv(text: string): string[][] {
@@ -8,6 +27,7 @@ export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
+  let blank = true; // the field holds only whitespace so far (a quote may open it)
   let quoted = false;
   let i = 0;
   while (i < text.length) {
@@ -24,19 +44,25 @@ export function parseCsv(text: string): string[][] {
       i++;
       continue;
     }
-    if (c === '"' && field.trim() === '') {
+    if (c === '"' && blank) {
       quoted = true;
+      blank = false;
       field = '';
     } else if (c === sep) {
       row.push(field);
       field = '';
+      blank = true;
     } else if (c === '\n' || c === '\r') {
       row.push(field);
       field = '';
+      blank = true;
       if (row.some((f) => f.trim() !== '')) rows.push(row);
       row = [];
       if (c === '\r' && text[i + 1] === '\n') i++;
-    } else field += c;
+    } else {
+      field += c;
+      if (blank && c.trim() !== '') blank = false;
+    }
     i++;
   }
   row.push(field);
@@ -44,46 +70,52 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** CSV → one line per data row: "col: value; col: value" (header row as names; empty values skipped). */
-export function csvToText(text: string): string {
+/** CSV → one line per data row: "col: value; col: value" (header row as names; empty values skipped); at most maxExtractedBytes. */
+export function csvToText(text: string, name = 'The file', limits: ParseLimits = DEFAULT_PARSE_LIMITS): string {
   const rows = parseCsv(text);
   if (rows.length === 0) return '';
   const header = rows[0].map((h, i) => h.trim() || `column ${i + 1}`);
-  if (rows.length === 1) return header.join('; ');
-  return rows
-    .slice(1)
-    .map((r) =>
-      r
-        .map((v, i) => [header[i] ?? `column ${i + 1}`, v.trim().replace(/\s+/g, ' ')] as const)
-        .filter(([, v]) => v !== '')
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('; '),
-    )
-    .filter((l) => l !== '')
-    .join('\n');
+  const out = new LineSink(name, limits);
+  if (rows.length === 1) out.push(header.join('; '));
+  for (let r = 1; r < rows.length; r++) {
+    const cells: string[] = [];
+    rows[r].forEach((v, i) => {
+      const value = v.trim().replace(/\s+/g, ' ');
+      if (value !== '') cells.push(`${header[i] ?? `column ${i + 1}`}: ${value}`);
+    });
+    if (cells.length) out.push(cells.join('; '));
+  }
+  return out.lines.join('\n');
 }
 
-/** JSON → "path: value" lines (a.b[0].c: value), in document order. */
-export function jsonToText(text: string, fileName: string): string {
+/**
+ * JSON → "path: value" lines (a.b[0].c: value), in document order. The walk
+ * is iterative (no recursion to overflow); deeper than MAX_JSON_DEPTH → 400;
+ * the lines are capped at maxExtractedBytes (paths repeat, so the text can
+ * be larger than the file).
+ */
+export function jsonToText(text: string, fileName: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): string {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     throw AppException.validation(`${fileName} is not valid JSON: ${(err as Error).message}.`);
   }
-  const lines: string[] = [];
-  const walk = (v: unknown, path: string) => {
-    if (Array.isArray(v)) {
-      if (v.length === 0) lines.push(`${path || '(root)'}: []`);
-      v.forEach((x, i) => walk(x, `${path}[${i}]`));
-    } else if (v !== null && typeof v === 'object') {
-      const entries = Object.entries(v as Record<string, unknown>);
-      if (entries.length === 0) lines.push(`${path || '(root)'}: {}`);
-      for (const [k, x] of entries) walk(x, path ? `${path}.${k}` : k);
+  const out = new LineSink(fileName, limits);
+  const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: '', depth: 0 }];
+  while (stack.length) {
+    const { v, path, depth } = stack.pop()!;
+    const shown = path || '(root)';
+    if (v !== null && typeof v === 'object') {
+      if (depth >= MAX_JSON_DEPTH) throw AppException.validation(`${fileName} nests JSON deeper than ${MAX_JSON_DEPTH} levels.`);
+      const children: Array<{ v: unknown; path: string; depth: number }> = Array.isArray(v)
+        ? v.map((x, i) => ({ v: x, path: `${path}[${i}]`, depth: depth + 1 }))
+        : Object.entries(v as Record<string, unknown>).map(([k, x]) => ({ v: x, path: path ? `${path}.${k}` : k, depth: depth + 1 }));
+      if (children.length === 0) out.push(`${shown}: ${Array.isArray(v) ? '[]' : '{}'}`);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     } else {
-      lines.push(`${path || '(root)'}: ${v === null ? 'null' : String(v)}`);
+      out.push(`${shown}: ${v === null ? 'null' : String(v)}`);
     }
-  };
-  walk(value, '');
-  return lines.join('\n');
+  }
+  return out.lines.join('\n');
 }
