@@ -19,54 +19,78 @@ class LineSink {
   }
 }
 
-/** RFC 4180 CSV rows: quoted fields with "" escapes and embedded separators/newlines; separator , or ; or tab (sniffed). */
+/**
+ * RFC 4180 CSV rows: quoted fields with "" escapes and embedded
+ * separators/newlines; separator , or ; or tab (sniffed). One pass: each
+ * field is sliced out of the text (never built a character at a time).
+ */
 export function parseCsv(text: string): string[][] {
-  const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
+  const nl = text.indexOf('\n');
+  const firstLine = nl >= 0 ? text.slice(0, nl) : text;
   const count = (c: string) => firstLine.split(c).length - 1;
   const sep = [',', ';', '\t'].reduce((best, c) => (count(c) > count(best) ? c : best), ',');
   const rows: string[][] = [];
   let row: string[] = [];
-  let field = '';
-  let blank = true; // the field holds only whitespace so far (a quote may open it)
-  let quoted = false;
+  const endRow = () => {
+    if (row.some((f) => f.trim() !== '')) rows.push(row);
+    row = [];
+  };
   let i = 0;
-  while (i < text.length) {
+  let start = 0; // where the current unquoted field began
+  let blank = true; // that field holds only whitespace so far (so a quote may open it)
+  while (i <= text.length) {
     const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
+    if (c === '"' && blank) {
+      // A quoted field: up to the closing quote, "" standing for one quote.
+      const pieces: string[] = [];
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) {
+          pieces.push(text.slice(j));
+          j = text.length;
+          break;
         }
-        quoted = false;
-      } else field += c;
-      i++;
+        pieces.push(text.slice(j, q));
+        if (text[q + 1] === '"') {
+          pieces.push('"');
+          j = q + 2;
+        } else {
+          j = q + 1;
+          break;
+        }
+      }
+      // Anything between the closing quote and the separator belongs to the field too.
+      let k = j;
+      while (k < text.length && text[k] !== sep && text[k] !== '\n' && text[k] !== '\r') k++;
+      pieces.push(text.slice(j, k));
+      row.push(pieces.join(''));
+      i = k;
+      if (i >= text.length) break;
+      blank = true;
+      if (text[i] === sep) {
+        start = ++i;
+        if (i === text.length) row.push('');
+        continue;
+      }
+      if (text[i] === '\r' && text[i + 1] === '\n') i++;
+      endRow();
+      start = ++i;
       continue;
     }
-    if (c === '"' && blank) {
-      quoted = true;
-      blank = false;
-      field = '';
-    } else if (c === sep) {
-      row.push(field);
-      field = '';
+    if (i === text.length || c === sep || c === '\n' || c === '\r') {
+      row.push(text.slice(start, i));
+      if (i === text.length) break;
+      if (c !== sep) {
+        if (c === '\r' && text[i + 1] === '\n') i++;
+        endRow();
+      }
+      start = i + 1;
       blank = true;
-    } else if (c === '\n' || c === '\r') {
-      row.push(field);
-      field = '';
-      blank = true;
-      if (row.some((f) => f.trim() !== '')) rows.push(row);
-      row = [];
-      if (c === '\r' && text[i + 1] === '\n') i++;
-    } else {
-      field += c;
-      if (blank && c.trim() !== '') blank = false;
-    }
+    } else if (blank && c.trim() !== '') blank = false;
     i++;
   }
-  row.push(field);
-  if (row.some((f) => f.trim() !== '')) rows.push(row);
+  endRow();
   return rows;
 }
 
