@@ -28,7 +28,7 @@ export function minimalPdf(lines: string[]): Buffer {
   return Buffer.from(pdf, 'latin1');
 }
 
-export async function minimalDocx(paragraphs: string[]): Promise<Buffer> {
+export async function minimalDocx(paragraphs: string[], compression: 'STORE' | 'DEFLATE' = 'STORE'): Promise<Buffer> {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const zip = new JSZip();
   zip.file(
@@ -48,7 +48,7 @@ export async function minimalDocx(paragraphs: string[]): Promise<Buffer> {
       paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${esc(p)}</w:t></w:r></w:p>`).join('') +
       '</w:body></w:document>',
   );
-  return zip.generateAsync({ type: 'nodebuffer' });
+  return zip.generateAsync({ type: 'nodebuffer', compression });
 }
 
 export interface ZipPart {
