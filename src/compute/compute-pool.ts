@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Piscina from 'piscina';
 import { AppException } from '../common/app-exception';
 import { AppConfig } from '../config/app-config';
-import type { ParsedDocument } from '../documents/parsers/parse-document';
+import type { ParsedDocument, ParseLimits } from '../documents/parsers/parse-document';
 import type { ComputeFailure, ComputeResult, ComputeTask, ExtractionResult } from './compute.tasks';
 
 /**
@@ -64,11 +64,11 @@ export class ComputePool implements OnApplicationShutdown {
   }
 
   /** Parses an upload in a thread within PARSE_TIMEOUT_S; a parser error is the same 4xx as in-process. */
-  async parse(data: Buffer, fileName: string, mimeType?: string): Promise<ParsedDocument> {
+  async parse(data: Buffer, fileName: string, mimeType: string | undefined, limits: ParseLimits): Promise<ParsedDocument> {
     const seconds = Math.round(this.config.settings.parseTimeoutMs / 1000);
     const signal = AbortSignal.timeout(this.config.settings.parseTimeoutMs);
     try {
-      const r = await this.run({ op: 'parse', data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), fileName, mimeType }, signal);
+      const r = await this.run({ op: 'parse', data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), fileName, mimeType, limits }, signal);
       return (r as Extract<ComputeResult, { op: 'parse' }>).parsed;
     } catch (err) {
       if (err instanceof ComputeAborted && err.reason === 'budget') {

@@ -1,5 +1,5 @@
 import { AppException, ErrorCode, FieldError } from '../common/app-exception';
-import { parseDocument, ParsedDocument } from '../documents/parsers/parse-document';
+import { parseDocument, ParsedDocument, ParseLimits } from '../documents/parsers/parse-document';
 import { countTokens, encodeText } from '../rag/chunking/tokens';
 import { LocalEmbeddingProvider } from '../rag/providers/local-embedding.provider';
 import { extractEntitiesAndRelationsAsync } from '../rag/providers/local-extraction.provider';
@@ -13,7 +13,7 @@ import type { ExtractedEntity, ExtractedRelation } from '../rag/providers/provid
  * nothing is left half-done.
  */
 export type ComputeTask =
-  | { op: 'parse'; data: Uint8Array; fileName: string; mimeType?: string }
+  | { op: 'parse'; data: Uint8Array; fileName: string; mimeType?: string; limits: ParseLimits }
   | { op: 'encode'; text: string }
   | { op: 'embed'; texts: string[]; dim: number; model: string }
   | { op: 'extract'; text: string };
@@ -44,7 +44,7 @@ export async function runComputeTask(task: ComputeTask): Promise<ComputeResult |
     switch (task.op) {
       case 'parse': {
         const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
-        return { op: 'parse', parsed: await parseDocument(data, task.fileName, task.mimeType) };
+        return { op: 'parse', parsed: await parseDocument(data, task.fileName, task.mimeType, task.limits) };
       }
       case 'encode':
         return { op: 'encode', tokens: Uint32Array.from(encodeText(task.text)) };

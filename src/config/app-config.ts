@@ -37,6 +37,10 @@ export interface Settings {
   maxStorageGb: number;
   maxKbPerTenant: number;
   maxUploadBytes: number;
+  /** Extracted text of one upload, any format (a DOCX inflating past it is stopped while inflating). */
+  maxExtractedBytes: number;
+  /** Pages of one PDF upload. */
+  maxPdfPages: number;
   enableAuditLogging: boolean;
   auditLogRetentionDays: number;
   tenantRetentionDays: number;
@@ -175,6 +179,8 @@ export function parseSettings(env: Env): Settings {
     maxStorageGb: num(env, 'MAX_STORAGE_GB', 10, 0.000001, 1_000_000),
     maxKbPerTenant: int(env, 'MAX_KB_PER_TENANT', 50, 1, 1_000_000),
     maxUploadBytes: int(env, 'MAX_UPLOAD_MB', 50, 1, 4096) * 1024 * 1024,
+    maxExtractedBytes: int(env, 'MAX_EXTRACTED_MB', 20, 1, 4096) * 1024 * 1024,
+    maxPdfPages: int(env, 'MAX_PDF_PAGES', 2000, 1, 1_000_000),
     enableAuditLogging: bool(env, 'ENABLE_AUDIT_LOGGING', true),
     auditLogRetentionDays: int(env, 'AUDIT_LOG_RETENTION_DAYS', 365, 1, 36500),
     tenantRetentionDays: int(env, 'TENANT_RETENTION_DAYS', 30, 0, 36500),

@@ -5,6 +5,7 @@ import { AuditAction } from '../audit/audit.decorator';
 import { RequirePermissions } from '../auth/decorators';
 import { AppException } from '../common/app-exception';
 import { ComputePool } from '../compute/compute-pool';
+import { AppConfig } from '../config/app-config';
 import { Page } from '../common/envelope';
 import { UuidParam } from '../common/params';
 import { RateLimit } from '../throttling/rate-limit.decorator';
@@ -20,6 +21,7 @@ export class DocumentsController {
   constructor(
     private readonly documents: DocumentsService,
     private readonly compute: ComputePool,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('add')
@@ -35,8 +37,8 @@ export class DocumentsController {
   })
   @ApiResponse({ status: 202, type: DocumentAcceptedDto })
   async upload(@Param('tenantId') tenantId: string, @Param('kbId') kbId: string, @Req() req: FastifyRequest): Promise<DocumentAcceptedDto> {
-    const parsed = await readUpload(req, this.compute);
-    const { ids, trackId } = await this.documents.add(tenantId, kbId, [{ text: parsed.text, filePath: parsed.fileName, format: parsed.format, sizeBytes: parsed.sizeBytes }]);
+    const parsed = await readUpload(req, this.compute, this.config.settings);
+    const { ids, trackId } = await this.documents.add(tenantId, kbId, [{ text: parsed.text, filePath: parsed.fileName, format: parsed.format }]);
     return { document_id: ids[0], status: 'pending', track_id: trackId };
   }
 

@@ -21,7 +21,6 @@ export interface NewDocument {
   text: string;
   filePath: string;
   format: string;
-  sizeBytes?: number;
 }
 
 export function toDocumentDto(r: DocumentRow): DocumentDto {
@@ -68,7 +67,9 @@ export class DocumentsService {
    */
   async add(tenantId: string, kbId: string, docs: NewDocument[]): Promise<{ ids: string[]; trackId: string }> {
     const trackId = `insert_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`;
-    const prepared = docs.map((d) => ({ ...d, hash: contentHash(d.text), size: d.sizeBytes ?? Buffer.byteLength(d.text, 'utf8') }));
+    // A document's size (size_bytes, and what the storage quota is charged) is its stored
+    // text's UTF-8 length, never the uploaded file's: a small .docx may hold far more text.
+    const prepared = docs.map((d) => ({ ...d, hash: contentHash(d.text), size: Buffer.byteLength(d.text, 'utf8') }));
     const seen = new Map<string, number>();
     prepared.forEach((d, i) => {
       const first = seen.get(d.hash);

@@ -1,6 +1,10 @@
 import { AppException } from '../../common/app-exception';
+import { docxToText } from './docx-to-text';
 import { htmlToText } from './html-to-text';
+import { checkTextSize, DEFAULT_PARSE_LIMITS, ParseLimits, textTooLarge } from './limits';
 import { csvToText, jsonToText } from './structured-to-text';
+
+export type { ParseLimits } from './limits';
 
 export type DocumentFormat = 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'csv' | 'json';
 
@@ -74,41 +78,76 @@ export function decodeText(data: Buffer, fileName: string): string {
 
 /**
  * Turns an uploaded file into plain text for chunking. Throws
- * UNSUPPORTED_MEDIA_TYPE (415) for other types and VALIDATION_ERROR (400)
- * for corrupt or unreadable files — never a 500.
+ * UNSUPPORTED_MEDIA_TYPE (415) for other types, VALIDATION_ERROR (400) for
+ * corrupt or unreadable files and PAYLOAD_TOO_LARGE (413) when the text would
+ * pass limits.maxExtractedBytes or a PDF has more than limits.maxPdfPages —
+ * never a 500. A pure function of its arguments (it runs in a worker thread);
+ * every parser is linear in its input.
  */
-export async function parseDocument(data: Buffer, fileName: string, mimeType?: string): Promise<ParsedDocument> {
+export async function parseDocument(data: Buffer, fileName: string, mimeType?: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<ParsedDocument> {
   const format = detectFormat(data, fileName, mimeType);
   const name = (fileName.split(/[\\/]/).pop() || 'The file').slice(0, 200);
-  switch (format) {
-    case 'txt':
-    case 'md':
-      return { format, text: normaliseNewlines(decodeText(data, name)) };
-    case 'html':
-      return { format, text: htmlToText(decodeText(data, name)) };
-    case 'csv':
-      return { format, text: csvToText(normaliseNewlines(decodeText(data, name))) };
-    case 'json':
-      return { format, text: jsonToText(decodeText(data, name), name) };
-    case 'pdf':
-      return { format, text: await pdfToText(data, name) };
-    case 'docx':
-      return { format, text: await docxToText(data, name) };
-  }
+  const text = async (): Promise<string> => {
+    switch (format) {
+      case 'txt':
+      case 'md':
+        return normaliseNewlines(decodeText(data, name));
+      case 'html':
+        return htmlToText(decodeText(data, name), name, limits);
+      case 'csv':
+        return csvToText(normaliseNewlines(decodeText(data, name)), name, limits);
+      case 'json':
+        return jsonToText(decodeText(data, name), name, limits);
+      case 'pdf':
+        return pdfToText(data, name, limits);
+      case 'docx':
+        if (!isZip(data)) throw AppException.validation(`${name} is not a valid DOCX file.`);
+        return collapseBlankLines(docxToText(data, name, limits));
+    }
+  };
+  return { format, text: checkTextSize(await text(), name, limits) };
 }
 
 function normaliseNewlines(s: string): string {
   return s.replace(/\r\n?/g, '\n');
 }
 
-async function pdfToText(data: Buffer, name: string): Promise<string> {
+function collapseBlankLines(s: string): string {
+  return s.replace(/\n{3,}/g, '\n\n');
+}
+
+/**
+ * PDF text page by page (pdf.js through unpdf): more than maxPdfPages pages
+ * → 413 before any page is read; extraction stops with 413 as soon as the
+ * text passes maxExtractedBytes.
+ */
+async function pdfToText(data: Buffer, name: string, limits: ParseLimits): Promise<string> {
   if (!isPdf(data)) throw AppException.validation(`${name} is not a valid PDF file.`);
   try {
-    const { extractText, getDocumentProxy } = await import('unpdf');
-    const pdf = await getDocumentProxy(new Uint8Array(data), { verbosity: 0 });
+    const { getDocumentProxy } = await import('unpdf');
+    const pdf = await getDocumentProxy(new Uint8Array(data), { verbosity: 0, isEvalSupported: false, disableFontFace: true, stopAtErrors: false });
     try {
-      const { text } = await extractText(pdf, { mergePages: false });
-      return (text as string[]).map((p) => p.trim()).filter(Boolean).join('\n\n');
+      if (pdf.numPages > limits.maxPdfPages) {
+        throw new AppException('PAYLOAD_TOO_LARGE', `${name} has ${pdf.numPages} pages; this server reads at most ${limits.maxPdfPages} (MAX_PDF_PAGES). It was not stored.`);
+      }
+      const pages: string[] = [];
+      let bytes = 0;
+      for (let n = 1; n <= pdf.numPages; n++) {
+        const page = await pdf.getPage(n);
+        const content = await page.getTextContent();
+        page.cleanup();
+        let text = '';
+        for (const item of content.items as Array<{ str?: string; hasEOL?: boolean }>) {
+          if (item.str == null) continue;
+          text += item.str + (item.hasEOL ? '\n' : '');
+        }
+        text = text.trim();
+        if (!text) continue;
+        bytes += Buffer.byteLength(text, 'utf8') + 2;
+        if (bytes > limits.maxExtractedBytes) throw textTooLarge(name, limits);
+        pages.push(text);
+      }
+      return pages.join('\n\n');
     } finally {
       await pdf.destroy().catch(() => undefined);
     }
@@ -116,16 +155,5 @@ async function pdfToText(data: Buffer, name: string): Promise<string> {
     if (err instanceof AppException) throw err;
     const msg = (err as Error)?.name === 'PasswordException' ? 'is password-protected' : 'is a corrupt or unreadable PDF file';
     throw AppException.validation(`${name} ${msg}.`);
-  }
-}
-
-async function docxToText(data: Buffer, name: string): Promise<string> {
-  if (!isZip(data)) throw AppException.validation(`${name} is not a valid DOCX file.`);
-  try {
-    const mammoth = await import('mammoth');
-    const { value } = await (mammoth.default ?? mammoth).extractRawText({ buffer: data });
-    return normaliseNewlines(value).replace(/\n{3,}/g, '\n\n').trim();
-  } catch {
-    throw AppException.validation(`${name} is a corrupt or unreadable DOCX file.`);
   }
 }
