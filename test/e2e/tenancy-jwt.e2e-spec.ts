@@ -1,22 +1,10 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { b64, claimsOf, jwt as signJwt } from '../support/jwt';
 import { ALL_PERMISSIONS, createKey, seedTenant, startTestApp, TestApp, TOKEN_SECRET } from '../support/test-app';
 
-const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
-
-/** A JWT made by hand, so the tests control every byte of header, claims and signature. */
-function jwt(claims: Record<string, unknown>, opts: { secret?: string; alg?: string; header?: Record<string, unknown> } = {}): string {
-  const alg = opts.alg ?? 'HS256';
-  const head = b64({ alg, typ: 'JWT', ...(opts.header ?? {}) });
-  const body = b64(claims);
-  if (alg === 'none') return `${head}.${body}.`;
-  const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[alg]!;
-  const sig = createHmac(hash, opts.secret ?? TOKEN_SECRET).update(`${head}.${body}`).digest('base64url');
-  return `${head}.${body}.${sig}`;
-}
-
-function claimsOf(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-}
+/** Signed with the test server's TOKEN_SECRET unless told otherwise. */
+const jwt = (claims: Record<string, unknown>, opts: { secret?: string; alg?: string; header?: Record<string, unknown> } = {}) =>
+  signJwt(claims, { ...opts, secret: opts.secret ?? TOKEN_SECRET });
 
 describe('tenancy: JWTs and tenant users', () => {
   let t: TestApp;
@@ -97,6 +85,96 @@ describe('tenancy: JWTs and tenant users', () => {
       const r = await t.http.get(`/api/v1/tenants/${b.tenantId}/knowledge-bases`, { token });
       expect(r.status).toBe(401);
       expect(r.text).not.toContain(b.kbIds[0]);
+    });
+  });
+
+  describe('platform-admin tokens are re-checked like users (issue 11)', () => {
+    const adminClaims = () => claimsOf(t.admin.token!);
+
+    it('the real admin token works, and one re-signed with the same claims does too (the secret is the test’s)', async () => {
+      expect((await t.http.get('/api/v1/tenants', t.admin)).status).toBe(200);
+      expect((await t.http.get('/api/v1/tenants', { token: jwt({ ...adminClaims(), exp: now() + 600 }) })).status).toBe(200);
+    });
+
+    it('a validly signed admin token with a random user id → 401', async () => {
+      const r = await t.http.get('/api/v1/tenants', { token: jwt({ ...adminClaims(), sub: randomUUID(), exp: now() + 600 }) });
+      expect(r.status).toBe(401);
+      expect(r.body.error.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('a validly signed admin token whose id is a tenant user’s → 401', async () => {
+      const a = await tenantWithUsers('AdminForge', ['owner']);
+      expect((await t.http.get('/api/v1/tenants', { token: jwt({ ...adminClaims(), sub: a.users.owner.id, exp: now() + 600 }) })).status).toBe(401);
+    });
+
+    it('a validly signed token without exp → 401 (admin and user alike)', async () => {
+      const { exp: _gone, ...forever } = adminClaims();
+      expect((await t.http.get('/api/v1/tenants', { token: jwt(forever) })).status).toBe(401);
+      const a = await tenantWithUsers('NoExp', ['viewer']);
+      const { exp: _also, ...userForever } = claimsOf(a.users.viewer.token);
+      expect((await t.http.get(`/api/v1/tenants/${a.tenantId}`, { token: jwt(userForever) })).status).toBe(401);
+      expect((await t.http.get(`/api/v1/tenants/${a.tenantId}`, { token: a.users.viewer.token })).status).toBe(200);
+    });
+
+    it('a user’s token issued before a password change → 401, while a new login works', async () => {
+      const a = await tenantWithUsers('PwChange', ['member']);
+      const old = { token: a.users.member.token };
+      expect((await t.http.get(`/api/v1/tenants/${a.tenantId}`, old)).status).toBe(200);
+      expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}/users/${a.users.member.id}`, { password: 'a-brand-new-password' }, t.admin)).status).toBe(200);
+      const stale = await t.http.get(`/api/v1/tenants/${a.tenantId}`, old);
+      expect(stale.status).toBe(401);
+      expect(stale.body.error.message).toMatch(/password was changed/);
+      expect((await t.http.post('/api/v1/auth/login', { username: a.users.member.username, password: PASSWORD })).status).toBe(401);
+      const fresh = await t.http.post('/api/v1/auth/login', { username: a.users.member.username, password: 'a-brand-new-password' });
+      expect(fresh.status).toBe(200);
+      expect((await t.http.get(`/api/v1/tenants/${a.tenantId}`, { token: fresh.body.data.access_token })).status).toBe(200);
+      // A role change alone does not log the user out.
+      expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}/users/${a.users.member.id}`, { role: 'viewer' }, t.admin)).status).toBe(200);
+      expect((await t.http.get(`/api/v1/tenants/${a.tenantId}`, { token: fresh.body.data.access_token })).status).toBe(200);
+    });
+  });
+
+  describe('usernames are unique per tenant, not server-wide (issue 11)', () => {
+    it('two tenants may each have "bob"; each logs in by naming its tenant; 409 only within one tenant', async () => {
+      const a = await seedTenant(t, `Bob A ${randomUUID().slice(0, 6)}`);
+      const b = await seedTenant(t, `Bob B ${randomUUID().slice(0, 6)}`);
+      const bob = `bob-${randomUUID().slice(0, 6)}`;
+      const inA = await t.http.post(`/api/v1/tenants/${a.tenantId}/users`, { username: bob, password: 'password-of-bob-a', role: 'viewer' }, t.admin);
+      expect(inA.status).toBe(201);
+      const inB = await t.http.post(`/api/v1/tenants/${b.tenantId}/users`, { username: bob.toUpperCase(), password: 'password-of-bob-b', role: 'member' }, b.key);
+      expect(inB.status).toBe(201);
+      const dup = await t.http.post(`/api/v1/tenants/${a.tenantId}/users`, { username: bob.toUpperCase(), password: 'another-password', role: 'viewer' }, a.key);
+      expect(dup.status).toBe(409);
+      expect(dup.body.error.message).toMatch(/in this tenant/);
+
+      const loginA = await t.http.post('/api/v1/auth/login', { username: bob, password: 'password-of-bob-a', tenant_id: a.tenantId });
+      expect(loginA.status).toBe(200);
+      expect(claimsOf(loginA.body.data.access_token)).toMatchObject({ tenant_id: a.tenantId, role: 'viewer' });
+      const loginB = await t.http.post('/api/v1/auth/login', { username: bob, password: 'password-of-bob-b', tenant_id: b.tenantId });
+      expect(loginB.status).toBe(200);
+      expect(claimsOf(loginB.body.data.access_token)).toMatchObject({ tenant_id: b.tenantId, role: 'member' });
+      // The right password in the wrong tenant is just a wrong login.
+      expect((await t.http.post('/api/v1/auth/login', { username: bob, password: 'password-of-bob-a', tenant_id: b.tenantId })).status).toBe(401);
+
+      // Ambiguous without a tenant: the same 401 (code and message) as a wrong password, even with a right one.
+      const ambiguous = await t.http.post('/api/v1/auth/login', { username: bob, password: 'password-of-bob-a' });
+      const wrong = await t.http.post('/api/v1/auth/login', { username: `nobody-${randomUUID().slice(0, 6)}`, password: 'whatever-password' });
+      expect(ambiguous.status).toBe(401);
+      expect(wrong.status).toBe(401);
+      expect(ambiguous.body.error.code).toBe(wrong.body.error.code);
+      expect(ambiguous.body.error.message).toBe(wrong.body.error.message);
+      expect((await t.http.post('/api/v1/auth/login', { username: bob, password: 'x', tenant_id: 'not-a-uuid' })).status).toBe(400);
+    });
+
+    it('a tenant user may be called like the admin; the admin still logs in without a tenant', async () => {
+      const a = await seedTenant(t, `Admin Name ${randomUUID().slice(0, 6)}`);
+      expect((await t.http.post(`/api/v1/tenants/${a.tenantId}/users`, { username: 'admin', password: 'tenant-admin-password', role: 'owner' }, t.admin)).status).toBe(201);
+      const platform = await t.http.post('/api/v1/auth/login', { username: 'admin', password: 'test-admin-password' });
+      expect(platform.status).toBe(200);
+      expect(claimsOf(platform.body.data.access_token).kind).toBe('admin');
+      const tenantAdmin = await t.http.post('/api/v1/auth/login', { username: 'admin', password: 'tenant-admin-password', tenant_id: a.tenantId });
+      expect(tenantAdmin.status).toBe(200);
+      expect(claimsOf(tenantAdmin.body.data.access_token)).toMatchObject({ kind: 'user', tenant_id: a.tenantId, role: 'owner' });
     });
   });
 
