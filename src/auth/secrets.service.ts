@@ -95,11 +95,10 @@ export class SecretsService implements OnModuleInit {
       changed = true;
       this.logger.log(`created the master key file ${path} (mode 0600); back it up with the data: tokens and API keys depend on it`);
     }
-    const missing = Object.entries(legacy).filter(([k]) => file!.legacy?.[k as keyof typeof legacy] === undefined);
-    if (missing.length) {
-      file.legacy = { ...file.legacy, ...Object.fromEntries(missing) };
-      changed = true;
-    }
+    // Legacy secrets are adopted only by the start that creates the key file (the upgrade): rows that
+    // appear later (an old replica still running) must not replace the secrets in use; they are deleted.
+    if (changed && Object.keys(legacy).length) file.legacy = { ...legacy };
+    else if (Object.keys(legacy).length) this.logger.warn(`ignoring ${Object.keys(legacy).join(' and ')} found in platform_settings: ${path} already exists (are older replicas still running?)`);
     if (changed) this.writeKeyFile(path, file);
     return file;
   }
@@ -150,7 +149,7 @@ export class SecretsService implements OnModuleInit {
     await this.db.withPlatform((db) => db.query(`DELETE FROM platform_settings WHERE key = ANY($1::text[])`, [keys]));
     this.logger.warn(
       `moved ${keys.join(' and ')} from platform_settings into ${this.keyPath} and deleted them from the database ` +
-        '(existing tokens and API keys stay valid; keep the key file with your backups)',
+        '(keep the key file with your backups)',
     );
   }
 }

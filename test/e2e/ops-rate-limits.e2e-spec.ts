@@ -1,5 +1,5 @@
-import { randomInt, randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ownLoopback, requestFrom } from '../support/http';
 import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 const query = (t: TestApp, tenantId: string, kbId: string, as: { key?: string; token?: string }) =>
@@ -99,26 +99,8 @@ describe('operations: failed authentication is limited per client IP', () => {
   });
 });
 
-/** A loopback address of its own (127.x.y.z), so this test's per-IP budget is not shared with any other run on a shared Redis. */
-const ownLoopback = () => `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 
-/** POST /api/v1/auth/login from a chosen source address. */
-function loginFrom(url: string, from: string, body: Record<string, string>): Promise<{ status: number; retryAfter: string | undefined; code: string }> {
-  return new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body);
-    const req = httpRequest(
-      `${url}/api/v1/auth/login`,
-      { method: 'POST', localAddress: from, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, code: JSON.parse(text)?.error?.code ?? '' }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const loginFrom = (url: string, from: string, body: Record<string, string>) => requestFrom(url, from, 'POST', '/api/v1/auth/login', { body });
 
 describe('operations: parallel wrong passwords cannot outrun the failure limit (issue 11)', () => {
   const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
