@@ -39,6 +39,25 @@ function assertWithinCallerScope(caller: Principal, key: ApiKeyRow): void {
   }
 }
 
+/** Revoking is a power over the key: only a caller holding every permission of the key (and its KB scope) has it. */
+function assertMayRevoke(caller: Principal, key: ApiKeyRow): void {
+  if (caller.kind === 'admin') return;
+  assertWithinCallerScope(caller, key);
+  const beyond = key.permissions.filter((p) => !caller.permissions.has(p as Permission));
+  if (beyond.length) throw AppException.forbidden(`This API key carries permissions you lack (${beyond.join(', ')}); only a credential holding all of them may revoke it.`);
+}
+
+/** A key created by a key cannot outlive it: its expiry must be set and not later than its creator's. */
+function assertExpiryWithinCreator(creator: Principal, expiresAt: Date | null): void {
+  if (creator.kind !== 'api_key' || creator.expiresAt === null) return;
+  if (expiresAt === null || expiresAt.getTime() > creator.expiresAt) {
+    const limit = new Date(creator.expiresAt).toISOString();
+    throw AppException.validation(`expires_at must be set and no later than the creating key’s own expiry (${limit}).`, [
+      { field: 'expires_at', message: `must be at most ${limit}, the creating key’s expiry` },
+    ]);
+  }
+}
+
 @Injectable()
 export class ApiKeysService {
   constructor(
@@ -51,7 +70,8 @@ export class ApiKeysService {
   /**
    * Mints a key. It never carries more than its creator holds: every
    * permission must be the creator's, and a KB-scoped creator can only mint
-   * keys inside its own KB scope. The full key is returned once; only its
+   * keys inside its own KB scope, and a key with an expiry only keys that
+   * expire no later than it does. The full key is returned once; only its
    * HMAC is stored.
    */
   async create(tenantId: string, creator: Principal, input: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
@@ -65,6 +85,8 @@ export class ApiKeysService {
     if (input.expires_at && new Date(input.expires_at).getTime() <= Date.now()) {
       throw AppException.validation('expires_at must be in the future.', [{ field: 'expires_at', message: 'must be in the future' }]);
     }
+    const expiresAt = input.expires_at ? new Date(input.expires_at) : null;
+    assertExpiryWithinCreator(creator, expiresAt);
     if (creator.kind !== 'admin') {
       const missing = input.permissions.filter((p) => !creator.permissions.has(p));
       if (missing.length) throw AppException.forbidden(`A key cannot be given permissions its creator lacks: ${missing.join(', ')}.`);
@@ -93,7 +115,7 @@ export class ApiKeysService {
         kbIds,
         permissions: input.permissions,
         createdBy: describePrincipal(creator),
-        expiresAt: input.expires_at ? new Date(input.expires_at) : null,
+        expiresAt,
       });
     });
     return { ...toApiKeyDto(row), key };
@@ -113,12 +135,17 @@ export class ApiKeysService {
     return toApiKeyDto(row);
   }
 
-  /** A KB-scoped caller may revoke only keys inside its own KB scope (not, say, the tenant's "*" key). */
+  /**
+   * A caller may revoke only keys within its own powers: inside its KB scope
+   * (not, say, the tenant's "*" key from a KB-scoped key) and carrying no
+   * permission it lacks (an apikey:manage-only key cannot revoke the owner's
+   * all-permission key). The platform admin may revoke any.
+   */
   async revoke(tenantId: string, caller: Principal, keyId: string): Promise<ApiKeyDto> {
     const row = await this.db.withTenant(tenantId, async (db) => {
       const current = await this.repo.findById(db, tenantId, keyId);
       if (!current) throw AppException.notFound('The API key');
-      assertWithinCallerScope(caller, current);
+      assertMayRevoke(caller, current);
       return this.repo.revoke(db, tenantId, keyId);
     });
     if (!row) throw AppException.notFound('The API key');

@@ -14,6 +14,7 @@ import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
 import { VerifiedTokenCache } from './verified-token-cache';
 
+const STALE_TOKEN = 'This token was issued before the password was changed; log in again.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class PassportJwtGuard extends AuthGuard('jwt') {
@@ -26,7 +27,9 @@ class PassportJwtGuard extends AuthGuard('jwt') {
 /**
  * The one global guard (deny by default). In order:
  *  1. @Public() routes pass;
- *  2. authenticate: X-API-Key (or `Bearer sk-…`) → API key; other Bearer → JWT;
+ *  2. authenticate: X-API-Key (or `Bearer sk-…`) → API key; other Bearer → JWT,
+ *     whose user or admin is re-read (cached 5 s): it must exist, be active and
+ *     still be at the token's version (a password change bumps it);
  *  3. the composite tenant:kb check: the path's tenant must be the principal's,
  *     the path's KB must be inside the key's KB scope (foreign ids → 403 whether
  *     or not they exist), the tenant must be active;
@@ -59,6 +62,11 @@ export class AccessGuard implements CanActivate {
     const base = { principal: describePrincipal(authenticated), ip: req.ip, requestId: String(req.id), method: req.method, route: req.routeOptions?.url };
 
     if (authenticated.kind === 'admin') {
+      const admin = await this.users.adminStateOf(authenticated.id);
+      if (!admin || admin.tokenVersion !== authenticated.tokenVersion) {
+        this.events.emit({ type: 'auth_failed', reason: 'inactive', ...base });
+        throw AppException.unauthenticated(admin ? STALE_TOKEN : 'This admin no longer exists or is disabled.');
+      }
       if (pathTenant !== undefined && !UUID.test(pathTenant)) throw AppException.validation('tenantId must be a UUID.', [{ field: 'tenantId', message: 'must be a UUID' }]);
       if (pathKb !== undefined && !UUID.test(pathKb)) throw AppException.validation('kbId must be a UUID.', [{ field: 'kbId', message: 'must be a UUID' }]);
       this.context.set(authenticated, pathTenant, pathKb);
@@ -76,9 +84,9 @@ export class AccessGuard implements CanActivate {
     if (status !== 'active') deny('tenant_suspended');
     if (principal.kind === 'user') {
       const state = await this.users.stateOf(principal.tenantId, principal.id);
-      if (!state) {
+      if (!state || state.tokenVersion !== principal.tokenVersion) {
         this.events.emit({ type: 'auth_failed', reason: 'inactive', ...base });
-        throw AppException.unauthenticated('This user no longer exists or is disabled.');
+        throw AppException.unauthenticated(state ? STALE_TOKEN : 'This user no longer exists or is disabled.');
       }
       // The stored role wins over the token's: a demoted user must not keep the old role until the token expires.
       if (state.role !== principal.role) principal = { ...principal, role: state.role, permissions: new Set(ROLE_PERMISSIONS[state.role]) };

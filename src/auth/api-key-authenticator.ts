@@ -73,7 +73,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     if (entry.revoked) throw new AuthFailure('revoked', 'The API key has been revoked.');
     if (entry.expiresAt !== null && entry.expiresAt <= Date.now()) throw new AuthFailure('expired', 'The API key has expired.');
     this.used.add(entry.id);
-    return { kind: 'api_key', id: entry.id, tenantId: entry.tenantId, permissions: entry.permissions, kbIds: entry.kbIds };
+    return { kind: 'api_key', id: entry.id, tenantId: entry.tenantId, permissions: entry.permissions, kbIds: entry.kbIds, expiresAt: entry.expiresAt };
   }
 
   /** Called when a key is revoked or changed so this replica stops honouring it at once. */

@@ -18,6 +18,6 @@ export class AuthController {
   @ApiOperation({ summary: 'Log in as the platform admin or a tenant user; returns a bearer JWT' })
   @ApiOkResponse({ type: TokenDto })
   login(@Body() body: LoginDto, @Req() req: FastifyRequest): Promise<TokenDto> {
-    return this.auth.login(body.username, body.password, req.ip);
+    return this.auth.login(body.username, body.password, req.ip, body.tenant_id);
   }
 }

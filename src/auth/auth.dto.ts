@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' })
@@ -13,6 +13,14 @@ export class LoginDto {
   @MinLength(1)
   @MaxLength(1024)
   password: string;
+
+  @ApiPropertyOptional({
+    description: 'The tenant to log in to; needed only when the same username exists in several tenants (usernames are unique per tenant). Omit it for the platform admin.',
+    format: 'uuid',
+  })
+  @IsOptional()
+  @IsUUID()
+  tenant_id?: string;
 }
 
 export class TokenDto {

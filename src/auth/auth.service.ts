@@ -9,6 +9,8 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { SecretsService } from './secrets.service';
 import { SecurityEvents } from './security-events';
 import { TenantStatusService } from './tenant-status.service';
+import { UserStatusService } from './user-status.service';
+import { AuthFailureCounter } from '../throttling/auth-failure.limiter';
 
 interface UserRow {
   id: string;
@@ -17,6 +19,7 @@ interface UserRow {
   password_hash: string;
   role: 'admin' | 'owner' | 'member' | 'viewer';
   is_active: boolean;
+  token_version: number;
 }
 
 @Injectable()
@@ -30,6 +33,8 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly secrets: SecretsService,
     private readonly tenants: TenantStatusService,
     private readonly events: SecurityEvents,
+    private readonly users: UserStatusService,
+    private readonly limiter: AuthFailureCounter,
   ) {}
 
   /**
@@ -40,11 +45,9 @@ export class AuthService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { adminUsername, adminPassword } = this.config.settings;
     await this.db.withPlatform(async (db) => {
-      const rows: UserRow[] = await db.query(`SELECT * FROM users WHERE lower(username) = lower($1)`, [adminUsername]);
+      // Admins have their own namespace (tenant_id NULL): a tenant user of the same name is another account.
+      const rows: UserRow[] = await db.query(`SELECT * FROM users WHERE lower(username) = lower($1) AND tenant_id IS NULL`, [adminUsername]);
       const existing = rows[0];
-      if (existing && existing.role !== 'admin') {
-        throw new Error(`ADMIN_USERNAME "${adminUsername}" is taken by a tenant user; choose another ADMIN_USERNAME`);
-      }
       if (!existing) {
         const password = adminPassword ?? randomBytes(18).toString('base64url');
         await db.query(`INSERT INTO users (username, password_hash, role) VALUES ($1, $2, 'admin')`, [adminUsername, await hashPassword(password)]);
@@ -55,35 +58,70 @@ export class AuthService implements OnApplicationBootstrap {
               'to change it, set ADMIN_PASSWORD and restart the server',
           );
       } else if (adminPassword && !(await verifyPassword(existing.password_hash, adminPassword))) {
-        await db.query(`UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, [existing.id, await hashPassword(adminPassword)]);
-        this.logger.log(`platform admin "${adminUsername}": password changed from ADMIN_PASSWORD`);
+        // A new password also bumps token_version: the admin's tokens issued before it stop working.
+        await db.query(`UPDATE users SET password_hash = $2, token_version = token_version + 1, updated_at = now() WHERE id = $1`, [
+          existing.id,
+          await hashPassword(adminPassword),
+        ]);
+        this.users.forget(existing.id);
+        this.logger.log(`platform admin "${adminUsername}": password changed from ADMIN_PASSWORD; tokens issued before are no longer accepted`);
       }
     });
   }
 
-  async login(username: string, password: string, ip?: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
-    const rows: UserRow[] = await this.db.withPlatform((db) =>
-      db.query(`SELECT id, tenant_id, username, password_hash, role, is_active FROM users WHERE lower(username) = lower($1)`, [username]),
-    );
-    const user = rows[0];
-    const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
-    if (!user || !ok || !user.is_active) {
-      this.events.emit({ type: 'auth_failed', reason: 'bad_password', ip });
-      throw AppException.unauthenticated('Wrong username or password.');
+  /**
+   * Usernames are unique per tenant, and platform admins have their own
+   * namespace. Without tenantId the platform admin of that name is meant if
+   * there is one, else the only tenant user of that name; a name found in
+   * several tenants needs tenantId and otherwise gets the same 401 as a wrong
+   * password (no existence oracle). argon2 runs exactly once in every case
+   * (against a dummy hash when no single account matches), so the answer
+   * costs the same. The attempt is counted against the client IP before the
+   * password is verified (AuthFailureCounter.beginLogin) and refunded when
+   * it was right.
+   */
+  async login(
+    username: string,
+    password: string,
+    ip?: string,
+    tenantId?: string,
+  ): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
+    const attempt = await this.limiter.beginLogin(ip, username);
+    try {
+      const rows: UserRow[] = await this.db.withPlatform((db) =>
+        db.query(
+          `SELECT id, tenant_id, username, password_hash, role, is_active, token_version FROM users
+           WHERE lower(username) = lower($1) AND ($2::uuid IS NULL OR tenant_id = $2::uuid)
+           ORDER BY (tenant_id IS NULL) DESC LIMIT 2`,
+          [username, tenantId ?? null],
+        ),
+      );
+      const user = rows[0]?.tenant_id === null || rows.length === 1 ? rows[0] : undefined;
+      const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
+      if (!user || !ok || !user.is_active) {
+        this.events.emit({ type: 'auth_failed', reason: 'bad_password', ip });
+        throw AppException.unauthenticated(
+          'Wrong username or password. (If your username exists in several tenants, send tenant_id with it.)',
+        );
+      }
+      await attempt.succeeded();
+      if (user.tenant_id && (await this.tenants.statusOf(user.tenant_id)) !== 'active') {
+        throw new AppException('TENANT_SUSPENDED', 'This tenant is suspended or deleted.');
+      }
+      const ver = Number(user.token_version);
+      const claims: JwtClaims =
+        user.role === 'admin'
+          ? { sub: user.id, username: user.username, kind: 'admin', role: 'admin', ver }
+          : { sub: user.id, username: user.username, kind: 'user', tenant_id: user.tenant_id!, role: user.role, ver };
+      const expiresIn = Math.round(this.config.settings.tokenExpireHours * 3600);
+      const access_token = await this.jwt.signAsync(claims, {
+        secret: this.secrets.tokenSecret,
+        algorithm: this.config.settings.jwtAlgorithm,
+        expiresIn,
+      });
+      return { access_token, token_type: 'bearer', expires_in: expiresIn };
+    } finally {
+      await attempt.end();
     }
-    if (user.tenant_id && (await this.tenants.statusOf(user.tenant_id)) !== 'active') {
-      throw new AppException('TENANT_SUSPENDED', 'This tenant is suspended or deleted.');
-    }
-    const claims: JwtClaims =
-      user.role === 'admin'
-        ? { sub: user.id, username: user.username, kind: 'admin', role: 'admin' }
-        : { sub: user.id, username: user.username, kind: 'user', tenant_id: user.tenant_id!, role: user.role };
-    const expiresIn = Math.round(this.config.settings.tokenExpireHours * 3600);
-    const access_token = await this.jwt.signAsync(claims, {
-      secret: this.secrets.tokenSecret,
-      algorithm: this.config.settings.jwtAlgorithm,
-      expiresIn,
-    });
-    return { access_token, token_type: 'bearer', expires_in: expiresIn };
   }
 }

@@ -12,12 +12,21 @@ export interface JwtClaims {
   kind: 'admin' | 'user';
   tenant_id?: string;
   role: 'admin' | TenantRole;
+  /** users.token_version when the token was issued; a password change makes older tokens invalid. */
+  ver: number;
+  iat?: number;
+  exp?: number;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Bearer JWTs (passport-jwt): the algorithm is pinned to JWT_ALGORITHM, so
- * `alg: none` and algorithm swaps fail; exp is enforced. Claims are trusted
- * only after the signature checks out.
+ * `alg: none` and algorithm swaps fail; exp is required and enforced (a token
+ * without exp is refused: jsonwebtoken alone would accept it forever). Claims
+ * are trusted only after the signature checks out, and even then the guard
+ * re-reads the user or admin from the database (UserStatusService): the id
+ * must exist, be active and still be at the token's `ver`.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -32,11 +41,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: JwtClaims): Principal | false {
-    if (!claims || typeof claims.sub !== 'string' || typeof claims.username !== 'string') return false;
+    if (!claims || typeof claims.sub !== 'string' || !UUID.test(claims.sub) || typeof claims.username !== 'string') return false;
+    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return false;
+    if (!Number.isSafeInteger(claims.ver) || claims.ver < 0) return false;
     if (claims.kind === 'admin' && claims.role === 'admin' && claims.tenant_id === undefined) {
-      return { kind: 'admin', id: claims.sub, username: claims.username };
+      return { kind: 'admin', id: claims.sub, username: claims.username, tokenVersion: claims.ver };
     }
-    if (claims.kind === 'user' && typeof claims.tenant_id === 'string' && TENANT_ROLES.includes(claims.role as TenantRole)) {
+    if (claims.kind === 'user' && typeof claims.tenant_id === 'string' && UUID.test(claims.tenant_id) && TENANT_ROLES.includes(claims.role as TenantRole)) {
       const role = claims.role as TenantRole;
       return {
         kind: 'user',
@@ -45,6 +56,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         tenantId: claims.tenant_id,
         role,
         permissions: new Set(ROLE_PERMISSIONS[role].filter(isPermission)),
+        tokenVersion: claims.ver,
       };
     }
     return false;

@@ -2,8 +2,9 @@ import type { Permission, TenantRole } from './permissions';
 
 /** Who is calling. Admins act on every tenant; users and keys on exactly one. */
 export type Principal =
-  | { kind: 'admin'; id: string; username: string }
-  | { kind: 'user'; id: string; username: string; tenantId: string; role: TenantRole; permissions: ReadonlySet<Permission> }
+  /** tokenVersion: the users.token_version the JWT was issued at (a password change bumps it). */
+  | { kind: 'admin'; id: string; username: string; tokenVersion: number }
+  | { kind: 'user'; id: string; username: string; tenantId: string; role: TenantRole; permissions: ReadonlySet<Permission>; tokenVersion: number }
   | {
       kind: 'api_key';
       id: string;
@@ -11,6 +12,8 @@ export type Principal =
       permissions: ReadonlySet<Permission>;
       /** null = every KB of the tenant, present and future (`["*"]`). */
       kbIds: ReadonlySet<string> | null;
+      /** ms since the epoch, or null when the key never expires. */
+      expiresAt: number | null;
     };
 
 export function describePrincipal(p: Principal): string {

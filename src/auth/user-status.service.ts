@@ -5,34 +5,55 @@ import { TENANT_ROLES, TenantRole } from './permissions';
 const TTL_MS = 5_000;
 
 /** null: the user does not exist in that tenant, or is disabled. */
-export type UserState = { role: TenantRole } | null;
+export type UserState = { role: TenantRole; tokenVersion: number } | null;
+/** null: no active platform admin has that id. */
+export type AdminState = { tokenVersion: number } | null;
 
 /**
- * A signed token outlives a deleted, disabled or re-roled user; this check
- * (cached briefly, forgotten on every change) closes that gap: the guard
- * uses the role stored now, not the one the token was issued with.
+ * A signed token outlives a deleted, disabled, re-roled or re-passworded user
+ * or admin; this check (cached briefly, forgotten on every change on this
+ * replica) closes that gap: the guard uses the role stored now, not the one
+ * the token was issued with, and refuses a token whose `ver` is older than
+ * the account's token_version (bumped by every password change). Other
+ * replicas see a change within TTL_MS.
  */
 @Injectable()
 export class UserStatusService {
-  private readonly cache = new Map<string, { state: UserState; at: number }>();
+  private readonly cache = new Map<string, { state: UserState | AdminState; at: number }>();
 
   constructor(private readonly db: DatabaseService) {}
 
   async stateOf(tenantId: string, userId: string): Promise<UserState> {
-    const key = `${tenantId}:${userId}`;
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.state;
-    const rows: Array<{ is_active: boolean; role: string }> = await this.db.withTenant(tenantId, (db) =>
-      db.query(`SELECT is_active, role FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, userId]),
-    );
-    const r = rows[0];
-    const state: UserState = r?.is_active === true && TENANT_ROLES.includes(r.role as TenantRole) ? { role: r.role as TenantRole } : null;
-    if (this.cache.size > 50_000) this.cache.clear();
-    this.cache.set(key, { state, at: Date.now() });
-    return state;
+    return this.cached(`${tenantId}:${userId}`, async () => {
+      const rows: Array<{ is_active: boolean; role: string; token_version: number }> = await this.db.withTenant(tenantId, (db) =>
+        db.query(`SELECT is_active, role, token_version FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, userId]),
+      );
+      const r = rows[0];
+      return r?.is_active === true && TENANT_ROLES.includes(r.role as TenantRole) ? { role: r.role as TenantRole, tokenVersion: Number(r.token_version) } : null;
+    }) as Promise<UserState>;
+  }
+
+  /** The platform admin behind an admin JWT, re-read like a tenant user (a forged or stale sub finds nothing). */
+  async adminStateOf(userId: string): Promise<AdminState> {
+    return this.cached(`admin:${userId}`, async () => {
+      const rows: Array<{ is_active: boolean; token_version: number }> = await this.db.withPlatform((db) =>
+        db.query(`SELECT is_active, token_version FROM users WHERE id = $1 AND tenant_id IS NULL AND role = 'admin'`, [userId]),
+      );
+      const r = rows[0];
+      return r?.is_active === true ? { tokenVersion: Number(r.token_version) } : null;
+    }) as Promise<AdminState>;
   }
 
   forget(userId: string): void {
     for (const key of this.cache.keys()) if (key.endsWith(`:${userId}`)) this.cache.delete(key);
+  }
+
+  private async cached(key: string, load: () => Promise<UserState | AdminState>): Promise<UserState | AdminState> {
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.state;
+    const state = await load();
+    if (this.cache.size > 50_000) this.cache.clear();
+    this.cache.set(key, { state, at: Date.now() });
+    return state;
   }
 }

@@ -6,7 +6,7 @@ function token(exp: number | undefined): string {
 }
 
 describe('VerifiedTokenCache', () => {
-  const principal = { kind: 'admin' as const, id: 'a', username: 'admin' };
+  const principal = { kind: 'admin' as const, id: 'a', username: 'admin', tokenVersion: 0 };
 
   it('returns a remembered principal until the token expires, then forgets it', () => {
     const cache = new VerifiedTokenCache();

@@ -22,6 +22,28 @@ end
 return {hits, ttl}
 `;
 
+/** Takes back one hit of a window (never below 0; a window that already ended stays gone). */
+const REFUND_LUA = `
+local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
+if hits > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+`;
+
+/**
+ * One slot of a concurrency cap: taken when below ARGV[1], refused otherwise.
+ * The key expires after ARGV[2] ms (refreshed on each take), so slots of a
+ * replica that died while holding them come back by themselves.
+ */
+const ACQUIRE_LUA = `
+local n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if n > tonumber(ARGV[1]) then
+  redis.call('DECR', KEYS[1])
+  return 0
+end
+return 1
+`;
+
 export const KEY_PREFIX = 'strata:rl:';
 
 /**
@@ -79,6 +101,53 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleDestroy {
       this.warn(err);
       return { hits: 0, secondsLeft: 0 };
     }
+  }
+
+  /** Takes back one hit of the current window of `key` (e.g. a reserved attempt that turned out fine). */
+  async refund(key: string): Promise<void> {
+    const k = KEY_PREFIX + key;
+    if (!this.redis) {
+      const e = this.memory.get(k);
+      if (e && e.expiresAt > Date.now() && e.hits > 0) e.hits--;
+      return;
+    }
+    try {
+      await this.redis.eval(REFUND_LUA, 1, k);
+    } catch (err) {
+      this.warn(err);
+    }
+  }
+
+  /**
+   * Takes one of `limit` concurrent slots under `key`; false when all are
+   * taken. Every true must be followed by release(key). Slots held longer than
+   * `ttlMs` are given back by themselves (a crashed holder cannot keep them).
+   */
+  async acquire(key: string, limit: number, ttlMs: number): Promise<boolean> {
+    const k = KEY_PREFIX + key;
+    if (!this.redis) {
+      const now = Date.now();
+      let e = this.memory.get(k);
+      if (!e || e.expiresAt <= now) {
+        e = { hits: 0, expiresAt: 0 };
+        this.memory.set(k, e);
+      }
+      e.expiresAt = now + ttlMs;
+      if (e.hits >= limit) return false;
+      e.hits++;
+      return true;
+    }
+    try {
+      return Number(await this.redis.eval(ACQUIRE_LUA, 1, k, String(limit), String(ttlMs))) === 1;
+    } catch (err) {
+      this.warn(err);
+      return true;
+    }
+  }
+
+  /** Gives back a slot taken by acquire(). */
+  release(key: string): Promise<void> {
+    return this.refund(key);
   }
 
   private async hit(key: string, ttl: number): Promise<{ hits: number; msLeft: number }> {

@@ -48,7 +48,7 @@ import { categoryOf, TenantThrottlerGuard } from './tenant-throttler.guard';
     { provide: DocumentQuota, useExisting: DocumentQuotaService },
     { provide: APP_GUARD, useClass: TenantThrottlerGuard },
   ],
-  exports: [DocumentQuota, RateLimitStorage, TenantLimitsService],
+  exports: [DocumentQuota, RateLimitStorage, TenantLimitsService, AuthFailureCounter],
 })
 export class ThrottlingModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -3,7 +3,7 @@ import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } 
 import { TENANT_ROLES, TenantRole } from '../auth/permissions';
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'alice', description: '3-64 letters, digits, dot, dash, underscore or @; unique on the server' })
+  @ApiProperty({ example: 'alice', description: '3-64 letters, digits, dot, dash, underscore or @; unique within the tenant (case-insensitive)' })
   @IsString()
   @Matches(/^[A-Za-z0-9._@-]{3,64}$/, { message: 'username must be 3-64 letters, digits or . _ @ -' })
   username: string;

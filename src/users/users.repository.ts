@@ -39,10 +39,12 @@ export class UsersRepository {
     return rows[0];
   }
 
+  /** A new password bumps token_version: every token issued before it stops working. */
   async update(db: Db, tenantId: string, userId: string, patch: { passwordHash?: string; role?: TenantRole; isActive?: boolean }): Promise<UserRow | undefined> {
     const rows = await db.query(
       `WITH changed AS (UPDATE users SET password_hash = COALESCE($3, password_hash), role = COALESCE($4, role),
-         is_active = COALESCE($5, is_active), updated_at = now()
+         is_active = COALESCE($5, is_active), updated_at = now(),
+         token_version = token_version + CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END
        WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}) SELECT * FROM changed`,
       [tenantId, userId, patch.passwordHash ?? null, patch.role ?? null, patch.isActive ?? null],
     );

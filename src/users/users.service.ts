@@ -53,7 +53,7 @@ export class UsersService {
         return await this.repo.insert(db, tenantId, { username: input.username, passwordHash, role: input.role });
       } catch (err) {
         if ((err as { driverError?: { code?: string } }).driverError?.code === '23505') {
-          throw AppException.conflict(`The username "${input.username}" is taken.`);
+          throw AppException.conflict(`The username "${input.username}" is taken in this tenant.`);
         }
         throw err;
       }

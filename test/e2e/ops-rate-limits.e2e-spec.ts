@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ownLoopback, requestFrom } from '../support/http';
 import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 const query = (t: TestApp, tenantId: string, kbId: string, as: { key?: string; token?: string }) =>
@@ -92,6 +93,64 @@ describe('operations: failed authentication is limited per client IP', () => {
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
       // Operations endpoints stay reachable for probes.
       expect((await t.http.get('/health')).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+
+const loginFrom = (url: string, from: string, body: Record<string, string>) => requestFrom(url, from, 'POST', '/api/v1/auth/login', { body });
+
+describe('operations: parallel wrong passwords cannot outrun the failure limit (issue 11)', () => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  it.each([
+    ['in memory', {}],
+    ['in Redis', { REDIS_URL: redisUrl }],
+  ])('%s: 150 parallel wrong logins from one IP → at most 20 are 401, the rest 429 with Retry-After; the budget counts exactly 20', async (_name, env) => {
+    const t = await startTestApp({ env: env as Record<string, string> });
+    try {
+      const ip = ownLoopback();
+      const burst = await Promise.all(Array.from({ length: 150 }, (_, i) => loginFrom(t.url, ip, { username: 'admin', password: `parallel-guess-${i}` })));
+      const unauthorized = burst.filter((r) => r.status === 401).length;
+      const limited = burst.filter((r) => r.status === 429);
+      expect(unauthorized).toBeGreaterThanOrEqual(1);
+      expect(unauthorized).toBeLessThanOrEqual(20);
+      expect(unauthorized + limited.length).toBe(150);
+      for (const r of limited) {
+        expect(r.code).toBe('RATE_LIMITED');
+        expect(Number(r.retryAfter)).toBeGreaterThan(0);
+      }
+      // Refused-at-the-door attempts were not counted, every verified one was: the rest of the budget is exactly 20 − unauthorized.
+      let more = 0;
+      for (;;) {
+        const r = await loginFrom(t.url, ip, { username: 'admin', password: `sequential-guess-${more}` });
+        if (r.status !== 401) {
+          expect(r.status).toBe(429);
+          break;
+        }
+        more++;
+      }
+      expect(unauthorized + more).toBe(20);
+      // Another address is not affected, and a right password there is refunded (does not use up that budget).
+      const other = ownLoopback();
+      for (let i = 0; i < 21; i++) expect((await loginFrom(t.url, other, { username: 'admin', password: 'test-admin-password' })).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('logins in flight are capped per username too: 24 parallel right passwords for one user from 24 addresses → some 429 (never more than 4 verified at once)', async () => {
+    const t = await startTestApp();
+    try {
+      const results = await Promise.all(Array.from({ length: 24 }, () => loginFrom(t.url, ownLoopback(), { username: 'admin', password: 'test-admin-password' })));
+      const ok = results.filter((r) => r.status === 200).length;
+      expect(ok).toBeGreaterThanOrEqual(1);
+      expect(ok).toBeLessThan(24);
+      expect(results.filter((r) => r.status === 429 && r.code === 'RATE_LIMITED' && Number(r.retryAfter) > 0)).toHaveLength(24 - ok);
+      // Once they are done, the slots are free again.
+      expect((await loginFrom(t.url, ownLoopback(), { username: 'admin', password: 'test-admin-password' })).status).toBe(200);
     } finally {
       await t.close();
     }

@@ -205,4 +205,43 @@ describe('tenancy: API keys', () => {
     expect((await t.http.delete(`/api/v1/tenants/${a.tenantId}/api-keys/${b.key.keyId}`, a.key)).status).toBe(404);
     expect((await t.http.get(kbsPath(b.tenantId), b.key)).status).toBe(200);
   });
+
+  describe('child keys stay within their creator (issue 11)', () => {
+    const keysPath = (tenantId: string) => `/api/v1/tenants/${tenantId}/api-keys`;
+    const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
+
+    it('a key expiring in an hour cannot create a key that never expires or expires later (400); an earlier expiry is fine', async () => {
+      const a = await fresh('ChildExpiry', ['one']);
+      const parentRes = await t.http.post(keysPath(a.tenantId), { key_name: 'hour', knowledge_base_ids: ['*'], permissions: ALL_PERMISSIONS, expires_at: inMinutes(60) }, a.key);
+      expect(parentRes.status).toBe(201);
+      const parent = { key: parentRes.body.data.key };
+      const forever = await t.http.post(keysPath(a.tenantId), { key_name: 'forever', knowledge_base_ids: ['*'], permissions: ['kb:read'] }, parent);
+      expect(forever.status).toBe(400);
+      expect(forever.body.error.code).toBe('VALIDATION_ERROR');
+      expect(forever.body.error.message).toMatch(/no later than the creating key/);
+      expect(forever.body.error.message).toContain(parentRes.body.data.expires_at.slice(0, 16));
+      expect((await t.http.post(keysPath(a.tenantId), { key_name: 'later', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: inMinutes(120) }, parent)).status).toBe(400);
+      const earlier = await t.http.post(keysPath(a.tenantId), { key_name: 'earlier', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: inMinutes(30) }, parent);
+      expect(earlier.status).toBe(201);
+      // Keys that never expire (and users, and the admin) may still create keys that never expire.
+      expect((await t.http.post(keysPath(a.tenantId), { key_name: 'open', knowledge_base_ids: ['*'], permissions: ['kb:read'] }, a.key)).status).toBe(201);
+    });
+
+    it('an apikey:manage-only key cannot revoke the tenant’s all-permission key (403) but may revoke keys within its powers', async () => {
+      const a = await fresh('RevokePower', ['one']);
+      const manager = await createKey(t, a.tenantId, ['*'], ['apikey:manage']);
+      const denied = await t.http.delete(`${keysPath(a.tenantId)}/${a.key.keyId}`, manager);
+      expect(denied.status).toBe(403);
+      expect(denied.body.error.code).toBe('FORBIDDEN');
+      expect(denied.body.error.message).toMatch(/permissions you lack/);
+      expect((await t.http.get(kbsPath(a.tenantId), a.key)).status).toBe(200);
+      const reader = await createKey(t, a.tenantId, ['*'], ['kb:read']);
+      expect((await t.http.delete(`${keysPath(a.tenantId)}/${reader.keyId}`, manager)).status).toBe(403);
+      const peer = await createKey(t, a.tenantId, ['*'], ['apikey:manage']);
+      expect((await t.http.delete(`${keysPath(a.tenantId)}/${peer.keyId}`, manager)).status).toBe(200);
+      // A holder of every permission (and the admin) may revoke anything of the tenant.
+      expect((await t.http.delete(`${keysPath(a.tenantId)}/${reader.keyId}`, a.key)).status).toBe(200);
+      expect((await t.http.delete(`${keysPath(a.tenantId)}/${manager.keyId}`, t.admin)).status).toBe(200);
+    });
+  });
 });

@@ -1,22 +1,10 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { b64, claimsOf, jwt as signJwt } from '../support/jwt';
 import { ALL_PERMISSIONS, createKey, seedTenant, startTestApp, TestApp, TOKEN_SECRET } from '../support/test-app';
 
-const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
-
-/** A JWT made by hand, so the tests control every byte of header, claims and signature. */
-function jwt(claims: Record<string, unknown>, opts: { secret?: string; alg?: string; header?: Record<string, unknown> } = {}): string {
-  const alg = opts.alg ?? 'HS256';
-  const head = b64({ alg, typ: 'JWT', ...(opts.header ?? {}) });
-  const body = b64(claims);
-  if (alg === 'none') return `${head}.${body}.`;
-  const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[alg]!;
-  const sig = createHmac(hash, opts.secret ?? TOKEN_SECRET).update(`${head}.${body}`).digest('base64url');
-  return `${head}.${body}.${sig}`;
-}
-
-function claimsOf(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-}
+/** Signed with the test server's TOKEN_SECRET unless told otherwise. */
+const jwt = (claims: Record<string, unknown>, opts: { secret?: string; alg?: string; header?: Record<string, unknown> } = {}) =>
+  signJwt(claims, { ...opts, secret: opts.secret ?? TOKEN_SECRET });
 
 describe('tenancy: JWTs and tenant users', () => {
   let t: TestApp;

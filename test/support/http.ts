@@ -1,3 +1,6 @@
+import { randomInt } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+
 export interface Credentials {
   token?: string;
   key?: string;
@@ -53,3 +56,39 @@ export class Http {
     return this.request<T>('DELETE', path, { as });
   }
 }
+
+/**
+ * One JSON request from a chosen loopback source address (127.x.y.z), for
+ * tests of per-client-IP budgets: each address has a budget of its own.
+ */
+export function requestFrom(
+  baseUrl: string,
+  from: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; retryAfter: string | undefined; code: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = opts.body === undefined ? '' : JSON.stringify(opts.body);
+    const headers: Record<string, string | number> = { ...(opts.headers ?? {}) };
+    if (payload) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    const req = httpRequest(`${baseUrl}${path}`, { method, localAddress: from, agent: false, headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => {
+        let code = '';
+        try {
+          code = JSON.parse(text)?.error?.code ?? '';
+        } catch {
+          // not JSON
+        }
+        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, code });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** A loopback address of its own (127.x.y.z): a per-IP budget not shared with any other test or run (even on a shared Redis). */
+export const ownLoopback = () => `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;

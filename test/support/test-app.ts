@@ -39,7 +39,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; databas
   const address = app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const http = new Http(url);
-  const login = await http.post('/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+  const login = await http.post('/api/v1/auth/login', { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD });
   if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${login.text}`);
   return {
     app,
