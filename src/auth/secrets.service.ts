@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
+import { deriveAuditChainKey } from '../audit/audit-chain';
 import { DatabaseService } from '../database/database.service';
 
 /**
@@ -13,6 +14,8 @@ export class SecretsService implements OnModuleInit {
   private readonly logger = new Logger(SecretsService.name);
   tokenSecret!: string;
   apiKeyPepper!: Buffer;
+  /** HMAC key of the audit chain (HKDF of the token secret, info "strata-audit-chain"); never stored. */
+  auditChainKey!: Buffer;
 
   constructor(
     private readonly config: AppConfig,
@@ -23,6 +26,7 @@ export class SecretsService implements OnModuleInit {
     const s = this.config.settings;
     this.tokenSecret = s.tokenSecret ?? (await this.stored('token_secret'));
     if (!s.tokenSecret) this.logger.warn('TOKEN_SECRET is not set: using a generated secret kept in the database');
+    this.auditChainKey = deriveAuditChainKey(this.tokenSecret);
     this.apiKeyPepper = Buffer.from(s.apiKeyPepper ?? (await this.stored('api_key_pepper')), 'utf8');
   }
 
