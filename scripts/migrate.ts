@@ -1,6 +1,6 @@
 /**
  * Applies pending migrations and exits: `npm run migration:run`.
- * Uses DATABASE_URL, or the embedded database in DATA_DIR (stop the server
+ * Uses MIGRATION_DATABASE_URL (the schema owner) when set, else DATABASE_URL, or the embedded database in DATA_DIR (stop the server
  * first: PGlite serves one process at a time).
  */
 import 'reflect-metadata';
@@ -9,7 +9,7 @@ import { openDatabase, runMigrations } from '../src/database/data-source.factory
 
 async function main(): Promise<void> {
   const settings = parseSettings(process.env);
-  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  const db = await openDatabase({ databaseUrl: settings.migrationDatabaseUrl ?? settings.databaseUrl, dataDir: settings.dataDir });
   try {
     const ran = await runMigrations(db.dataSource);
     process.stdout.write(ran.length ? `applied: ${ran.join(', ')}\n` : 'database is up to date\n');

@@ -1,43 +1,52 @@
 /**
- * Verifies the audit log's hash chain from the command line: `npm run audit:verify`.
+ * Verifies the audit log's keyed chains from the command line: `npm run audit:verify`,
+ * or `npm run audit:verify -- --expect heads.json` to also check heads recorded
+ * earlier (the `heads` of a previous run or of GET /api/v1/audit/verify; the
+ * file may hold that array, {heads: [...]}, or the whole response).
  * Uses DATABASE_URL, or the embedded database in DATA_DIR — PGlite serves one
- * process at a time, so stop the server first (or call GET /api/v1/audit/verify
- * on the running server instead). Prints {valid, checked, first_broken_id?} as
- * JSON; exits 0 when the chain is intact, 1 when it is broken, 2 on error.
+ * process at a time, so stop the server first (or call the HTTP route on the
+ * running server instead). Needs the server's TOKEN_SECRET, or without it the
+ * key file in DATA_DIR (the chain key is derived from either, as the server
+ * does). Prints {valid, checked, heads, truncated?, first_broken_id?}
+ * as JSON; exits 0 when every chain is intact, 1 when one is broken or
+ * truncated, 2 on error.
  */
 import 'reflect-metadata';
-import { AuditRow, verifyAllChains } from '../src/audit/audit-chain';
+import { readFileSync } from 'node:fs';
+import { auditChainKeyFor } from '../src/auth/secrets.service';
+import { ExpectedHead, openCutover, verifyAllChains } from '../src/audit/audit-chain';
+import { AuditRepository } from '../src/audit/audit.repository';
 import { parseSettings } from '../src/config/app-config';
 import { openDatabase } from '../src/database/data-source.factory';
+import type { Db } from '../src/database/database.service';
 
-const COLUMNS = `seq::text AS seq, id, tenant_id, kb_id, actor, action, resource_id, outcome, http_status, request_id, client_ip, details, created_at, prev_hash, hash`;
+function expectedHeads(argv: string[]): ExpectedHead[] | undefined {
+  const i = argv.indexOf('--expect');
+  if (i < 0) return undefined;
+  if (!argv[i + 1]) throw new Error('--expect needs a file (heads.json)');
+  const raw = JSON.parse(readFileSync(argv[i + 1], 'utf8')) as unknown;
+  const obj = raw as { heads?: unknown; data?: { heads?: unknown } };
+  const heads = Array.isArray(raw) ? raw : (obj.heads ?? obj.data?.heads);
+  if (!Array.isArray(heads)) throw new Error(`${argv[i + 1]}: no heads array (expected [...], {heads: [...]} or a verify response)`);
+  return heads.map((h: { chain?: unknown; seq?: unknown; hash?: unknown }) => ({ chain: String(h.chain), seq: String(h.seq), hash: String(h.hash) }));
+}
 
 async function main(): Promise<number> {
   const settings = parseSettings(process.env);
+  const expected = expectedHeads(process.argv.slice(2));
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 1 });
   // Read as strata_platform, the role that sees every row, like the HTTP route.
-  const asPlatform = <T>(sql: string, params: unknown[]): Promise<T> =>
+  const asPlatform = <T>(work: (m: Db) => Promise<T>): Promise<T> =>
     db.dataSource.transaction(async (m) => {
       await m.query(`SELECT set_config('role', 'strata_platform', true)`);
-      return m.query(sql, params);
+      return work(m);
     });
   try {
-    const result = await verifyAllChains({
-      chains: async () => (await asPlatform<Array<{ tenant_id: string | null }>>(`SELECT DISTINCT tenant_id FROM audit_log ORDER BY tenant_id NULLS FIRST`, [])).map((r) => r.tenant_id),
-      page: (chain, after, limit) =>
-        asPlatform<AuditRow[]>(
-          `SELECT ${COLUMNS} FROM audit_log WHERE tenant_id IS NOT DISTINCT FROM $3::uuid AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`,
-          [after, limit, chain],
-        ),
-      retentionExplains: async (chain, seq, prev) =>
-        (
-          await asPlatform<unknown[]>(
-            `SELECT 1 FROM audit_log WHERE tenant_id IS NULL AND action = 'audit.retention' AND details ->> 'chain' = $1
-                AND details ->> 'kept_from_seq' = $2 AND details ->> 'kept_from_prev_hash' = $3 LIMIT 1`,
-            [chain ?? 'platform', seq, prev],
-          )
-        ).length > 0,
-    });
+    const repo = new AuditRepository();
+    const key = auditChainKeyFor(settings);
+    if (!key) throw new Error(`no TOKEN_SECRET and no key file in ${settings.dataDir}: the chain key cannot be derived`);
+    const legacy = openCutover(key, await asPlatform((m) => repo.cutover(m)));
+    const result = await verifyAllChains(repo.source(asPlatform), { key, legacy }, expected);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return result.valid ? 0 : 1;
   } finally {

@@ -1,9 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, RequirePermissions } from '../auth/decorators';
 import { Page } from '../common/envelope';
-import { VerifyResult } from './audit-chain';
-import { AuditLogQuery } from './audit.dto';
+import { VerifyAllResult } from './audit-chain';
+import { AuditLogQuery, VerifyAuditBody } from './audit.dto';
 import { AuditLogDto, AuditService } from './audit.service';
 
 @ApiTags('audit')
@@ -30,8 +30,16 @@ export class AuditController {
 
   @Get('audit/verify')
   @AdminOnly()
-  @ApiOperation({ summary: 'Verify the audit hash chain (platform admin): {valid, checked, first_broken_id?}' })
-  verify(): Promise<VerifyResult> {
+  @ApiOperation({ summary: 'Verify the keyed audit chains (platform admin): {valid, checked, first_broken_id?, heads: [{chain, seq, hash, rows}]}; record `heads` outside the database' })
+  verify(): Promise<VerifyAllResult> {
     return this.audit.verify();
+  }
+
+  @Post('audit/verify')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Verify the audit chains and check heads recorded earlier ({heads}): truncation (newest rows or a whole chain deleted) is reported in `truncated`' })
+  verifyAgainst(@Body() body: VerifyAuditBody): Promise<VerifyAllResult> {
+    return this.audit.verify(body.heads.map((h) => ({ chain: h.chain.toLowerCase(), seq: h.seq, hash: h.hash })));
   }
 }

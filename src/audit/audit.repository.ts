@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../database/database.service';
-import { AuditRow, GENESIS_HASH, hashAuditRow } from './audit-chain';
+import { AuditRow, auditSafe, ChainsSource, GENESIS_HASH, LEGACY_CUTOVER_SETTING, LegacyCutover, sealAuditRow, sealCutover } from './audit-chain';
 
 /** What callers hand in; seq, id and the hashes are assigned when the batch is appended. */
 export interface AuditEntry {
@@ -30,8 +30,7 @@ export interface AuditFilter {
 /** Advisory lock class of the audit chains; the key is the chain's hash. */
 const CHAIN_LOCK_CLASS = 8151;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const COLUMNS = 15;
-const SELECT_ROW = `SELECT id, tenant_id, seq::text AS seq, kb_id, actor, action, resource_id, outcome, http_status, request_id, client_ip, details, created_at, prev_hash, hash FROM audit_log`;
+const SELECT_ROW = `SELECT id, tenant_id, seq::text AS seq, kb_id, actor, action, resource_id, outcome, http_status, request_id, client_ip, details, created_at, prev_hash, hash, hash_version FROM audit_log`;
 
 /** The chain an entry belongs to: its tenant, or the platform chain. */
 export type ChainKey = string | null;
@@ -45,23 +44,26 @@ function uuidOrNull(v: string | null): string | null {
 @Injectable()
 export class AuditRepository {
   /**
-   * Appends entries to their chains (one per tenant, one for the platform).
-   * A per-chain advisory lock, taken in a fixed order, serialises writers
-   * across processes, so each chain's seq is gap-free and each row's prev_hash
-   * is the hash of the row before it in that chain.
+   * Appends entries to their chains (one per tenant, one for the platform),
+   * sealed with `key`. Per chain, in a fixed order: the chain's advisory lock
+   * (serialises writers across processes), the head read under it, the rows
+   * sealed here with HMAC over their content and link (seq, prev_hash), then
+   * strata_audit_append(), which takes the same lock, checks that the rows
+   * continue the head it sees and inserts them — the app roles cannot insert
+   * into audit_log any other way.
    */
-  async appendBatch(db: Db, entries: AuditEntry[]): Promise<AuditRow[]> {
+  async appendBatch(db: Db, key: Buffer, entries: AuditEntry[]): Promise<AuditRow[]> {
     const byChain = new Map<string, AuditEntry[]>();
     for (const e of entries) {
-      const key = chainName(uuidOrNull(e.tenantId));
-      byChain.set(key, [...(byChain.get(key) ?? []), e]);
+      const k = chainName(uuidOrNull(e.tenantId));
+      byChain.set(k, [...(byChain.get(k) ?? []), e]);
     }
     const out: AuditRow[] = [];
-    for (const key of [...byChain.keys()].sort()) out.push(...(await this.appendToChain(db, key === 'platform' ? null : key, byChain.get(key)!)));
+    for (const k of [...byChain.keys()].sort()) out.push(...(await this.appendToChain(db, key, k === 'platform' ? null : k, byChain.get(k)!)));
     return out;
   }
 
-  private async appendToChain(db: Db, chain: ChainKey, entries: AuditEntry[]): Promise<AuditRow[]> {
+  private async appendToChain(db: Db, key: Buffer, chain: ChainKey, entries: AuditEntry[]): Promise<AuditRow[]> {
     await db.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [CHAIN_LOCK_CLASS, chainName(chain)]);
     const [last] = await db.query(
       chain === null
@@ -73,7 +75,7 @@ export class AuditRepository {
     let prevHash: string = last?.hash ?? GENESIS_HASH;
     const rows: AuditRow[] = entries.map((e) => {
       seq += 1n;
-      const row: Omit<AuditRow, 'hash'> = {
+      const row: Omit<AuditRow, 'hash'> = auditSafe({
         seq: seq.toString(),
         id: randomUUID(),
         tenant_id: chain,
@@ -88,22 +90,13 @@ export class AuditRepository {
         details: e.details ?? {},
         created_at: e.createdAt,
         prev_hash: prevHash,
-      };
-      const full: AuditRow = { ...row, hash: hashAuditRow(row) };
+        hash_version: 2,
+      });
+      const full: AuditRow = { ...row, hash: sealAuditRow(key, row) };
       prevHash = full.hash;
       return full;
     });
-    const params: unknown[] = [];
-    const tuples = rows.map((r, i) => {
-      params.push(r.seq, r.id, r.tenant_id, r.kb_id, r.actor, r.action, r.resource_id, r.outcome, r.http_status, r.request_id, r.client_ip, JSON.stringify(r.details), r.created_at, r.prev_hash, r.hash);
-      const b = i * COLUMNS;
-      return `(${Array.from({ length: COLUMNS }, (_, j) => `$${b + j + 1}`).join(', ')})`;
-    });
-    await db.query(
-      `INSERT INTO audit_log (seq, id, tenant_id, kb_id, actor, action, resource_id, outcome, http_status, request_id, client_ip, details, created_at, prev_hash, hash)
-       VALUES ${tuples.join(', ')}`,
-      params,
-    );
+    await db.query(`SELECT strata_audit_append($1::uuid, $2::jsonb)`, [chain, JSON.stringify(rows)]);
     return rows;
   }
 
@@ -117,6 +110,46 @@ export class AuditRepository {
     return chain === null
       ? db.query(`${SELECT_ROW} WHERE tenant_id IS NULL AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`, [afterSeq, limit])
       : db.query(`${SELECT_ROW} WHERE tenant_id = $3 AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`, [afterSeq, limit, chain]);
+  }
+
+  async hashAt(db: Db, chain: ChainKey, seq: string): Promise<string | null> {
+    const [row] = await db.query(`SELECT hash FROM audit_log WHERE tenant_id IS NOT DISTINCT FROM $1::uuid AND seq = $2::bigint`, [chain, seq]);
+    return row?.hash ?? null;
+  }
+
+  async purged(db: Db, tenantId: string): Promise<boolean> {
+    const rows = await db.query(
+      `SELECT 1 FROM audit_log WHERE tenant_id IS NULL AND action = 'tenant.delete' AND outcome = 'success' AND resource_id = $1
+          AND NOT EXISTS (SELECT 1 FROM tenants WHERE id = $1::uuid) LIMIT 1`,
+      [tenantId],
+    );
+    return rows.length > 0;
+  }
+
+  /** The sealed cut-over of the unkeyed rows (platform_settings), raw. */
+  async cutover(db: Db): Promise<string | null> {
+    const [row] = await db.query(`SELECT value FROM platform_settings WHERE key = $1`, [LEGACY_CUTOVER_SETTING]);
+    return row?.value ?? null;
+  }
+
+  /**
+   * Seals the unkeyed rows once: when some chain holds version 1 rows and no
+   * chain holds a keyed row yet (the first start after the upgrade), records
+   * each chain's last unkeyed row under the key. Returns whether it sealed.
+   */
+  async sealLegacy(db: Db, key: Buffer): Promise<boolean> {
+    if (await this.cutover(db)) return false;
+    const [state] = await db.query(
+      `SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash_version = 2) AS keyed, EXISTS (SELECT 1 FROM audit_log WHERE hash_version = 1) AS legacy`,
+    );
+    if (!state?.legacy || state.keyed) return false;
+    const heads: Array<{ tenant_id: string | null; seq: string; hash: string }> = await db.query(
+      `SELECT DISTINCT ON (tenant_id) tenant_id, seq::text AS seq, hash FROM audit_log ORDER BY tenant_id, seq DESC`,
+    );
+    const chains: LegacyCutover = {};
+    for (const h of heads) chains[chainName(h.tenant_id)] = { seq: h.seq, hash: h.hash };
+    await db.query(`INSERT INTO platform_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [LEGACY_CUTOVER_SETTING, sealCutover(key, chains)]);
+    return true;
   }
 
   /** Whether the platform chain records a retention cut of `chain` starting at `seq` after `prevHash`. */
@@ -159,10 +192,11 @@ export class AuditRepository {
   }
 
   /**
-   * Retention, on the table owner's connection (the app roles cannot delete):
-   * in each chain, removes the oldest prefix — every row up to the last one
-   * before the first row newer than the cutoff — and returns where each chain
-   * now starts, for the audit entries that record the cuts.
+   * Retention, as strata_platform through strata_audit_cut() (the app roles
+   * hold no DELETE grant): in each chain, removes the oldest prefix — every
+   * row up to the last one before the first row newer than the cutoff — and
+   * returns where each chain now starts, for the keyed audit entries that
+   * record the cuts (without one, verify flags the cut).
    */
   async deletePrefixesOlderThan(db: Db, cutoff: Date): Promise<Array<{ chain: ChainKey; deleted: number; keptFromSeq: string; keptFromPrevHash: string }>> {
     const cuts: Array<{ chain: ChainKey; deleted: number; keptFromSeq: string; keptFromPrevHash: string }> = [];
@@ -176,15 +210,23 @@ export class AuditRepository {
         [cutoff, chain],
       );
       if (!edge?.last_deleted || edge.last_deleted === '0') continue;
-      const [last] = await db.query(`SELECT hash FROM audit_log WHERE tenant_id IS NOT DISTINCT FROM $1::uuid AND seq = $2::bigint`, [chain, edge.last_deleted]);
+      const last = await this.hashAt(db, chain, edge.last_deleted);
       if (!last) continue;
-      const [gone] = await db.query(
-        `WITH gone AS (DELETE FROM audit_log WHERE tenant_id IS NOT DISTINCT FROM $1::uuid AND seq <= $2::bigint RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-        [chain, edge.last_deleted],
-      );
+      const [gone] = await db.query(`SELECT strata_audit_cut($1::uuid, $2::bigint) AS n`, [chain, edge.last_deleted]);
       const deleted = Number(gone?.n ?? 0);
-      if (deleted) cuts.push({ chain, deleted, keptFromSeq: (BigInt(edge.last_deleted) + 1n).toString(), keptFromPrevHash: last.hash });
+      if (deleted) cuts.push({ chain, deleted, keptFromSeq: (BigInt(edge.last_deleted) + 1n).toString(), keptFromPrevHash: last });
     }
     return cuts;
+  }
+
+  /** verifyAllChains' view of the table, each call in its own platform transaction (`run`). */
+  source(run: <T>(work: (db: Db) => Promise<T>) => Promise<T>): ChainsSource {
+    return {
+      chains: () => run((db) => this.chains(db)),
+      page: (chain, after, limit) => run((db) => this.page(db, chain, after, limit)),
+      retentionExplains: (chain, seq, prev) => run((db) => this.retentionExplains(db, chain, seq, prev)),
+      hashAt: (chain, seq) => run((db) => this.hashAt(db, chain, seq)),
+      purged: (tenantId) => run((db) => this.purged(db, tenantId)),
+    };
   }
 }

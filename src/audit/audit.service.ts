@@ -1,9 +1,10 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { SecretsService } from '../auth/secrets.service';
 import { SecurityEvent, SecurityEvents } from '../auth/security-events';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { AuditRow, VerifyResult, verifyAllChains } from './audit-chain';
+import { AuditRow, ExpectedHead, openCutover, VerifyAllResult, verifyAllChains } from './audit-chain';
 import { AuditEntry, AuditFilter, AuditRepository, chainName } from './audit.repository';
 
 const FLUSH_EVERY_MS = 1000;
@@ -11,6 +12,25 @@ const FLUSH_AT = 100;
 /** Beyond this many unwritten entries (database down for long) the oldest are dropped, loudly. */
 const MAX_BUFFER = 50_000;
 const RETENTION_EVERY_MS = 6 * 3600_000;
+/**
+ * Failed authentication and denials: per client IP, action, reason, tenant
+ * and actor, the first AUTH_EVENTS_PER_WINDOW of a window are written one by
+ * one; the rest are counted and written as one entry with details.count when
+ * the window closes. Past AUTH_EVENTS_GLOBAL individual entries per window in
+ * all, or MAX_AUTH_WINDOWS open windows, every further event is only counted
+ * (in one overflow window per action), so a flood writes a bounded number of rows.
+ */
+export const AUTH_EVENTS_PER_WINDOW = 10;
+const AUTH_EVENTS_GLOBAL = 600;
+const AUTH_WINDOW_MS = 60_000;
+const MAX_AUTH_WINDOWS = 10_000;
+
+interface AuthWindow {
+  startedAt: number;
+  template: AuditEntry;
+  suppressed: number;
+  count: number;
+}
 
 export interface AuditLogDto {
   id: string;
@@ -67,12 +87,16 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
   private timer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
+  private sealed?: Promise<void>;
+  private readonly authWindows = new Map<string, AuthWindow>();
+  private authGlobal = { startedAt: 0, written: 0 };
 
   constructor(
     private readonly db: DatabaseService,
     private readonly repo: AuditRepository,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly secrets: SecretsService,
     securityEvents: SecurityEvents,
   ) {
     securityEvents.subscribe((e) => this.onSecurityEvent(e));
@@ -84,7 +108,10 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
 
   onModuleInit(): void {
     if (!this.enabled) return;
-    this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    this.timer = setInterval(() => {
+      this.closeAuthWindows(Date.now());
+      void this.flush();
+    }, FLUSH_EVERY_MS);
     this.timer.unref();
     const retention = () => void this.applyRetention().catch((err) => this.logger.warn({ err }, 'audit retention failed'));
     this.retentionTimer = setInterval(retention, RETENTION_EVERY_MS);
@@ -95,11 +122,18 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
   async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.closeAuthWindows();
     await this.flush();
   }
 
   beforeApplicationShutdown(): Promise<void> {
+    this.closeAuthWindows();
     return this.flush();
+  }
+
+  private get key(): Buffer {
+    if (!this.secrets.auditChainKey) throw new Error('the audit chain key is not ready');
+    return this.secrets.auditChainKey;
   }
 
   /** Queues one entry; never throws, never waits. */
@@ -121,8 +155,16 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
   }
 
   private async writeBuffered(): Promise<void> {
+    if (!this.buffer.length) return;
     try {
+      // Before the first keyed row: seal the unkeyed rows of an upgraded installation (once).
+      await (this.sealed ??= this.db.withPlatform((db) => this.repo.sealLegacy(db, this.key)).then((done) => {
+        if (done) this.logger.log('audit: sealed the unkeyed chain heads; new entries are keyed (HMAC-SHA256)');
+      }));
       await this.writeAll();
+    } catch (err) {
+      this.sealed = undefined;
+      this.logger.warn({ err: (err as Error).message }, 'audit flush failed; will retry');
     } finally {
       this.metrics.auditBacklog.set(this.buffer.length);
     }
@@ -132,7 +174,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
     while (this.buffer.length) {
       const batch = this.buffer.splice(0, 500);
       try {
-        await this.db.withPlatform((db) => this.repo.appendBatch(db, batch));
+        await this.db.withPlatform((db) => this.repo.appendBatch(db, this.key, batch));
       } catch (err) {
         if (isOutage(err)) {
           // Keep them for the next attempt (the database may be restarting).
@@ -143,12 +185,12 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
         // A row the database refuses must not block every later entry: write one by one, drop only the refused.
         for (const entry of batch) {
           try {
-            await this.db.withPlatform((db) => this.repo.appendBatch(db, [entry]));
+            await this.db.withPlatform((db) => this.repo.appendBatch(db, this.key, [entry]));
           } catch (one) {
             // The tenant is gone (purged) or never existed: keep the entry in the platform chain.
             if (entry.tenantId && sqlState(one) === '23503') {
               const moved = { ...entry, tenantId: null, kbId: null, details: { ...entry.details, tenant_id: entry.tenantId, kb_id: entry.kbId } };
-              if (await this.db.withPlatform((db) => this.repo.appendBatch(db, [moved])).then(() => true, () => false)) continue;
+              if (await this.db.withPlatform((db) => this.repo.appendBatch(db, this.key, [moved])).then(() => true, () => false)) continue;
             }
             this.logger.error({ err: (one as Error).message, action: entry.action, request_id: entry.requestId }, 'audit entry refused by the database; dropped');
           }
@@ -163,14 +205,16 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
     return { rows: rows.map(toAuditLogDto), total };
   }
 
-  /** Verifies every chain (the platform's, then each tenant's); stops at the first broken row. */
-  async verify(): Promise<VerifyResult> {
+  /**
+   * Verifies every chain (the platform's, then each tenant's) under the chain
+   * key, returns each chain's head and row count, and checks `expected` heads
+   * recorded earlier outside the database for truncation.
+   */
+  async verify(expected?: ExpectedHead[]): Promise<VerifyAllResult> {
     await this.flush();
-    return verifyAllChains({
-      chains: () => this.db.withPlatform((db) => this.repo.chains(db)),
-      page: (chain, after, limit) => this.db.withPlatform((db) => this.repo.page(db, chain, after, limit)),
-      retentionExplains: (chain, seq, prev) => this.db.withPlatform((db) => this.repo.retentionExplains(db, chain, seq, prev)),
-    });
+    const key = this.key;
+    const legacy = openCutover(key, await this.db.withPlatform((db) => this.repo.cutover(db)));
+    return verifyAllChains(this.repo.source((work) => this.db.withPlatform(work)), { key, legacy }, expected);
   }
 
   /**
@@ -184,12 +228,13 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
     await this.flush();
     const days = this.config.settings.auditLogRetentionDays;
     const cutoff = new Date(now.getTime() - days * 86400_000);
-    const result = await this.db.dataSource.transaction(async (manager) => {
-      const cuts = await this.repo.deletePrefixesOlderThan(manager, cutoff);
+    const key = this.key;
+    const result = await this.db.withPlatform(async (db) => {
+      const cuts = await this.repo.deletePrefixesOlderThan(db, cutoff);
       if (!cuts.length) return null;
-      await manager.query(`SELECT set_config('role', 'strata_platform', true)`);
       await this.repo.appendBatch(
-        manager,
+        db,
+        key,
         cuts.map((cut) => ({
           tenantId: null,
           kbId: null,
@@ -213,7 +258,8 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
   private onSecurityEvent(e: SecurityEvent): void {
     // A failed login is recorded by the auth.login route itself.
     if (e.type === 'auth_failed' && e.reason === 'bad_password') return;
-    this.record({
+    if (!this.enabled) return;
+    const entry: AuditEntry = {
       tenantId: e.type === 'denied' ? (e.tenantId ?? null) : null,
       kbId: e.type === 'denied' ? (e.kbId ?? null) : null,
       actor: e.principal ?? 'anonymous',
@@ -224,6 +270,53 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
       requestId: e.requestId ?? null,
       clientIp: e.ip ?? null,
       details: { reason: e.reason, ...(e.method ? { method: e.method } : {}), ...(e.route ? { route: e.route } : {}) },
+      createdAt: new Date(),
+    };
+    this.throttleAuthEvent(entry, Date.now());
+  }
+
+  /** See AUTH_EVENTS_PER_WINDOW: write the first few of a window, count the rest. */
+  private throttleAuthEvent(entry: AuditEntry, now: number): void {
+    if (now - this.authGlobal.startedAt >= AUTH_WINDOW_MS) this.authGlobal = { startedAt: now, written: 0 };
+    let key = [entry.action, entry.clientIp, entry.details.reason, entry.tenantId, entry.actor].join('|');
+    let w = this.authWindows.get(key);
+    if (w && now - w.startedAt >= AUTH_WINDOW_MS) {
+      this.closeAuthWindow(key, w, now);
+      w = undefined;
+    }
+    if (!w && this.authWindows.size >= MAX_AUTH_WINDOWS) key = `overflow|${entry.action}`;
+    w ??= this.authWindows.get(key);
+    if (!w) {
+      const template = key.startsWith('overflow|') ? { ...entry, clientIp: null, tenantId: null, kbId: null, actor: 'anonymous', details: { reason: 'many' } } : entry;
+      w = { startedAt: now, template, suppressed: 0, count: 0 };
+      this.authWindows.set(key, w);
+    }
+    w.count++;
+    if (w.count <= AUTH_EVENTS_PER_WINDOW && !key.startsWith('overflow|') && this.authGlobal.written < AUTH_EVENTS_GLOBAL) {
+      this.authGlobal.written++;
+      this.record(entry);
+    } else {
+      w.suppressed++;
+    }
+  }
+
+  private closeAuthWindow(key: string, w: AuthWindow, now: number): void {
+    this.authWindows.delete(key);
+    if (!w.suppressed) return;
+    this.record({
+      ...w.template,
+      requestId: null,
+      createdAt: new Date(now),
+      details: { ...w.template.details, count: w.suppressed, aggregated: true, window_start: new Date(w.startedAt).toISOString(), window_end: new Date(now).toISOString() },
     });
+  }
+
+  /**
+   * Writes the aggregate entry of every window that has ended (`now` given),
+   * or of every open window (at shutdown, and for tests).
+   */
+  closeAuthWindows(now?: number): void {
+    const at = now ?? Date.now();
+    for (const [key, w] of [...this.authWindows]) if (now === undefined || at - w.startedAt >= AUTH_WINDOW_MS) this.closeAuthWindow(key, w, at);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { deriveAuditChainKey } from '../audit/audit-chain';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 
@@ -20,6 +21,44 @@ export const KEY_FILE_NAME = 'secret.key';
 /** HKDF-SHA256 with a distinct label per use: one master key, independent secrets. */
 export function deriveKey(master: Buffer | string, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `strata ${label} v1`, 32));
+}
+
+/** DATA_DIR/secret.key, checked (mode 0600, shape); null when it does not exist. */
+export function readKeyFile(path: string): KeyFile | null {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+    throw new Error(
+      `${path} is readable or writable by group or others (mode ${(st.mode & 0o777).toString(8)}): it holds the key that signs tokens. ` +
+        `Run "chmod 600 ${path}" (owned by the user running the server) and start again.`,
+    );
+  }
+  let parsed: KeyFile;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
+  } catch {
+    throw new Error(`${path} is not a valid Strata key file; restore it from a backup (tokens and API keys depend on it).`);
+  }
+  if (parsed?.version !== 1 || typeof parsed.master !== 'string' || Buffer.from(parsed.master, 'base64url').length !== 32) {
+    throw new Error(`${path} is not a valid Strata key file; restore it from a backup (tokens and API keys depend on it).`);
+  }
+  return parsed;
+}
+
+/**
+ * The audit chain's HMAC key for tools that run beside the server (the
+ * audit:verify script): derived exactly as SecretsService does, from
+ * TOKEN_SECRET when set, else from DATA_DIR's key file. Null when neither exists.
+ */
+export function auditChainKeyFor(settings: { tokenSecret: string | null; dataDir: string }): Buffer | null {
+  if (settings.tokenSecret) return deriveAuditChainKey(settings.tokenSecret);
+  const file = settings.dataDir.startsWith('memory://') ? null : readKeyFile(resolve(settings.dataDir, KEY_FILE_NAME));
+  return file ? deriveKey(Buffer.from(file.master, 'base64url'), 'audit-chain') : null;
 }
 
 /**
@@ -58,7 +97,7 @@ export class SecretsService implements OnModuleInit {
     this.tokenSecret = s.tokenSecret ?? file?.legacy?.token_secret ?? deriveKey(master!, 'jwt-signing').toString('base64url');
     const pepper = s.apiKeyPepper ?? file?.legacy?.api_key_pepper;
     this.apiKeyPepper = pepper !== undefined ? Buffer.from(pepper, 'utf8') : deriveKey(master!, 'api-key-pepper');
-    this.auditChainKey = s.tokenSecret ? deriveKey(s.tokenSecret, 'audit-chain') : deriveKey(master!, 'audit-chain');
+    this.auditChainKey = s.tokenSecret ? deriveAuditChainKey(s.tokenSecret) : deriveKey(master!, 'audit-chain');
     if (Object.keys(legacy).length && file && !this.inMemory) await this.deleteLegacy(Object.keys(legacy));
     if (needFile && s.databaseUrl && !this.inMemory) {
       this.logger.warn(
@@ -104,29 +143,7 @@ export class SecretsService implements OnModuleInit {
   }
 
   private readKeyFile(path: string): KeyFile | null {
-    let st;
-    try {
-      st = statSync(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-      throw new Error(
-        `${path} is readable or writable by group or others (mode ${(st.mode & 0o777).toString(8)}): it holds the key that signs tokens. ` +
-          `Run "chmod 600 ${path}" (owned by the user running the server) and start again.`,
-      );
-    }
-    let parsed: KeyFile;
-    try {
-      parsed = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
-    } catch {
-      throw new Error(`${path} is not a valid Strata key file; restore it from a backup (tokens and API keys depend on it).`);
-    }
-    if (parsed?.version !== 1 || typeof parsed.master !== 'string' || Buffer.from(parsed.master, 'base64url').length !== 32) {
-      throw new Error(`${path} is not a valid Strata key file; restore it from a backup (tokens and API keys depend on it).`);
-    }
-    return parsed;
+    return readKeyFile(path);
   }
 
   /** Written to a 0600 temporary file and renamed into place, so a crash never leaves half a key file. */

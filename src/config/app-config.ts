@@ -10,6 +10,12 @@ export interface Settings {
   port: number;
   host: string;
   databaseUrl: string | null;
+  /**
+   * MIGRATION_DATABASE_URL: a privileged (schema-owning) connection used only
+   * to apply migrations at start-up, so DATABASE_URL can be a least-privilege
+   * login role (member of strata_app and strata_platform, not a superuser).
+   */
+  migrationDatabaseUrl: string | null;
   /** Connections to DATABASE_URL's server (PGlite has one). */
   databasePoolSize: number;
   dataDir: string;
@@ -153,6 +159,7 @@ export function parseSettings(env: Env): Settings {
     port: int(env, 'PORT', 9621, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    migrationDatabaseUrl: url(env, 'MIGRATION_DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     dataDir: str(env, 'DATA_DIR') ?? './data',
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -197,6 +204,9 @@ export function parseSettings(env: Env): Settings {
   };
   if ((s.llmBinding === 'openai' || s.embeddingBinding === 'openai') && !s.llmBindingApiKey && !s.llmBindingHost) {
     throw new ConfigError('LLM_BINDING_API_KEY', 'is required when LLM_BINDING or EMBEDDING_BINDING is openai (or set LLM_BINDING_HOST for a keyless OpenAI-compatible server)');
+  }
+  if (s.migrationDatabaseUrl && !s.databaseUrl) {
+    throw new ConfigError('MIGRATION_DATABASE_URL', 'needs DATABASE_URL (the embedded database has a single user)');
   }
   return Object.freeze(s);
 }

@@ -13,11 +13,24 @@ export const OPENED_DATABASE = Symbol('OPENED_DATABASE');
       inject: [AppConfig],
       useFactory: async (config: AppConfig): Promise<OpenedDatabase> => {
         const logger = new Logger('Database');
-        const { databaseUrl, dataDir, databasePoolSize } = config.settings;
+        const { databaseUrl, migrationDatabaseUrl, dataDir, databasePoolSize } = config.settings;
+        if (migrationDatabaseUrl) {
+          // Least privilege: the schema owner migrates over its own short-lived connection;
+          // DATABASE_URL may then be a login role that only holds strata_app and strata_platform.
+          const owner = await openDatabase({ databaseUrl: migrationDatabaseUrl, dataDir, poolSize: 1 });
+          try {
+            const ran = await runMigrations(owner.dataSource);
+            if (ran.length) logger.log(`applied migrations (MIGRATION_DATABASE_URL): ${ran.join(', ')}`);
+          } finally {
+            await owner.close();
+          }
+        }
         const db = await openDatabase({ databaseUrl, dataDir, poolSize: databasePoolSize });
         logger.log(db.kind === 'pglite' ? `embedded PostgreSQL (PGlite) in ${dataDir}` : 'PostgreSQL server from DATABASE_URL');
-        const ran = await runMigrations(db.dataSource);
-        if (ran.length) logger.log(`applied migrations: ${ran.join(', ')}`);
+        if (!migrationDatabaseUrl) {
+          const ran = await runMigrations(db.dataSource);
+          if (ran.length) logger.log(`applied migrations: ${ran.join(', ')}`);
+        }
         return db;
       },
     },

@@ -103,6 +103,7 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   // audit and usage
   [`GET ${T}/audit-logs`]: { class: 'tenant', permissions: ['audit:read'] },
   'GET /api/v1/audit/verify': { class: 'admin-only' },
+  'POST /api/v1/audit/verify': { class: 'admin-only', body: { heads: [] } },
   [`GET ${T}/usage`]: { class: 'tenant', permissions: ['usage:read'] },
 
   // the tenant's own LLM key
