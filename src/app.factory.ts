@@ -1,10 +1,14 @@
 import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { sendError } from './common/all-exceptions.filter';
+import { AppException } from './common/app-exception';
+import { answerClientError } from './common/client-error';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from './common/json-depth';
 import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import { parseSettings, Settings } from './config/app-config';
@@ -20,6 +24,7 @@ export interface CreatedApp {
  */
 export async function createApp(env: Record<string, string | undefined> = process.env, opts: { logger?: boolean } = {}): Promise<CreatedApp> {
   const settings = parseSettings(env);
+  let logError: (...a: unknown[]) => void = () => undefined;
   const adapter = new FastifyAdapter({
     bodyLimit: settings.maxUploadBytes,
     genReqId: (req: import('node:http').IncomingMessage) => {
@@ -34,6 +39,10 @@ export async function createApp(env: Record<string, string | undefined> = proces
     // Nest installs its own handler first; ours replaces it on purpose (envelope for pre-routing errors).
     allowErrorHandlerOverride: true,
     routerOptions: { maxParamLength: 500 },
+    // Errors raised before routing (a bad %-escape, a path segment over maxParamLength) answer in the envelope too…
+    frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => sendError(reply, req, err, { error: (...a: unknown[]) => logError(...a) }),
+    // …and so do requests Node's HTTP parser refuses (Content-Length mismatch, bad request line, huge headers).
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings), adapter, {
     bufferLogs: true,
@@ -42,16 +51,24 @@ export async function createApp(env: Record<string, string | undefined> = proces
   });
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
+  logError = (...a) => app.get(Logger).error(...(a as [unknown]));
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON bodies: nesting is measured in one linear pass before JSON.parse, so a 10 000-deep body is a 400, not a
+  // stack overflow in class-transformer; the rest is Fastify's own parser (prototype poisoning refused).
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: settings.maxUploadBytes }, (req, body, done) => {
+    if (jsonNestingExceeds(body)) return done(AppException.validation(`The JSON body is nested too deeply (more than ${MAX_JSON_DEPTH} levels).`), undefined);
+    return parseJson(req as never, body as never, done);
+  });
   await app.register(multipart as never, { limits: { fileSize: settings.maxUploadBytes, files: 1, fields: 20 } });
   fastify.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', String(req.id));
     return payload;
   });
   // Errors Fastify raises before Nest sees the request (malformed JSON, body too large, bad content type).
-  fastify.setErrorHandler((err, req, reply) => sendError(reply, req, err, { error: (...a: unknown[]) => app.get(Logger).error(...(a as [unknown])) }));
+  fastify.setErrorHandler((err, req, reply) => sendError(reply, req, err, { error: (...a: unknown[]) => logError(...a) }));
 
   const doc = new DocumentBuilder()
     .setTitle('Strata')

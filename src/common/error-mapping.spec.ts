@@ -33,6 +33,12 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse({ code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }, 'r').body.error.code).toBe('VALIDATION_ERROR');
   });
 
+  it('maps a path segment over maxParamLength to 414 and a body cut short of Content-Length to 400, not 503', () => {
+    expect(toErrorResponse({ code: 'FST_ERR_MAX_PARAM_LENGTH', statusCode: 414 }, 'r')).toMatchObject({ status: 414, internal: false });
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(toErrorResponse(aborted, 'r')).toMatchObject({ status: 400, internal: false, body: { error: { code: 'VALIDATION_ERROR' } } });
+  });
+
   it('treats a refused connection as 503 UNAVAILABLE', () => {
     expect(toErrorResponse(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'r').status).toBe(503);
   });

@@ -33,7 +33,8 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_REQ_FILE_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'The uploaded file is larger than this server accepts.' },
   FST_FILES_LIMIT: { code: 'VALIDATION_ERROR', message: 'Upload one file per request.' },
   FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'VALIDATION_ERROR', message: 'Expected a multipart/form-data body.' },
-  FST_ERR_BAD_URL: { code: 'VALIDATION_ERROR', message: 'The request URL is malformed.' },
+  FST_ERR_BAD_URL: { code: 'VALIDATION_ERROR', message: 'The request URL is malformed (a %-escape is not valid UTF-8).' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: 'A path segment of the URL is longer than this server accepts (500 characters).' },
 };
 
 /** PostgreSQL SQLSTATE codes that are the client's fault or a dependency outage, not a bug. */
@@ -49,6 +50,12 @@ function fromPostgres(err: { code?: string }): { code: ErrorCode; message: strin
   if (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P03' || sqlstate === '53300')
     return { code: 'UNAVAILABLE', message: 'The database is unavailable; try again shortly.' };
   return null;
+}
+
+/** Node's "aborted": the client stopped sending before Content-Length bytes arrived (Fastify marks it 400). */
+function isAbortedBody(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; statusCode?: number };
+  return e?.code === 'ECONNRESET' && e.message === 'aborted' && e.statusCode === 400;
 }
 
 function isConnectionFailure(err: unknown): boolean {
@@ -93,6 +100,9 @@ export function toErrorResponse(err: unknown, requestId: string): ErrorResponse 
     ({ code, message } = FASTIFY_CODES[(err as { code: string }).code]);
   } else if (err && typeof err === 'object' && (fromPostgres((err as { driverError?: { code?: string } }).driverError ?? {}) || fromPostgres(err as { code?: string }))) {
     ({ code, message } = (fromPostgres((err as { driverError?: { code?: string } }).driverError ?? {}) ?? fromPostgres(err as { code?: string }))!);
+  } else if (isAbortedBody(err)) {
+    code = 'VALIDATION_ERROR';
+    message = 'The request body ended before the length given in Content-Length.';
   } else if (isConnectionFailure(err)) {
     code = 'UNAVAILABLE';
     message = 'The database is unavailable; try again shortly.';

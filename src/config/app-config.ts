@@ -52,6 +52,8 @@ export interface Settings {
   tenantRetentionDays: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   metricsToken: string | null;
+  /** METRICS_PUBLIC=true: /metrics answers without a token (opt-in; by default a token is required). */
+  metricsPublic: boolean;
   workerConcurrency: number;
   workerPollMs: number;
   shutdownTimeoutMs: number;
@@ -193,6 +195,7 @@ export function parseSettings(env: Env): Settings {
     tenantRetentionDays: int(env, 'TENANT_RETENTION_DAYS', 30, 0, 36500),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     metricsToken: str(env, 'METRICS_TOKEN'),
+    metricsPublic: bool(env, 'METRICS_PUBLIC', false),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 0, 64),
     workerPollMs: int(env, 'WORKER_POLL_MS', 500, 10, 60000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),

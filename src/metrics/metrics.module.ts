@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { MetricsAccess } from './metrics-access';
 import { MetricsCollector } from './metrics.collector';
 import { MetricsController } from './metrics.controller';
 import { MetricsInterceptor } from './metrics.interceptor';
@@ -8,7 +9,7 @@ import { MetricsService } from './metrics.service';
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, MetricsCollector, { provide: APP_INTERCEPTOR, useClass: MetricsInterceptor }],
+  providers: [MetricsService, MetricsAccess, MetricsCollector, { provide: APP_INTERCEPTOR, useClass: MetricsInterceptor }],
   exports: [MetricsService],
 })
 export class MetricsModule {}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seedTenant, startTestApp, TestApp } from '../support/test-app';
+import { METRICS_TOKEN, seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 /** The value of one series in Prometheus text, or 0 when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -46,7 +46,7 @@ describe('operations: Prometheus metrics', () => {
   afterAll(() => t.close());
 
   const scrape = async () => {
-    const r = await t.http.get('/metrics');
+    const r = await t.http.get('/metrics', { token: METRICS_TOKEN });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toContain('text/plain');
     return r.text;
@@ -131,6 +131,38 @@ describe('operations: METRICS_TOKEN', () => {
       expect(none.body.error.code).toBe('UNAUTHENTICATED');
       expect((await t.http.get('/metrics', { token: 'wrong' })).status).toBe(401);
       const ok = await t.http.get('/metrics', { token: 'scrape-secret-123' });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('# TYPE active_tenants gauge');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('without METRICS_TOKEN, /metrics is not public: 401 in the envelope, tenant and key ids not shown', async () => {
+    const t = await startTestApp({ env: { METRICS_TOKEN: '' } });
+    try {
+      const a = await seedTenant(t, 'Metrics Hidden');
+      await t.http.get(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, a.key);
+      for (const as of [undefined, { token: 'guess' }, { token: t.admin.token }, a.key]) {
+        const r = await t.http.get('/metrics', as);
+        expect(r.status).toBe(401);
+        expect(r.body).toMatchObject({ status: 'error', error: { code: 'UNAUTHENTICATED', request_id: expect.any(String) } });
+        expect(r.headers.get('x-request-id')).toBe(r.body.error.request_id);
+        expect(r.text).not.toContain(a.tenantId);
+        expect(r.text).not.toContain(a.key.keyId);
+      }
+      // The generated token is kept only as a hash.
+      const rows = await t.db.withPlatform((db) => db.query(`SELECT value FROM platform_settings WHERE key = 'metrics_token_sha256'`));
+      expect(rows[0].value).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('METRICS_PUBLIC=true (an explicit opt-in) serves /metrics without a token', async () => {
+    const t = await startTestApp({ env: { METRICS_TOKEN: '', METRICS_PUBLIC: 'true' } });
+    try {
+      const ok = await t.http.get('/metrics');
       expect(ok.status).toBe(200);
       expect(ok.text).toContain('# TYPE active_tenants gauge');
     } finally {

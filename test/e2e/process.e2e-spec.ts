@@ -108,6 +108,39 @@ describe('the built server process', () => {
     }
   }, 3 * READY_DEADLINE_MS);
 
+  it('without METRICS_TOKEN, prints a generated /metrics token once at first start and accepts it after a restart', async () => {
+    const mdir = mkdtempSync(join(tmpdir(), 'strata-metrics-'));
+    const mdb = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
+    const menv = { ...env, PORT: String(Number(port) + 2), DATA_DIR: mdir, METRICS_TOKEN: '', METRICS_PUBLIC: '', ...(mdb?.env ?? {}) };
+    const http = new Http(`http://127.0.0.1:${menv.PORT}`);
+    try {
+      const first = start(menv);
+      await waitReady(http, READY_DEADLINE_MS);
+      const printed = first.output().match(/generated METRICS_TOKEN (mt-[A-Za-z0-9_-]+)/);
+      expect(printed).not.toBeNull();
+      const token = printed![1];
+      const none = await http.get('/metrics');
+      expect(none.status).toBe(401);
+      expect(none.body.error.code).toBe('UNAUTHENTICATED');
+      expect((await http.get('/metrics', { token })).status).toBe(200);
+      let exited = exitOf(first.child);
+      first.child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+
+      const second = start(menv);
+      await waitReady(http, READY_DEADLINE_MS);
+      expect(second.output()).not.toContain('generated METRICS_TOKEN');
+      expect((await http.get('/metrics', { token })).status).toBe(200);
+      expect((await http.get('/metrics')).status).toBe(401);
+      exited = exitOf(second.child);
+      second.child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      rmSync(mdir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      await mdb?.drop();
+    }
+  }, 3 * READY_DEADLINE_MS);
+
   it('refuses to start on bad configuration, naming the variable', async () => {
     const bad = start({ ...env, PORT: String(Number(port) + 1), TOKEN_EXPIRE_HOURS: 'forever' });
     const code = await exitOf(bad.child);

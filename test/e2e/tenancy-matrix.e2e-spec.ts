@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiResponse, Credentials } from '../support/http';
 import { classOf, declaredRoutes, fillPath, openApiRoutes, ROUTE_TABLE, RouteDeclaration, routeParams } from '../support/route-matrix';
-import { ALL_PERMISSIONS, createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
+import { ALL_PERMISSIONS, createKey, METRICS_TOKEN, seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
  * Issue 3: zero cross-tenant access, checked on every route the app serves.
@@ -266,7 +266,8 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
   it('control: public routes answer without credentials', async () => {
     const problems: string[] = [];
     for (const route of scoped('public')) {
-      const r = await call(route, {}, {}, {});
+      // @Public (no user or key), but /metrics still wants its scrape token (METRICS_TOKEN, ops-metrics spec).
+      const r = await call(route, {}, route === 'GET /metrics' ? { token: METRICS_TOKEN } : {}, {});
       if ([401, 403].includes(r.status) || r.status >= 500) problems.push(`${route} → ${r.status}`);
     }
     expect(problems).toEqual([]);

@@ -7,6 +7,8 @@ import { Credentials, Http } from './http';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
 export const TOKEN_SECRET = 'test-token-secret-that-is-at-least-32-chars';
+/** /metrics needs a token unless METRICS_PUBLIC=true: the test apps set this one (send it as `{ token: METRICS_TOKEN }`). */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -29,6 +31,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; databas
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD,
     TOKEN_SECRET,
+    METRICS_TOKEN,
     LOG_LEVEL: 'silent',
     WORKER_POLL_MS: '50',
     ...database.env,
