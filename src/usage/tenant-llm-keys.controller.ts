@@ -11,7 +11,9 @@ export class SetLlmKeyDto {
   @IsNotEmpty()
   @MinLength(8)
   @MaxLength(512)
-  @Matches(/^\S+$/, { message: 'api_key must not contain whitespace' })
+  // It is sent as an HTTP header (Authorization: Bearer …): printable ASCII only,
+  // or every later model call of the tenant fails (found by the fuzz suite).
+  @Matches(/^[\x21-\x7e]+$/, { message: 'api_key must be printable ASCII without whitespace' })
   api_key: string;
 }
 

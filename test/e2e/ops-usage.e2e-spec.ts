@@ -98,6 +98,8 @@ describe('operations: usage and cost, soft limits, the tenant LLM key', () => {
     // Foreign tenant: 403; bad body: 400.
     expect((await t.http.request('PUT', `/api/v1/tenants/${b.tenantId}/llm-key`, { body: { api_key: secret }, as: a.key })).status).toBe(403);
     expect((await t.http.request('PUT', `/api/v1/tenants/${a.tenantId}/llm-key`, { body: { api_key: 'a b' }, as: a.key })).status).toBe(400);
+    // A key that cannot travel in an HTTP header (non-ASCII) would break every later model call with a 502.
+    expect((await t.http.request('PUT', `/api/v1/tenants/${a.tenantId}/llm-key`, { body: { api_key: 'sk-ＦＵＬＬＷＩＤＴＨ' }, as: a.key })).status).toBe(400);
 
     const del = await t.http.delete(`/api/v1/tenants/${a.tenantId}/llm-key`, a.key);
     expect(del.status).toBe(200);
