@@ -25,6 +25,7 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnBenchServer, freshDatabaseUrl } = require('./lib');
+const { docxBomb } = require('../dist/src/documents/parsers/testing/fixtures');
 
 const PHASE_SECONDS = Number(process.env.PHASE_SECONDS ?? 10);
 const CLIENTS = Number(process.env.CLIENTS ?? 4);
@@ -56,15 +57,6 @@ function multipart(base, p, key, name, type, data) {
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const body = Buffer.concat([head, data, tail]);
   return request(base, 'POST', p, { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length, 'x-api-key': key }, body);
-}
-
-async function docxBomb() {
-  const JSZip = require('jszip');
-  const zip = new JSZip();
-  zip.file('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>');
-  zip.file('_rels/.rels', '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
-  zip.file('word/document.xml', `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>${'lorem ipsum '.repeat((64 * 1024 * 1024) / 12)}</w:t></w:r></w:p></w:body></w:document>`);
-  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
 }
 
 function pct(sorted, p) {
@@ -120,7 +112,7 @@ async function main() {
       if (list.meta.total >= DOCS) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    const bomb = await docxBomb();
+    const bomb = await docxBomb(64);
     // A document attack is one request in flight: the upload, then its ingestion until it settles.
     const settle = async (r) => {
       if (r.status !== 202) return r;

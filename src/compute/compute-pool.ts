@@ -77,7 +77,11 @@ export class ComputePool implements OnApplicationShutdown {
       if (err instanceof ComputeAborted && err.reason === 'memory') {
         throw new AppException('PAYLOAD_TOO_LARGE', 'The file needs more memory to parse than this server allows per document; it was not stored.');
       }
-      throw err;
+      if (err instanceof ComputeAborted) throw new AppException('UNAVAILABLE', 'The server is shutting down; send the file again.');
+      if (err instanceof AppException) throw err;
+      // A parser library failing in a way our parsers did not map is still a file it cannot read, not a server fault.
+      this.logger.warn({ err, file_name: fileName }, 'parser failed unexpectedly');
+      throw AppException.validation(`${(fileName.split(/[\\/]/).pop() || 'The file').slice(0, 200)} could not be parsed; it was not stored.`);
     }
   }
 

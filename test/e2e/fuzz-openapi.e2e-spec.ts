@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { FakeOpenAiServer } from '../support/fake-openai-server';
 import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
-import { docxBomb } from '../support/zip-bomb';
+import { docxBomb } from '../../src/documents/parsers/testing/fixtures';
 
 /**
  * FUZZ SUITE GENERATED FROM /docs-json (issue 11, "Done when").
@@ -479,20 +479,19 @@ describe('fuzz: every operation of /docs-json answers < 500, in the envelope, wi
     return t.http.request('POST', `/api/v1/tenants/${A.tenantId}/knowledge-bases/${A.kbIds[0]}/documents/add`, { raw: form, as: A.key });
   };
 
-  // PARSER-DEPENDENT (issue 11, document parsers): the extracted-size cap (MAX_EXTRACTED_MB, checked against the zip's
-  // declared sizes and while inflating) is the parser helper's part; these two may fail until that branch is merged.
+  // The extracted-size cap (MAX_EXTRACTED_MB) is checked against the zip's declared sizes before inflating and while inflating.
   it.each([
     ['declares its 200 MB honestly', false],
     ['declares 4 KB for its 200 MB entry', true],
-  ])('PARSER-DEPENDENT: a .docx decompression bomb that %s is refused with a 4xx envelope', async (_label, lie) => {
-    const bomb = await docxBomb(200 * 1024 * 1024, { lieAboutSize: lie });
+  ])('a .docx decompression bomb that %s is refused with a 4xx envelope', async (_label, lie) => {
+    const bomb = await docxBomb(200, lie ? 4 / 1024 : undefined);
     expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
     const r = await upload('bomb.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', bomb);
     expect({ refused: [400, 413, 415].includes(r.status), status: r.status, text: r.text.slice(0, 300) }).toEqual({ refused: true, status: r.status, text: r.text.slice(0, 300) });
     expect(r.body).toMatchObject({ status: 'error', error: { code: expect.any(String), message: expect.any(String), request_id: r.headers.get('x-request-id') } });
   }, 120_000);
 
-  it('PARSER-DEPENDENT: a .json upload nested 5 000 deep is answered below 500 (4xx in the envelope, or accepted)', async () => {
+  it('a .json upload nested 5 000 deep is answered below 500 (4xx in the envelope, or accepted)', async () => {
     const r = await upload('deep.json', 'application/json', Buffer.from(`{"root":${nested(5_000, 'object')}}`));
     expect({ answered: [202, 400, 413, 415].includes(r.status), status: r.status, text: r.text.slice(0, 300) }).toEqual({ answered: true, status: r.status, text: r.text.slice(0, 300) });
     if (r.status !== 202) expect(r.body).toMatchObject({ status: 'error', error: { code: expect.any(String), message: expect.any(String), request_id: r.headers.get('x-request-id') } });

@@ -1,5 +1,5 @@
-import JSZip from 'jszip';
 import { randomUUID } from 'node:crypto';
+import { docxBomb } from '../../src/documents/parsers/testing/fixtures';
 import type { Credentials } from '../support/http';
 import { peakRssDuring, watchHealth } from '../support/health-watch';
 import { kbPath, waitForProcessed } from '../support/rag';
@@ -104,11 +104,7 @@ describe('one tenant cannot stall another: hostile input against GET /health of 
   });
 
   it('a DOCX whose text inflates to 64 MB is refused with a clear 4xx while /health stays under 1 s', async () => {
-    const zip = new JSZip();
-    zip.file('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>');
-    zip.file('_rels/.rels', '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
-    zip.file('word/document.xml', `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>${'lorem ipsum '.repeat(64 * 1024 * 1024 / 12)}</w:t></w:r></w:p></w:body></w:document>`);
-    const bomb = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+    const bomb = await docxBomb(64);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const r = await underWatch(t, () => upload(t, A.tenantId, A.kbIds[0], A.key, 'bomb.docx', bomb, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'));
     expect([400, 413]).toContain(r.status);
