@@ -18,7 +18,7 @@ import { ExpectedHead, openCutover, verifyAllChains } from '../src/audit/audit-c
 import { AuditRepository } from '../src/audit/audit.repository';
 import { parseSettings } from '../src/config/app-config';
 import { openDatabase } from '../src/database/data-source.factory';
-import type { Db } from '../src/database/database.service';
+import { Db, runInTransaction } from '../src/database/db';
 
 function expectedHeads(argv: string[]): ExpectedHead[] | undefined {
   const i = argv.indexOf('--expect');
@@ -37,10 +37,7 @@ async function main(): Promise<number> {
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 1 });
   // Read as strata_platform, the role that sees every row, like the HTTP route.
   const asPlatform = <T>(work: (m: Db) => Promise<T>): Promise<T> =>
-    db.dataSource.transaction(async (m) => {
-      await m.query(`SELECT set_config('role', 'strata_platform', true)`);
-      return work(m);
-    });
+    runInTransaction(db.dataSource, `SELECT set_config('role', 'strata_platform', true)`, work);
   try {
     const repo = new AuditRepository();
     const key = auditChainKeyFor(settings);

@@ -52,6 +52,8 @@ export async function createApp(env: Record<string, string | undefined> = proces
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
   logError = (...a) => app.get(Logger).error(...(a as [unknown]));
+  // Every public API route lives under /api/v1 (CONTRACT.md); probes and the scrape endpoint stay at the root.
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();

@@ -9,7 +9,7 @@ import { AuditLogDto, AuditService } from './audit.service';
 @ApiTags('audit')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
-@Controller('api/v1')
+@Controller()
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 

@@ -7,7 +7,7 @@ import { AuthService } from './auth.service';
 import { Public } from './decorators';
 
 @ApiTags('auth')
-@Controller('api/v1/auth')
+@Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 

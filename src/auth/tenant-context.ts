@@ -5,7 +5,8 @@ import { AppException } from '../common/app-exception';
 import type { Permission } from './permissions';
 import { Principal, principalKbScope, principalPermissions } from './principal';
 
-const PRINCIPAL = 'strata.principal';
+export const PRINCIPAL_KEY = 'strata.principal';
+const PRINCIPAL = PRINCIPAL_KEY;
 const TENANT = 'strata.tenantId';
 const KB = 'strata.kbId';
 

@@ -1,10 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { OpenedDatabase } from './data-source.factory';
 import { inlineParams, Statement } from './inline-params';
 
-/** What repositories receive: something that runs parameterised SQL inside the current transaction. */
-export type Db = Pick<EntityManager, 'query'>;
+import { Db, runInTransaction } from './db';
+
+export type { Db, Row } from './db';
 
 export const APP_ROLE = 'strata_app';
 export const PLATFORM_ROLE = 'strata_platform';
@@ -100,29 +101,8 @@ export class DatabaseService implements OnApplicationShutdown {
     return this.inTransaction(`SELECT set_config('role', '${PLATFORM_ROLE}', true)`, work);
   }
 
-  /**
-   * BEGIN and the role setup sent as one simple-protocol message, then the
-   * work on the same connection, then COMMIT (ROLLBACK on any error). `setup`
-   * is built from constants and a validated UUID only, never from input text.
-   */
-  private async inTransaction<T>(setup: string, work: (db: Db) => Promise<T>): Promise<T> {
-    const runner = this.db.dataSource.createQueryRunner();
-    await runner.connect();
-    let committing = false;
-    try {
-      await runner.query(`BEGIN; ${setup}`);
-      const result = await work(runner.manager);
-      committing = true;
-      await runner.query('COMMIT');
-      return result;
-    } catch (err) {
-      // Before COMMIT the transaction may be open (or aborted): end it so the
-      // connection goes back to the pool clean. A failed COMMIT already ended it.
-      if (!committing) await runner.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      await runner.release();
-    }
+  private inTransaction<T>(setup: string, work: (db: Db) => Promise<T>): Promise<T> {
+    return runInTransaction(this.db.dataSource, setup, work);
   }
 
   /**

@@ -16,7 +16,7 @@ import { readUpload } from './upload';
 @ApiTags('documents')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
-@Controller('api/v1/tenants/:tenantId/knowledge-bases/:kbId/documents')
+@Controller('tenants/:tenantId/knowledge-bases/:kbId/documents')
 export class DocumentsController {
   constructor(
     private readonly documents: DocumentsService,

@@ -9,7 +9,7 @@ import { GraphService, KnowledgeGraph } from './graph.service';
 @ApiTags('graph')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
-@Controller('api/v1/tenants/:tenantId/knowledge-bases/:kbId/graph')
+@Controller('tenants/:tenantId/knowledge-bases/:kbId/graph')
 export class GraphController {
   constructor(private readonly graph: GraphService) {}
 

@@ -11,7 +11,7 @@ import { KnowledgeBasesService } from './knowledge-bases.service';
 @ApiTags('knowledge-bases')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
-@Controller('api/v1/tenants/:tenantId/knowledge-bases')
+@Controller('tenants/:tenantId/knowledge-bases')
 export class KnowledgeBasesController {
   constructor(
     private readonly kbs: KnowledgeBasesService,

@@ -26,7 +26,7 @@ function toInput(body: QueryDto, apiKeyId: string | undefined): QueryInput {
 @ApiTags('query')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
-@Controller('api/v1/tenants/:tenantId/knowledge-bases/:kbId/query')
+@Controller('tenants/:tenantId/knowledge-bases/:kbId/query')
 export class QueriesController {
   constructor(
     private readonly engine: QueryEngine,

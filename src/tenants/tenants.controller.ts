@@ -10,7 +10,7 @@ import { TenantsService } from './tenants.service';
 @ApiTags('tenants')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
-@Controller('api/v1/tenants')
+@Controller('tenants')
 export class TenantsController {
   constructor(
     private readonly tenants: TenantsService,

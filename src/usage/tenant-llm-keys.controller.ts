@@ -20,7 +20,7 @@ export class SetLlmKeyDto {
 @ApiTags('tenants')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
-@Controller('api/v1/tenants/:tenantId/llm-key')
+@Controller('tenants/:tenantId/llm-key')
 export class TenantLlmKeysController {
   constructor(private readonly keys: TenantLlmKeysService) {}
 

@@ -8,7 +8,7 @@ import { UsageService } from './usage.service';
 @ApiTags('usage')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
-@Controller('api/v1/tenants/:tenantId/usage')
+@Controller('tenants/:tenantId/usage')
 export class UsageController {
   constructor(private readonly usage: UsageService) {}
 

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit.decorator';
-import { RequirePermissions } from '../auth/decorators';
-import { TenantContext } from '../auth/tenant-context';
+import { CurrentPrincipal, RequirePermissions } from '../auth/decorators';
+import type { Principal } from '../auth/principal';
 import { Page } from '../common/envelope';
 import { PageQuery } from '../common/pagination';
 import { UuidParam } from '../common/params';
@@ -12,19 +12,18 @@ import { UsersService } from './users.service';
 @ApiTags('users')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
-@Controller('api/v1/tenants/:tenantId/users')
+@Controller('tenants/:tenantId/users')
 export class UsersController {
   constructor(
     private readonly users: UsersService,
-    private readonly context: TenantContext,
   ) {}
 
   @Post()
   @RequirePermissions('user:manage')
   @AuditAction('user.create')
   @ApiOperation({ summary: 'Create a tenant user (owner, member or viewer)' })
-  create(@Param('tenantId') tenantId: string, @Body() body: CreateUserDto): Promise<UserDto> {
-    return this.users.create(tenantId, this.context.principal!, body);
+  create(@Param('tenantId') tenantId: string, @CurrentPrincipal() principal: Principal, @Body() body: CreateUserDto): Promise<UserDto> {
+    return this.users.create(tenantId, principal, body);
   }
 
   @Get()
@@ -45,15 +44,15 @@ export class UsersController {
   @RequirePermissions('user:manage')
   @AuditAction('user.update')
   @ApiOperation({ summary: 'Change a user’s password, role or active flag' })
-  update(@Param('tenantId') tenantId: string, @UuidParam('userId') userId: string, @Body() body: UpdateUserDto): Promise<UserDto> {
-    return this.users.update(tenantId, this.context.principal!, userId, body);
+  update(@Param('tenantId') tenantId: string, @CurrentPrincipal() principal: Principal, @UuidParam('userId') userId: string, @Body() body: UpdateUserDto): Promise<UserDto> {
+    return this.users.update(tenantId, principal, userId, body);
   }
 
   @Delete(':userId')
   @RequirePermissions('user:manage')
   @AuditAction('user.delete')
   @ApiOperation({ summary: 'Delete a tenant user' })
-  remove(@Param('tenantId') tenantId: string, @UuidParam('userId') userId: string): Promise<{ user_id: string; deleted: true }> {
-    return this.users.remove(tenantId, this.context.principal!, userId);
+  remove(@Param('tenantId') tenantId: string, @CurrentPrincipal() principal: Principal, @UuidParam('userId') userId: string): Promise<{ user_id: string; deleted: true }> {
+    return this.users.remove(tenantId, principal, userId);
   }
 }

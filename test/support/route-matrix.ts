@@ -137,6 +137,19 @@ function joinPath(...parts: string[]): string {
   return `/${p}`;
 }
 
+/**
+ * The path the HTTP server really serves a controller route at: under the
+ * global prefix (main's setGlobalPrefix('api/v1')) unless the route is one the
+ * prefix excludes (health, metrics). Asked of Fastify's own router, so a route
+ * the prefix does not reach is reported where it is.
+ */
+function servedPath(app: INestApplication, method: string, path: string): string {
+  const fastify = app.getHttpAdapter().getInstance() as { hasRoute(o: { method: string; url: string }): boolean };
+  const url = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
+  for (const candidate of [`/api/v1${path === '/' ? '' : path}`, path]) if (fastify.hasRoute({ method, url: url(candidate) })) return candidate;
+  return path;
+}
+
 /** Every route of every Nest controller in the running app, with its access declaration. */
 export function declaredRoutes(app: INestApplication): RouteDeclaration[] {
   const out: RouteDeclaration[] = [];
@@ -158,7 +171,7 @@ export function declaredRoutes(app: INestApplication): RouteDeclaration[] {
         for (const b of base)
           for (const p of paths)
             out.push({
-              route: `${METHODS[method] ?? String(method)} ${joinPath(b, p)}`,
+              route: `${METHODS[method] ?? String(method)} ${servedPath(app, METHODS[method] ?? String(method), joinPath(b, p))}`,
               isPublic: pick<boolean>(IS_PUBLIC) === true,
               adminOnly: pick<boolean>(ADMIN_ONLY) === true,
               permissions: [...(pick<string[]>(REQUIRED_PERMISSIONS) ?? [])].sort(),

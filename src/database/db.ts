@@ -1,0 +1,76 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+
+/** A result row as the driver gives it, before a repository names its shape. */
+export type Row = Record<string, unknown>;
+
+/**
+ * What repositories receive: parameterised SQL inside the current unit of
+ * work (DatabaseService.withTenant / withPlatform), with one result shape per
+ * intent. The driver's shapes (TypeORM answers a bare UPDATE/DELETE with
+ * [rows, rowCount] and a SELECT with the rows) are normalised here, once:
+ *  - many: every row the statement returns (SELECT, or any statement with RETURNING);
+ *  - one: the first row, or undefined;
+ *  - exec: the number of rows the statement wrote (INSERT/UPDATE/DELETE), or
+ *    the number it returned for a SELECT.
+ */
+export interface Db {
+  many<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  one<T = Row>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+  exec(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** @deprecated Transitional (see RunnerDb.query); removed once every repository uses many/one/exec. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
+
+/** A Db on one TypeORM query runner (one connection, usually inside a transaction). */
+export class RunnerDb implements Db {
+  constructor(private readonly runner: QueryRunner) {}
+
+  async many<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    const r = await this.runner.query(sql, params ? [...params] : undefined, true);
+    return (r.records ?? []) as T[];
+  }
+
+  async one<T = Row>(sql: string, params?: readonly unknown[]): Promise<T | undefined> {
+    return (await this.many<T>(sql, params))[0];
+  }
+
+  /**
+   * @deprecated The driver's raw shape (rows, or [rows, rowCount] for a bare
+   * UPDATE/DELETE). Kept only while repositories move to many/one/exec.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query(sql: string, params?: unknown[]): Promise<any> {
+    return this.runner.query(sql, params);
+  }
+
+  async exec(sql: string, params?: readonly unknown[]): Promise<number> {
+    const r = await this.runner.query(sql, params ? [...params] : undefined, true);
+    return r.affected ?? r.records?.length ?? 0;
+  }
+}
+
+/**
+ * BEGIN and `setup` sent as one simple-protocol message, then the work on the
+ * same connection, then COMMIT (ROLLBACK on any error). `setup` is built from
+ * constants and a validated UUID only, never from input text.
+ */
+export async function runInTransaction<T>(dataSource: DataSource, setup: string, work: (db: Db) => Promise<T>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  let committing = false;
+  try {
+    await runner.query(`BEGIN; ${setup}`);
+    const result = await work(new RunnerDb(runner));
+    committing = true;
+    await runner.query('COMMIT');
+    return result;
+  } catch (err) {
+    // Before COMMIT the transaction may be open (or aborted): end it so the
+    // connection goes back to the pool clean. A failed COMMIT already ended it.
+    if (!committing) await runner.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    await runner.release();
+  }
+}
