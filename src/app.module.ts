@@ -10,6 +10,7 @@ import { EnvelopeInterceptor } from './common/envelope.interceptor';
 import { AppConfigModule } from './config/app-config.module';
 import { Settings } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
+import { ContextModule } from './context/context.module';
 import { HealthModule } from './health/health.module';
 import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
 import { LoggingModule } from './common/logging.module';
@@ -37,6 +38,7 @@ export class AppModule {
         // No proxy providers here: resolving them per request did a dynamic require() on every request.
         ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: (req: { id?: string }) => String(req.id ?? ''), resolveProxyProviders: false } }),
         DatabaseModule,
+        ContextModule,
         AuthModule,
         TenantsModule,
         KnowledgeBasesModule,

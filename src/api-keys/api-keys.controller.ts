@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/commo
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit.decorator';
 import { CurrentPrincipal, RequirePermissions } from '../auth/decorators';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../context/principal';
 import { Page } from '../common/envelope';
 import { PageQuery } from '../common/pagination';
 import { UuidParam } from '../common/params';

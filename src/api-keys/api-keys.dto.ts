@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDateString, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PERMISSIONS, Permission } from '../auth/permissions';
+import { PERMISSIONS, Permission } from '../context/permissions';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'support-bot', maxLength: 200 })

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { generateApiKey, visiblePrefix } from '../auth/api-key-format';
-import { Permission } from '../auth/permissions';
-import { describePrincipal, Principal } from '../auth/principal';
+import { Permission } from '../context/permissions';
+import { describePrincipal, Principal } from '../context/principal';
 import { AppException } from '../common/app-exception';
 import { Page } from '../common/envelope';
 import { iso } from '../common/text';

@@ -2,8 +2,8 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { AppException } from '../common/app-exception';
 import { DatabaseService } from '../database/database.service';
 import { hashApiKey, looksLikeApiKey } from './api-key-format';
-import { isPermission, Permission } from './permissions';
-import { Principal } from './principal';
+import { isPermission, Permission } from '../context/permissions';
+import { Principal } from '../context/principal';
 import { SecretsService } from './secrets.service';
 import { AuthFailureReason } from './security-events';
 

@@ -9,7 +9,6 @@ import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { SecretsService } from './secrets.service';
 import { SecurityEvents } from './security-events';
-import { TenantContext } from './tenant-context';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
 
@@ -20,7 +19,6 @@ import { UserStatusService } from './user-status.service';
   providers: [
     SecretsService,
     SecurityEvents,
-    TenantContext,
     TenantStatusService,
     UserStatusService,
     ApiKeyAuthenticator,
@@ -28,6 +26,6 @@ import { UserStatusService } from './user-status.service';
     AuthService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SecretsService, SecurityEvents, TenantContext, TenantStatusService, UserStatusService, ApiKeyAuthenticator],
+  exports: [SecretsService, SecurityEvents, TenantStatusService, UserStatusService, ApiKeyAuthenticator],
 })
 export class AuthModule {}

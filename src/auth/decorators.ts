@@ -1,9 +1,9 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ClsServiceManager } from 'nestjs-cls';
 import { AppException } from '../common/app-exception';
-import type { Principal } from './principal';
-import { PRINCIPAL_KEY } from './tenant-context';
-import type { Permission } from './permissions';
+import type { Principal } from '../context/principal';
+import { PRINCIPAL_KEY } from '../context/tenant-context';
+import type { Permission } from '../context/permissions';
 
 function currentPrincipal(): Principal | undefined {
   const cls = ClsServiceManager.getClsService();

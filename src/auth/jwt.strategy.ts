@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config';
-import { isPermission, ROLE_PERMISSIONS, TENANT_ROLES, TenantRole } from './permissions';
-import { Principal } from './principal';
+import { isPermission, ROLE_PERMISSIONS, TENANT_ROLES, TenantRole } from '../context/permissions';
+import { Principal } from '../context/principal';
 import { SecretsService } from './secrets.service';
 
 export interface JwtClaims {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { TENANT_ROLES, TenantRole } from './permissions';
+import { TENANT_ROLES, TenantRole } from '../context/permissions';
 
 const TTL_MS = 5_000;
 

@@ -1,4 +1,4 @@
-import type { Principal } from './principal';
+import type { Principal } from '../context/principal';
 
 const MAX_ENTRIES = 10_000;
 

@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { TenantContext } from '../auth/tenant-context';
+import { TenantContext } from '../context/tenant-context';
 import { AppException } from '../common/app-exception';
 import { Page } from '../common/envelope';
 import { iso } from '../common/text';

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestj
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '../audit/audit.decorator';
 import { RequirePermissions } from '../auth/decorators';
-import { TenantContext } from '../auth/tenant-context';
+import { TenantContext } from '../context/tenant-context';
 import { Page } from '../common/envelope';
 import { PageQuery } from '../common/pagination';
 import { CreateKnowledgeBaseDto, KnowledgeBaseDto, UpdateKnowledgeBaseDto } from './knowledge-bases.dto';

@@ -4,7 +4,7 @@ import { Page } from '../common/envelope';
 import { iso } from '../common/text';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { TenantEvents } from '../tenants/tenant-events';
+import { TenantEvents } from '../context/tenant-events';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { CreateKnowledgeBaseDto, KbConfigDto, KnowledgeBaseDto, UpdateKnowledgeBaseDto } from './knowledge-bases.dto';
 import { KnowledgeBaseRow, KnowledgeBasesRepository } from './knowledge-bases.repository';

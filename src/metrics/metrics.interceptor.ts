@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Observable, tap } from 'rxjs';
-import { TenantContext } from '../auth/tenant-context';
+import { TenantContext } from '../context/tenant-context';
 import { MetricsService } from './metrics.service';
 
 /**

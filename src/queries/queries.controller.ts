@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, Api
 import type { FastifyReply } from 'fastify';
 import { AuditAction } from '../audit/audit.decorator';
 import { RequirePermissions } from '../auth/decorators';
-import { TenantContext } from '../auth/tenant-context';
+import { TenantContext } from '../context/tenant-context';
 import { RawResponse } from '../common/decorators';
 import { toErrorResponse } from '../common/error-mapping';
 import { QueryEngine, QueryInput } from '../rag/retrieval/query-engine';

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import type { QueryMode } from '../knowledge-bases/knowledge-bases.dto';
 import { KnowledgeBasesService } from '../knowledge-bases/knowledge-bases.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { TenantEvents } from '../tenants/tenant-events';
+import { TenantEvents } from '../context/tenant-events';
 import { ModelProviders } from './providers/model-providers';
 import type { ProviderSet, QueryKeywords } from './providers/provider.types';
 import { InstanceCache } from './instance-cache';

@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { TenantEvents } from './tenant-events';
 import { TenantsController } from './tenants.controller';
 import { TenantsRepository } from './tenants.repository';
 import { TenantsService } from './tenants.service';
@@ -7,7 +6,7 @@ import { TenantsService } from './tenants.service';
 @Global()
 @Module({
   controllers: [TenantsController],
-  providers: [TenantsRepository, TenantsService, TenantEvents],
-  exports: [TenantsService, TenantEvents],
+  providers: [TenantsRepository, TenantsService],
+  exports: [TenantsService],
 })
 export class TenantsModule {}

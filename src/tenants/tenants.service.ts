@@ -8,7 +8,7 @@ import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { TenantStatusService } from '../auth/tenant-status.service';
 import { CreateTenantDto, TenantDto, UpdateTenantDto } from './tenants.dto';
 import { TenantRow, TenantsRepository } from './tenants.repository';
-import { TenantEvents } from './tenant-events';
+import { TenantEvents } from '../context/tenant-events';
 
 export function toTenantDto(r: TenantRow): TenantDto {
   return {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { TenantEvents } from '../tenants/tenant-events';
+import { TenantEvents } from '../context/tenant-events';
 import type { Tier } from '../tenants/tenants.dto';
 import type { RateLimitCategory } from './rate-limit.decorator';
 

@@ -1,7 +1,7 @@
 import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { TenantContext } from '../auth/tenant-context';
+import { TenantContext } from '../context/tenant-context';
 import { AuthFailureCounter, AuthFailureLimiter } from './auth-failure.limiter';
 import { DocumentQuota } from './document-quota';
 import { DocumentQuotaService } from './document-quota.service';

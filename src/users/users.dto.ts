@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { TENANT_ROLES, TenantRole } from '../auth/permissions';
+import { TENANT_ROLES, TenantRole } from '../context/permissions';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'alice', description: '3-64 letters, digits, dot, dash, underscore or @; unique within the tenant (case-insensitive)' })

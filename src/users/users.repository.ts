@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { TenantRole } from '../auth/permissions';
+import type { TenantRole } from '../context/permissions';
 import type { Db } from '../database/database.service';
 
 export interface UserRow {

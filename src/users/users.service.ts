@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { hashPassword } from '../auth/passwords';
-import { ROLE_PERMISSIONS, TenantRole } from '../auth/permissions';
-import { Principal } from '../auth/principal';
+import { ROLE_PERMISSIONS, TenantRole } from '../context/permissions';
+import { Principal } from '../context/principal';
 import { UserStatusService } from '../auth/user-status.service';
 import { AppException } from '../common/app-exception';
 import { Page } from '../common/envelope';

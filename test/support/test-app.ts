@@ -1,4 +1,4 @@
-import { PERMISSIONS } from '../../src/auth/permissions';
+import { PERMISSIONS } from '../../src/context/permissions';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import { DatabaseService } from '../../src/database/database.service';

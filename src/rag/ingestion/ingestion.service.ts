@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { TenantContext } from '../../auth/tenant-context';
+import { TenantContext } from '../../context/tenant-context';
 import { AppException } from '../../common/app-exception';
 import { ComputeAborted, ComputePool } from '../../compute/compute-pool';
 import { AppConfig } from '../../config/app-config';
