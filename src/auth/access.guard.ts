@@ -69,6 +69,8 @@ export class AccessGuard implements CanActivate {
       }
       if (pathTenant !== undefined && !UUID.test(pathTenant)) throw AppException.validation('tenantId must be a UUID.', [{ field: 'tenantId', message: 'must be a UUID' }]);
       if (pathKb !== undefined && !UUID.test(pathKb)) throw AppException.validation('kbId must be a UUID.', [{ field: 'kbId', message: 'must be a UUID' }]);
+      // The admin may act on a suspended or deleted tenant (to restore it), but not on one that never existed.
+      if (pathTenant !== undefined && (await this.tenants.statusOf(pathTenant)) === 'missing') throw AppException.notFound('The tenant');
       this.context.set(authenticated, pathTenant, pathKb);
       return true;
     }

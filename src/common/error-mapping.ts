@@ -44,6 +44,8 @@ function fromPostgres(err: { code?: string }): { code: ErrorCode; message: strin
   if (sqlstate === '23505') return { code: 'CONFLICT', message: 'A resource with the same unique value already exists.' };
   if (sqlstate === '22P02' || sqlstate === '22007' || sqlstate === '22008' || sqlstate === '22003')
     return { code: 'VALIDATION_ERROR', message: 'A value in the request has the wrong format.' };
+  // A row this request refers to is gone (deleted concurrently, or never existed).
+  if (sqlstate === '23503') return { code: 'NOT_FOUND', message: 'A resource this request refers to does not exist.' };
   if (sqlstate === '22001') return { code: 'VALIDATION_ERROR', message: 'A value in the request is too long.' };
   // NUL bytes and invalid byte sequences: PostgreSQL text cannot hold them.
   if (sqlstate === '22021' || sqlstate === '22P05') return { code: 'VALIDATION_ERROR', message: 'A value in the request contains characters that cannot be stored (such as NUL).' };

@@ -23,6 +23,21 @@ describe('tenancy: validation and hostile input', () => {
     expect(r.text).not.toMatch(/\bat .+\.(js|ts):\d+|SELECT |INSERT |QueryFailedError|stack/);
   }
 
+  describe('a tenant that does not exist', () => {
+    it.each([
+      ['GET', 'users', undefined],
+      ['POST', 'users', { username: 'ghost-user', password: 'long enough password', role: 'viewer' }],
+      ['POST', 'knowledge-bases', { kb_name: 'ghost' }],
+      ['GET', 'api-keys', undefined],
+      ['GET', 'usage', undefined],
+    ])('admin: %s /tenants/<unknown>/%s → 404 NOT_FOUND, nothing written', async (method, sub, body) => {
+      const ghost = randomUUID();
+      const r = await t.http.request(method, `/api/v1/tenants/${ghost}/${sub}`, { as: t.admin, body });
+      expectClientError(r, 404, 'NOT_FOUND');
+      expect(r.body.error.message).toBe('The tenant was not found.');
+    });
+  });
+
   describe('bad UUIDs in paths', () => {
     it.each([
       ['GET', '/api/v1/tenants/not-a-uuid'],

@@ -32,7 +32,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; databas
     ADMIN_PASSWORD,
     TOKEN_SECRET,
     METRICS_TOKEN,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     WORKER_POLL_MS: '50',
     ...database.env,
     ...(opts.env ?? {}),
