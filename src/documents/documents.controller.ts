@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuditAction } from '../audit/audit.decorator';
@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config';
 import { Page } from '../common/envelope';
 import { UuidParam } from '../common/params';
 import { RateLimit } from '../throttling/rate-limit.decorator';
+import { ConsumesModelBudget, ModelBudgetGuard } from '../usage/model-budget';
 import { AddTextDto, AddTextsDto, DocumentAcceptedDto, DocumentDto, DocumentListQuery, DocumentsAcceptedDto } from './documents.dto';
 import { DocumentsService } from './documents.service';
 import { readUpload } from './upload';
@@ -28,6 +29,8 @@ export class DocumentsController {
   @HttpCode(202)
   @RequirePermissions('document:write')
   @RateLimit('document')
+  @ConsumesModelBudget('ingestion')
+  @UseGuards(ModelBudgetGuard)
   @AuditAction('document.add')
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
@@ -46,6 +49,8 @@ export class DocumentsController {
   @HttpCode(202)
   @RequirePermissions('document:write')
   @RateLimit('document')
+  @ConsumesModelBudget('ingestion')
+  @UseGuards(ModelBudgetGuard)
   @AuditAction('document.add')
   @ApiOperation({ summary: 'Add one text for background ingestion', description: '409 when the same content is already in the KB (the message names the existing document).' })
   @ApiResponse({ status: 202, type: DocumentAcceptedDto })
@@ -58,6 +63,8 @@ export class DocumentsController {
   @HttpCode(202)
   @RequirePermissions('document:write')
   @RateLimit('document')
+  @ConsumesModelBudget('ingestion')
+  @UseGuards(ModelBudgetGuard)
   @AuditAction('document.add')
   @ApiOperation({ summary: 'Add several texts for background ingestion (all or nothing)' })
   @ApiResponse({ status: 202, type: DocumentsAcceptedDto })

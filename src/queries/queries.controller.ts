@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuditAction } from '../audit/audit.decorator';
@@ -8,6 +8,7 @@ import { RawResponse } from '../common/decorators';
 import { toErrorResponse } from '../common/error-mapping';
 import { QueryEngine, QueryInput } from '../rag/retrieval/query-engine';
 import { RateLimit } from '../throttling/rate-limit.decorator';
+import { ConsumesModelBudget, ModelBudgetGuard } from '../usage/model-budget';
 import { QueryAnswerDto, QueryDto } from './queries.dto';
 
 function toInput(body: QueryDto, apiKeyId: string | undefined): QueryInput {
@@ -37,6 +38,8 @@ export class QueriesController {
   @HttpCode(200)
   @RequirePermissions('query:run')
   @RateLimit('query')
+  @ConsumesModelBudget('query')
+  @UseGuards(ModelBudgetGuard)
   @AuditAction('query.run')
   @ApiOperation({
     summary: 'Ask the KB (modes naive | local | global | hybrid | mix | bypass)',
@@ -79,6 +82,8 @@ export class QueriesController {
   @RawResponse()
   @RequirePermissions('query:run')
   @RateLimit('query')
+  @ConsumesModelBudget('query')
+  @UseGuards(ModelBudgetGuard)
   @AuditAction('query.run')
   @ApiProduces('application/x-ndjson')
   @ApiOperation({

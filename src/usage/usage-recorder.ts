@@ -1,7 +1,7 @@
 /**
- * One model call's usage, as the providers report it (seed 003). The usage
- * module stores these, aggregates them for GET /tenants/:id/usage and enforces
- * soft limits; providers only call `record`.
+ * One model call's usage, as the providers report it. The usage module stores
+ * these, aggregates them for GET /tenants/:id/usage and counts them against
+ * the tenant's monthly model budget; providers only call `record`.
  */
 export interface UsageEvent {
   tenantId: string;
@@ -18,6 +18,4 @@ export interface UsageEvent {
 
 export abstract class UsageRecorder {
   abstract record(event: UsageEvent): void;
-  /** Throws QUOTA_EXCEEDED when the tenant is at 100 % of a monthly token/cost limit. */
-  abstract assertWithinLimits(tenantId: string): Promise<void>;
 }

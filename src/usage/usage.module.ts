@@ -2,12 +2,13 @@ import { Global, Module } from '@nestjs/common';
 import { TenantLlmKeys } from '../rag/providers/tenant-llm-keys';
 import { TenantLlmKeysController } from './tenant-llm-keys.controller';
 import { TenantLlmKeysService } from './tenant-llm-keys.service';
+import { ModelBudgetGuard } from './model-budget';
 import { UsageRecorder } from './usage-recorder';
 import { UsageController } from './usage.controller';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 
-/** Usage and cost (seed 003) and the tenants' own LLM keys; both seams are global. */
+/** Usage and cost, the monthly model budget (UsageService, ModelBudgetGuard) and the tenants' own LLM keys; all global. */
 @Global()
 @Module({
   controllers: [UsageController, TenantLlmKeysController],
@@ -15,9 +16,10 @@ import { UsageService } from './usage.service';
     UsageRepository,
     UsageService,
     { provide: UsageRecorder, useExisting: UsageService },
+    ModelBudgetGuard,
     TenantLlmKeysService,
     { provide: TenantLlmKeys, useExisting: TenantLlmKeysService },
   ],
-  exports: [UsageRecorder, UsageService, TenantLlmKeys, TenantLlmKeysService],
+  exports: [UsageRecorder, UsageService, ModelBudgetGuard, TenantLlmKeys, TenantLlmKeysService],
 })
 export class UsageModule {}

@@ -1,5 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
+import { createCache } from '../common/cache';
+import { TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { estimateCostUsd, priceOf } from './prices';
@@ -8,8 +10,11 @@ import { UsageRepository, UsageRow } from './usage.repository';
 
 const FLUSH_EVERY_MS = 1000;
 const FLUSH_AT = 200;
-const LIMIT_CACHE_MS = 5000;
+/** How long a tenant's limits and month-to-date totals are served from memory (events recorded meanwhile are added to them). */
+const LIMIT_CACHE_MS = 2000;
+const LIMIT_CACHE_MAX = 10_000;
 const WARNING_RATIO = 0.8;
+const WARN_EVERY_MS = 600_000;
 
 export interface LimitStatus {
   monthly_token_limit: number | null;
@@ -26,14 +31,25 @@ function monthStart(now = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
 
+/** Whole seconds from `now` to the start of the next UTC month (at least 1). */
+export function secondsToNextMonth(now = new Date()): number {
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  return Math.max(1, Math.ceil((next - now.getTime()) / 1000));
+}
+
 function nonNegativeInt(n: unknown): number {
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
 }
 
 /**
- * Usage events (seed 003): buffered in memory and written in batches, so a
- * model call never waits for a database round trip; month-to-date totals are
- * cached briefly for the soft limits (warning at 80 %, refusal at 100 %).
+ * Usage events: buffered in memory and written in batches, so a model call
+ * never waits for a database round trip. The monthly model budget
+ * (settings.limits.monthly_token_limit / monthly_cost_limit_usd): a warning
+ * at 80 % (logged, and reported by GET /usage), refusal at 100 % by
+ * `assertAvailable` — called by ModelBudgetGuard on every model-calling route
+ * and by the ingestion worker before it spends on a queued document. A
+ * tenant's month-to-date totals are cached for LIMIT_CACHE_MS, with every
+ * event recorded meanwhile added, so the check costs no round trip per request.
  */
 @Injectable()
 export class UsageService extends UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
@@ -41,15 +57,22 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
   private buffer: UsageRow[] = [];
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly limitCache = new Map<string, { at: number; status: LimitStatus }>();
-  private readonly warnedAt = new Map<string, number>();
+  /** Rows taken from the buffer whose INSERT has not finished: still counted by limitStatus. */
+  private writing: UsageRow[] = [];
+  private readonly limitCache = createCache<string, LimitStatus>({ max: LIMIT_CACHE_MAX, ttlMs: LIMIT_CACHE_MS });
+  private readonly warnedAt = createCache<string, number>({ max: LIMIT_CACHE_MAX, ttlMs: WARN_EVERY_MS });
 
   constructor(
     private readonly db: DatabaseService,
     private readonly repo: UsageRepository,
     private readonly metrics: MetricsService,
+    events: TenantEvents,
   ) {
     super();
+    // A changed limit (PATCH /tenants/:id) applies to the next request on this replica.
+    events.subscribe((e) => {
+      this.limitCache.delete(e.tenantId);
+    });
   }
 
   onModuleInit(): void {
@@ -86,8 +109,8 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
     // Keep the cached month totals honest until the next refresh.
     const cached = this.limitCache.get(row.tenantId);
     if (cached) {
-      cached.status.month_tokens += inputTokens + outputTokens;
-      if (row.executionMode === 'hosted') cached.status.month_hosted_cost_usd += row.costUsd;
+      cached.month_tokens += inputTokens + outputTokens;
+      if (row.executionMode === 'hosted') cached.month_hosted_cost_usd += row.costUsd;
     }
     if (this.buffer.length >= FLUSH_AT) void this.flush();
   }
@@ -102,6 +125,7 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
     if (!this.buffer.length) return;
     const batch = this.buffer;
     this.buffer = [];
+    this.writing = batch;
     try {
       await this.db.withPlatform((db) => this.repo.insertMany(db, batch));
     } catch (err) {
@@ -115,14 +139,17 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
         }
       }
       if (lost) this.logger.warn({ err, lost }, 'usage events could not be stored');
+    } finally {
+      this.writing = [];
     }
-    for (const row of batch) this.limitCache.delete(row.tenantId);
   }
 
+  /** The tenant's monthly limits and month-to-date use, with the 80 % warning and 100 % exceeded flags. */
   async limitStatus(tenantId: string): Promise<LimitStatus> {
     const hit = this.limitCache.get(tenantId);
-    if (hit && Date.now() - hit.at < LIMIT_CACHE_MS) return evaluate(hit.status);
-    const pending = this.buffer.filter((r) => r.tenantId === tenantId);
+    if (hit) return evaluate(hit);
+    // Events not yet in the table (buffered, or being written) count too.
+    const pending = [...this.writing, ...this.buffer].filter((r) => r.tenantId === tenantId);
     const { limits, month } = await this.db.withPlatform(async (db) => ({
       limits: await this.repo.tenantLimits(db, tenantId),
       month: await this.repo.monthToDate(db, tenantId, monthStart()),
@@ -136,29 +163,32 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
       warning: false,
       exceeded: false,
     };
-    this.limitCache.set(tenantId, { at: Date.now(), status });
+    this.limitCache.set(tenantId, status);
     return evaluate(status);
   }
 
-  async assertWithinLimits(tenantId: string): Promise<void> {
+  /**
+   * Throws 429 QUOTA_EXCEEDED (Retry-After: seconds to the start of the next
+   * UTC month) when the tenant has used 100 % of a monthly token or cost
+   * limit; logs a warning (at most every 10 minutes per tenant) past 80 %.
+   * `kind` names what would be spent: a query (answer, keywords, query
+   * embedding) or ingestion (embedding and extraction of documents).
+   */
+  async assertAvailable(tenantId: string, kind: 'query' | 'ingestion'): Promise<void> {
     const s = await this.limitStatus(tenantId);
     if (s.exceeded) {
       this.metrics.quotaExceeded.inc({ tenant_id: tenantId, quota: 'monthly_budget' });
-      const next = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1));
-      const retryAfter = Math.max(1, Math.ceil((next.getTime() - Date.now()) / 1000));
       throw new AppException(
         'QUOTA_EXCEEDED',
-        'This tenant has used its monthly model budget (token or cost limit); model calls resume next month or when an admin raises the limit.',
+        `This tenant has used its monthly model budget (token or cost limit), so ${kind === 'query' ? 'queries are' : 'document ingestion is'} refused; ` +
+          'model calls resume at the start of next month (UTC) or when an admin raises the limit.',
         undefined,
-        { 'Retry-After': String(retryAfter) },
+        { 'Retry-After': String(secondsToNextMonth()) },
       );
     }
-    if (s.warning) {
-      const last = this.warnedAt.get(tenantId) ?? 0;
-      if (Date.now() - last > 600_000) {
-        this.warnedAt.set(tenantId, Date.now());
-        this.logger.warn({ tenant_id: tenantId, ratio: s.ratio }, 'tenant is above 80 % of its monthly model budget');
-      }
+    if (s.warning && !this.warnedAt.has(tenantId)) {
+      this.warnedAt.set(tenantId, Date.now());
+      this.logger.warn({ tenant_id: tenantId, ratio: s.ratio }, 'tenant is above 80 % of its monthly model budget');
     }
   }
 

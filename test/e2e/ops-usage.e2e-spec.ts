@@ -5,7 +5,7 @@ import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-ap
 
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
-describe('operations: usage and cost, soft limits, the tenant LLM key', () => {
+describe('operations: usage and cost, the monthly model budget, the tenant LLM key', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ env: { ENCRYPTION_KEY } });
@@ -57,20 +57,81 @@ describe('operations: usage and cost, soft limits, the tenant LLM key', () => {
     expect((await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, reader)).status).toBe(403);
   });
 
-  it('warns at 80 % and refuses at 100 % of a monthly token limit', async () => {
-    const a = await seedTenant(t, 'Usage Limits');
-    const set = await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1000 } }, t.admin);
-    expect(set.status).toBe(200);
+  /** A 429 QUOTA_EXCEEDED in the error envelope, with Retry-After = the seconds left until the next UTC month starts. */
+  const expectBudgetRefusal = (r: { status: number; headers: Headers; body: any }, sentAt: number) => {
+    expect(r.status).toBe(429);
+    expect(r.body).toMatchObject({ status: 'error', error: { code: 'QUOTA_EXCEEDED', request_id: expect.any(String) } });
+    const retryAfter = r.headers.get('retry-after');
+    expect(retryAfter).toMatch(/^\d+$/);
+    const now = new Date(sentAt);
+    const untilNextMonth = (Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) - sentAt) / 1000;
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(Math.floor(untilNextMonth) - 5);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(Math.ceil(untilNextMonth) + 1);
+  };
+
+  it('with monthly_token_limit 1: the first query is answered (200), then query and query/stream are 429 QUOTA_EXCEEDED with Retry-After until next month, and /usage says exceeded', async () => {
+    const a = await seedTenant(t, 'Budget Query');
+    expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1 } }, t.admin)).status).toBe(200);
+    const path = `/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/query`;
+
+    const first = await t.http.post(path, { query: 'What is in this knowledge base?', mode: 'naive' }, a.key);
+    expect(first.status).toBe(200);
+    expect(first.body.data.usage.total_tokens).toBeGreaterThan(0);
+
+    for (let i = 0; i < 2; i++) {
+      const sentAt = Date.now();
+      expectBudgetRefusal(await t.http.post(path, { query: 'And again?', mode: 'naive' }, a.key), sentAt);
+    }
+    const sentAt = Date.now();
+    expectBudgetRefusal(await t.http.post(`${path}/stream`, { query: 'Streamed?', mode: 'naive' }, a.key), sentAt);
+
+    const usage = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
+    expect(usage.body.data.limits).toMatchObject({ monthly_token_limit: 1, warning: true, exceeded: true });
+    // The answer's tokens, plus the query embedding's: only the first query spent anything.
+    expect(usage.body.data.limits.month_tokens).toBeGreaterThanOrEqual(first.body.data.usage.total_tokens);
+  });
+
+  it('with the monthly token limit used up, document text, texts and file upload are 429 QUOTA_EXCEEDED with Retry-After and store nothing; reads still work', async () => {
+    const a = await seedTenant(t, 'Budget Ingestion');
+    expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1000 } }, t.admin)).status).toBe(200);
+    t.app.get(UsageRecorder).record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 900, outputTokens: 100, executionMode: 'hosted' });
+    const docs = `/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/documents`;
+
+    let sentAt = Date.now();
+    expectBudgetRefusal(await t.http.post(`${docs}/text`, { text: 'A text that would be embedded and extracted.' }, a.key), sentAt);
+    sentAt = Date.now();
+    expectBudgetRefusal(await t.http.post(`${docs}/texts`, { texts: ['one text', 'another text'] }, a.key), sentAt);
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('An uploaded file that would be embedded.')], { type: 'text/plain' }), 'notes.txt');
+    sentAt = Date.now();
+    expectBudgetRefusal(await t.http.request('POST', `${docs}/add`, { raw: form, as: a.key }), sentAt);
+
+    const list = await t.http.get(docs, a.key);
+    expect(list.status).toBe(200);
+    expect(list.body.data).toEqual([]);
+    expect(list.body.meta.total).toBe(0);
+  });
+
+  it('/usage reports the 80 % warning while queries are still answered; at 100 % it reports exceeded and the query is 429; raising the limit answers again at once', async () => {
+    const a = await seedTenant(t, 'Budget Warning');
+    expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 100_000 } }, t.admin)).status).toBe(200);
+    const path = `/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/query`;
     const usage = t.app.get(UsageRecorder);
-    await expect(usage.assertWithinLimits(a.tenantId)).resolves.toBeUndefined();
-    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 700, outputTokens: 150, executionMode: 'hosted' });
+    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 70_000, outputTokens: 15_000, executionMode: 'hosted' });
+
     const warn = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
-    expect(warn.body.data.limits).toMatchObject({ monthly_token_limit: 1000, month_tokens: 850, warning: true, exceeded: false });
-    await expect(usage.assertWithinLimits(a.tenantId)).resolves.toBeUndefined();
-    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 100, outputTokens: 50, executionMode: 'hosted' });
-    await expect(usage.assertWithinLimits(a.tenantId)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', headers: { 'Retry-After': expect.stringMatching(/^\d+$/) } });
+    expect(warn.body.data.limits).toMatchObject({ monthly_token_limit: 100_000, month_tokens: 85_000, warning: true, exceeded: false });
+    expect((await t.http.post(path, { query: 'Still answered at 85 %?', mode: 'naive' }, a.key)).status).toBe(200);
+
+    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 10_000, outputTokens: 5_000, executionMode: 'hosted' });
     const over = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
-    expect(over.body.data.limits).toMatchObject({ month_tokens: 1000, exceeded: true });
+    expect(over.body.data.limits).toMatchObject({ warning: true, exceeded: true });
+    expect(over.body.data.limits.month_tokens).toBeGreaterThanOrEqual(100_000);
+    const sentAt = Date.now();
+    expectBudgetRefusal(await t.http.post(path, { query: 'Refused at 100 %?', mode: 'naive' }, a.key), sentAt);
+
+    expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1_000_000 } }, t.admin)).status).toBe(200);
+    expect((await t.http.post(path, { query: 'Answered after the raise?', mode: 'naive' }, a.key)).status).toBe(200);
   });
 
   it('stores a tenant LLM key encrypted, never returns it, and hands it to the providers', async () => {

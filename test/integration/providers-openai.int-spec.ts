@@ -13,7 +13,6 @@ class MemoryUsage extends UsageRecorder {
   record(e: UsageEvent): void {
     this.events.push(e);
   }
-  async assertWithinLimits(): Promise<void> {}
 }
 
 class OneTenantKey extends TenantLlmKeys {

@@ -12,7 +12,6 @@ class MemoryUsage extends UsageRecorder {
   record(e: UsageEvent): void {
     this.events.push(e);
   }
-  async assertWithinLimits(): Promise<void> {}
 }
 
 const ctx: CallContext = { tenantId: 't1', kbId: 'kb1', apiKeyId: 'k1', purpose: 'embedding' };
