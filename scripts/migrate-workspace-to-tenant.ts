@@ -1,5 +1,5 @@
 /**
- * Imports a LightRAG workspace into a Strata tenant and KB (CONTRACT.md §5).
+ * Imports a LightRAG workspace into a Strata tenant and KB (README: Moving from LightRAG).
  *
  *   scripts/migrate-workspace-to-tenant --working-dir ./rag_storage [--tenant NAME] [--kb NAME] [--dry-run]
  *   scripts/migrate-workspace-to-tenant --pg-url postgres://… --workspace myworkspace [--tenant …] [--kb …] [--dry-run]
@@ -20,20 +20,22 @@ import { ConfigError, parseSettings } from '../src/config/app-config';
 
 const USAGE = `usage: migrate-workspace-to-tenant (--working-dir DIR | --pg-url URL --workspace NAME) [--tenant NAME] [--kb NAME] [--dry-run] [--json]`;
 
+const OPTIONS = {
+  'working-dir': { type: 'string' },
+  'pg-url': { type: 'string' },
+  workspace: { type: 'string' },
+  tenant: { type: 'string' },
+  kb: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
 async function main(): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
   try {
     args = parseArgs({
-      options: {
-        'working-dir': { type: 'string' },
-        'pg-url': { type: 'string' },
-        workspace: { type: 'string' },
-        tenant: { type: 'string' },
-        kb: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
+      options: OPTIONS,
       strict: true,
     }).values;
   } catch (err) {

@@ -5,12 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
-  if [ -x ../shared/scripts/ensure-postgres-pgvector.sh ] || [ -f ../shared/scripts/ensure-postgres-pgvector.sh ]; then
-    TEST_DATABASE_URL=$(bash ../shared/scripts/ensure-postgres-pgvector.sh)
-  else
-    echo "set TEST_DATABASE_URL to a PostgreSQL server with pgvector" >&2
-    exit 2
-  fi
+  echo "set TEST_DATABASE_URL to a PostgreSQL server with pgvector" >&2
+  exit 2
 fi
 export TEST_DATABASE_URL
 # Worker threads (ComputePool) load the compiled worker from dist/, so build first, as `npm test` does.

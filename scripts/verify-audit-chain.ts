@@ -26,9 +26,9 @@ function expectedHeads(argv: string[]): ExpectedHead[] | undefined {
   if (!argv[i + 1]) throw new Error('--expect needs a file (heads.json)');
   const raw = JSON.parse(readFileSync(argv[i + 1], 'utf8')) as unknown;
   const obj = raw as { heads?: unknown; data?: { heads?: unknown } };
-  const heads = Array.isArray(raw) ? raw : (obj.heads ?? obj.data?.heads);
+  const heads: unknown = Array.isArray(raw) ? raw : (obj.heads ?? obj.data?.heads);
   if (!Array.isArray(heads)) throw new Error(`${argv[i + 1]}: no heads array (expected [...], {heads: [...]} or a verify response)`);
-  return heads.map((h: { chain?: unknown; seq?: unknown; hash?: unknown }) => ({ chain: String(h.chain), seq: String(h.seq), hash: String(h.hash) }));
+  return (heads as Array<{ chain?: unknown; seq?: unknown; hash?: unknown }>).map((h) => ({ chain: String(h.chain), seq: String(h.seq), hash: String(h.hash) }));
 }
 
 async function main(): Promise<number> {

@@ -6,7 +6,7 @@ import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { estimateCostUsd, priceOf } from './prices';
 import { UsageEvent, UsageRecorder } from './usage-recorder';
-import { UsageRepository, UsageRow } from './usage.repository';
+import { UsageReport, UsageRepository, UsageRow } from './usage.repository';
 
 const FLUSH_EVERY_MS = 1000;
 const FLUSH_AT = 200;
@@ -192,11 +192,11 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
     }
   }
 
-  async report(tenantId: string, since: Date, until: Date) {
+  async report(tenantId: string, since: Date, until: Date): Promise<UsageReport & { since: string; until: string; unpriced_models: string[]; limits: LimitStatus }> {
     await this.flush();
     const agg = await this.db.withTenant(tenantId, (db) => this.repo.aggregate(db, tenantId, since, until));
     const limits = await this.limitStatus(tenantId);
-    const unpriced = agg.by_model.filter((m: { provider: string; model: string }) => !priceOf(m.provider, m.model)).map((m: { model: string }) => m.model);
+    const unpriced = agg.by_model.filter((m) => !priceOf(m.provider, m.model)).map((m) => m.model);
     return { since: since.toISOString(), until: until.toISOString(), ...agg, unpriced_models: [...new Set(unpriced)], limits };
   }
 }

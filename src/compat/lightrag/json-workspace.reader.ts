@@ -2,19 +2,47 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { joinDescriptions, splitSourceIds, Workspace, WorkspaceChunk, WorkspaceDocument, WorkspaceEntity, WorkspaceRelation } from './workspace.types';
 
-type Json = Record<string, any>;
+/** The fields read from LightRAG's JSON stores; every value is checked where it is used. */
+interface KvDocument {
+  content?: unknown;
+  file_path?: unknown;
+}
+interface KvChunk {
+  full_doc_id?: unknown;
+  content?: unknown;
+  chunk_order_index?: unknown;
+  tokens?: unknown;
+}
+interface VdbEntity {
+  entity_name?: unknown;
+  content?: unknown;
+  source_id?: unknown;
+}
+interface VdbRelation {
+  src_id?: unknown;
+  tgt_id?: unknown;
+  content?: unknown;
+  source_id?: unknown;
+}
+interface VdbFile<T> {
+  data?: T[];
+}
 
-function readJson(dir: string, file: string, required: boolean): Json {
+/** A JSON object file of the working directory ({} when missing and optional). */
+function readJson<T extends object>(dir: string, file: string, required: boolean): Partial<T> {
   const path = join(dir, file);
   if (!existsSync(path)) {
     if (required) throw new Error(`${path} is missing: is this a LightRAG working directory?`);
     return {};
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Json;
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${path} is not a JSON object`);
+  return parsed as Partial<T>;
 }
 
 function decodeXml(s: string): string {
@@ -82,7 +110,7 @@ export function parseGraphml(xml: string): { entities: WorkspaceEntity[]; relati
 }
 
 /** Parses a relation's vector-store content: "keywords\tsource\ntarget\ndescription". */
-function relationFromVdb(row: Json): WorkspaceRelation | null {
+function relationFromVdb(row: VdbRelation): WorkspaceRelation | null {
   const source = String(row.src_id ?? '');
   const target = String(row.tgt_id ?? '');
   if (!source || !target || source === target) return null;
@@ -101,12 +129,12 @@ function relationFromVdb(row: Json): WorkspaceRelation | null {
 export function readJsonWorkspace(workingDir: string, name?: string): Workspace {
   const dir = resolve(workingDir);
   if (!existsSync(dir)) throw new Error(`working directory ${dir} does not exist`);
-  const fullDocs = readJson(dir, 'kv_store_full_docs.json', true);
-  const textChunks = readJson(dir, 'kv_store_text_chunks.json', false);
-  const status = readJson(dir, 'kv_store_doc_status.json', false);
+  const fullDocs = readJson<Record<string, KvDocument>>(dir, 'kv_store_full_docs.json', true);
+  const textChunks = readJson<Record<string, KvChunk>>(dir, 'kv_store_text_chunks.json', false);
+  const status = readJson<Record<string, KvDocument>>(dir, 'kv_store_doc_status.json', false);
 
   const chunksByDoc = new Map<string, WorkspaceChunk[]>();
-  for (const [id, c] of Object.entries(textChunks)) {
+  for (const [id, c] of Object.entries(textChunks) as Array<[string, KvChunk]>) {
     const docId = String(c.full_doc_id ?? '');
     if (!docId || typeof c.content !== 'string') continue;
     const list = chunksByDoc.get(docId) ?? [];
@@ -114,7 +142,7 @@ export function readJsonWorkspace(workingDir: string, name?: string): Workspace 
     chunksByDoc.set(docId, list);
   }
   const documents: WorkspaceDocument[] = [];
-  for (const [id, d] of Object.entries(fullDocs)) {
+  for (const [id, d] of Object.entries(fullDocs) as Array<[string, KvDocument]>) {
     if (typeof d.content !== 'string' || !d.content.trim()) continue;
     documents.push({
       sourceId: id,
@@ -129,8 +157,8 @@ export function readJsonWorkspace(workingDir: string, name?: string): Workspace 
   if (existsSync(graphml)) {
     graph = parseGraphml(readFileSync(graphml, 'utf8'));
   } else {
-    const ents = (readJson(dir, 'vdb_entities.json', false).data ?? []) as Json[];
-    const rels = (readJson(dir, 'vdb_relationships.json', false).data ?? []) as Json[];
+    const ents = readJson<VdbFile<VdbEntity>>(dir, 'vdb_entities.json', false).data ?? [];
+    const rels = readJson<VdbFile<VdbRelation>>(dir, 'vdb_relationships.json', false).data ?? [];
     graph = {
       entities: ents
         .filter((e) => e.entity_name)

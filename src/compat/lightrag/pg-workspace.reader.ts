@@ -1,9 +1,43 @@
 import { Client } from 'pg';
+import type { Db, Row } from '../../database/db';
 import { splitSourceIds, Workspace, WorkspaceChunk, WorkspaceDocument, WorkspaceEntity, WorkspaceRelation } from './workspace.types';
 
-async function tableExists(client: Client, name: string): Promise<boolean> {
-  const r = await client.query(`SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower($1)`, [name]);
-  return (r.rowCount ?? 0) > 0;
+/** The reading half of Db on a plain pg client: LightRAG's database is only read, outside any Strata unit of work. */
+type SourceDb = Pick<Db, 'many' | 'one'>;
+
+function sourceDb(client: Client): SourceDb {
+  const many = async <T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> => (await client.query(sql, params ? [...params] : undefined)).rows as T[];
+  return { many, one: async <T = Row>(sql: string, params?: readonly unknown[]) => (await many<T>(sql, params))[0] };
+}
+
+async function tableExists(db: SourceDb, name: string): Promise<boolean> {
+  return (await db.one(`SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower($1)`, [name])) !== undefined;
+}
+
+/** Rows as LightRAG stores them; every value is checked where it is used. */
+interface DocRow {
+  id: string;
+  content: unknown;
+  doc_name: string | null;
+}
+interface ChunkRow {
+  id: string;
+  full_doc_id: string;
+  chunk_order_index: number | string | null;
+  tokens: number | string | null;
+  content: string;
+  file_path: string | null;
+}
+interface EntityRow {
+  entity_name: string | null;
+  content: string | null;
+  chunk_ids: unknown;
+}
+interface RelationRow {
+  source_id: string | null;
+  target_id: string | null;
+  content: string | null;
+  chunk_ids: unknown;
 }
 
 /**
@@ -16,31 +50,32 @@ async function tableExists(client: Client, name: string): Promise<boolean> {
 export async function readPgWorkspace(url: string, workspace: string): Promise<Workspace> {
   const client = new Client({ connectionString: url });
   await client.connect();
+  const db = sourceDb(client);
   try {
-    if (!(await tableExists(client, 'lightrag_doc_full'))) throw new Error('no LIGHTRAG_DOC_FULL table in that database');
-    const docs = await client.query(`SELECT id, content, doc_name FROM LIGHTRAG_DOC_FULL WHERE workspace = $1 ORDER BY id`, [workspace]);
-    if (docs.rowCount === 0) throw new Error(`workspace "${workspace}" has no documents in LIGHTRAG_DOC_FULL`);
-    const chunkTable = (await tableExists(client, 'lightrag_doc_chunks')) ? 'LIGHTRAG_DOC_CHUNKS' : 'LIGHTRAG_VDB_CHUNKS';
-    const chunks = await client.query(
+    if (!(await tableExists(db, 'lightrag_doc_full'))) throw new Error('no LIGHTRAG_DOC_FULL table in that database');
+    const docs = await db.many<DocRow>(`SELECT id, content, doc_name FROM LIGHTRAG_DOC_FULL WHERE workspace = $1 ORDER BY id`, [workspace]);
+    if (docs.length === 0) throw new Error(`workspace "${workspace}" has no documents in LIGHTRAG_DOC_FULL`);
+    const chunkTable = (await tableExists(db, 'lightrag_doc_chunks')) ? 'LIGHTRAG_DOC_CHUNKS' : 'LIGHTRAG_VDB_CHUNKS';
+    const chunks = await db.many<ChunkRow>(
       `SELECT id, full_doc_id, chunk_order_index, tokens, content, file_path FROM ${chunkTable} WHERE workspace = $1 ORDER BY full_doc_id, chunk_order_index`,
       [workspace],
     );
     const byDoc = new Map<string, WorkspaceChunk[]>();
     const pathOf = new Map<string, string>();
-    for (const c of chunks.rows) {
+    for (const c of chunks) {
       const list = byDoc.get(c.full_doc_id) ?? [];
       list.push({ sourceId: c.id, index: Number(c.chunk_order_index ?? list.length), content: c.content, tokens: Number(c.tokens ?? 0) });
       byDoc.set(c.full_doc_id, list);
       if (c.file_path && !pathOf.has(c.full_doc_id)) pathOf.set(c.full_doc_id, c.file_path);
     }
-    const documents: WorkspaceDocument[] = docs.rows
-      .filter((d) => typeof d.content === 'string' && d.content.trim())
+    const documents: WorkspaceDocument[] = docs
+      .filter((d): d is DocRow & { content: string } => typeof d.content === 'string' && d.content.trim() !== '')
       .map((d) => ({ sourceId: d.id, filePath: pathOf.get(d.id) ?? d.doc_name ?? d.id, content: d.content, chunks: byDoc.get(d.id) ?? [] }));
 
     const entities: WorkspaceEntity[] = [];
-    if (await tableExists(client, 'lightrag_vdb_entity')) {
-      const r = await client.query(`SELECT entity_name, content, chunk_ids FROM LIGHTRAG_VDB_ENTITY WHERE workspace = $1`, [workspace]);
-      for (const e of r.rows) {
+    if (await tableExists(db, 'lightrag_vdb_entity')) {
+      const r = await db.many<EntityRow>(`SELECT entity_name, content, chunk_ids FROM LIGHTRAG_VDB_ENTITY WHERE workspace = $1`, [workspace]);
+      for (const e of r) {
         if (!e.entity_name) continue;
         const content = String(e.content ?? '');
         const description = content.startsWith(`${e.entity_name}\n`) ? content.slice(e.entity_name.length + 1) : content;
@@ -48,9 +83,9 @@ export async function readPgWorkspace(url: string, workspace: string): Promise<W
       }
     }
     const relations: WorkspaceRelation[] = [];
-    if (await tableExists(client, 'lightrag_vdb_relation')) {
-      const r = await client.query(`SELECT source_id, target_id, content, chunk_ids FROM LIGHTRAG_VDB_RELATION WHERE workspace = $1`, [workspace]);
-      for (const rel of r.rows) {
+    if (await tableExists(db, 'lightrag_vdb_relation')) {
+      const r = await db.many<RelationRow>(`SELECT source_id, target_id, content, chunk_ids FROM LIGHTRAG_VDB_RELATION WHERE workspace = $1`, [workspace]);
+      for (const rel of r) {
         if (!rel.source_id || !rel.target_id || rel.source_id === rel.target_id) continue;
         const [head, ...rest] = String(rel.content ?? '').split('\n');
         relations.push({

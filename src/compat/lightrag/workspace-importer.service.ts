@@ -38,7 +38,7 @@ export interface ImportSummary {
 const EMBED_BATCH = 64;
 
 /**
- * Moves a LightRAG workspace into a tenant and KB (CONTRACT.md §5): workspace
+ * Moves a LightRAG workspace into a tenant and KB (README: Moving from LightRAG): workspace
  * `myworkspace` becomes tenant `myworkspace`. Each document keeps LightRAG's
  * chunks and its extracted graph (entity types, descriptions, relation
  * keywords and weights, and which chunk supports which fact); vectors are
