@@ -148,9 +148,9 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
     const get = await t.http.get(`/api/v1/tenants/${a.tenantId}/llm-key`, a.key);
     expect(get.text).not.toContain(secret);
 
-    const rows = await t.db.withPlatform((db) => db.query(`SELECT ciphertext FROM tenant_llm_keys WHERE tenant_id = $1`, [a.tenantId]));
-    expect(rows[0].ciphertext).toMatch(/^v1:/);
-    expect(rows[0].ciphertext).not.toContain(secret.slice(4));
+    const stored = await t.db.withPlatform((db) => db.one<{ ciphertext: string }>(`SELECT ciphertext FROM tenant_llm_keys WHERE tenant_id = $1`, [a.tenantId]));
+    expect(stored?.ciphertext).toMatch(/^v1:/);
+    expect(stored?.ciphertext).not.toContain(secret.slice(4));
 
     const keys = t.app.get(TenantLlmKeys);
     await expect(keys.getKey(a.tenantId)).resolves.toBe(secret);
