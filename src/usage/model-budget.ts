@@ -22,8 +22,10 @@ export const ConsumesModelBudget = (kind: ModelBudgetKind) =>
     ApiResponse({
       status: 429,
       description:
-        'QUOTA_EXCEEDED: the tenant has used its monthly model budget (settings.limits.monthly_token_limit or monthly_cost_limit_usd); ' +
-        'Retry-After gives the seconds to the start of the next UTC month. (RATE_LIMITED: the per-minute/hour rate limit, also 429.)',
+        'QUOTA_EXCEEDED when the tenant has used its monthly model budget (limits.monthly_token_limit or monthly_cost_limit_usd); ' +
+        'Retry-After is then the seconds to the start of the next UTC month. ' +
+        (kind === 'ingestion' ? 'Also QUOTA_EXCEEDED over the document or storage quota (Retry-After: 3600). ' : '') +
+        'RATE_LIMITED over the tenant\'s rate limit (Retry-After and RateLimit-* headers).',
       headers: { 'Retry-After': { description: 'Seconds until the request may be retried', schema: { type: 'integer' } } },
     }),
   );
