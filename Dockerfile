@@ -1,5 +1,7 @@
 # Build stage: compile TypeScript.
-FROM node:20-bookworm-slim AS build
+# Node 24 (LTS): the version CI tests beside the machines' Node 20, and inside
+# every runtime dependency's declared engines (package.json "engines").
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +12,7 @@ COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only what the server needs.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=9621 DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

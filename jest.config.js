@@ -1,4 +1,4 @@
-// Three tiers (ARCHITECTURE.md "Tests in tiers"):
+// Three tiers:
 //   unit        *.spec.ts beside the code, no database
 //   integration test/integration/*.int-spec.ts, a real database (PGlite, or TEST_DATABASE_URL)
 //   e2e         test/e2e/*.e2e-spec.ts, the booted HTTP app

@@ -1,217 +1,115 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { AuditEnv } from './audit.env';
+import { AuthEnv } from './auth.env';
+import { ComputeEnv } from './compute.env';
+import { DatabaseEnv } from './database.env';
+import { EngineEnv } from './engine.env';
+import { secretVariables } from './env.decorators';
+import { LimitsEnv } from './limits.env';
+import { LoggingEnv } from './logging.env';
+import { MetricsEnv } from './metrics.env';
+import { ModelsEnv } from './models.env';
+import { RedisEnv } from './redis.env';
+import { ServerEnv } from './server.env';
+import { ConfigError, Settings } from './settings';
 
-/**
- * Every setting the server reads, parsed and validated once at boot.
- * Names follow CONTRACT.md §4 (and seed 001 where it names them); a bad value
- * stops start-up with a ConfigError that names the variable.
- */
-export interface Settings {
-  port: number;
-  host: string;
-  databaseUrl: string | null;
-  /**
-   * MIGRATION_DATABASE_URL: a privileged (schema-owning) connection used only
-   * to apply migrations at start-up, so DATABASE_URL can be a least-privilege
-   * login role (member of strata_app and strata_platform, not a superuser).
-   */
-  migrationDatabaseUrl: string | null;
-  /** Connections to DATABASE_URL's server (PGlite has one). */
-  databasePoolSize: number;
-  dataDir: string;
-  redisUrl: string | null;
-  tokenSecret: string | null;
-  jwtAlgorithm: 'HS256' | 'HS384' | 'HS512';
-  tokenExpireHours: number;
-  adminUsername: string;
-  adminPassword: string | null;
-  apiKeyPepper: string | null;
-  encryptionKey: string | null;
-  maxCachedInstances: number;
-  llmBinding: 'local' | 'openai';
-  llmModel: string;
-  llmBindingHost: string | null;
-  llmBindingApiKey: string | null;
-  llmTimeoutMs: number;
-  llmMaxConcurrency: number;
-  embeddingBinding: 'local' | 'openai';
-  embeddingModel: string;
-  embeddingDim: number;
-  rateLimitQueriesPerMinute: number;
-  rateLimitDocumentsPerHour: number;
-  maxDocuments: number;
-  maxStorageGb: number;
-  maxKbPerTenant: number;
-  maxUploadBytes: number;
-  /** Extracted text of one upload, any format (a DOCX inflating past it is stopped while inflating). */
-  maxExtractedBytes: number;
-  /** Pages of one PDF upload. */
-  maxPdfPages: number;
-  enableAuditLogging: boolean;
-  auditLogRetentionDays: number;
-  tenantRetentionDays: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  metricsToken: string | null;
-  /** METRICS_PUBLIC=true: /metrics answers without a token (opt-in; by default a token is required). */
-  metricsPublic: boolean;
-  workerConcurrency: number;
-  workerPollMs: number;
-  shutdownTimeoutMs: number;
-  /** V8 old-space growth per GC cycle, in % of the live heap (0 = V8's own 10–300 %); applied by main.ts. */
-  heapGrowthPercent: number;
-  /** Worker threads for parsing, tokenising, local embedding and extraction (ComputePool). */
-  computeThreads: number;
-  /** V8 old-space limit of each compute thread; a task that needs more fails instead of growing the server. */
-  computeThreadMemoryMb: number;
-  /** Longest an upload may take to parse before it is refused. */
-  parseTimeoutMs: number;
-  /** Longest one ingestion job may run; past it the document fails for good (never retried). */
-  jobTimeBudgetMs: number;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly variable: string, reason: string) {
-    super(`Invalid configuration: ${variable} ${reason}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './settings';
+export type { Settings } from './settings';
 
 type Env = Record<string, string | undefined>;
 
-function str(env: Env, name: string): string | null {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? null : v.trim();
-}
+/** The configuration domains, in the order their errors are reported. */
+const DOMAINS = [ServerEnv, DatabaseEnv, RedisEnv, AuthEnv, ModelsEnv, EngineEnv, ComputeEnv, LimitsEnv, AuditEnv, MetricsEnv, LoggingEnv] as const;
 
-function int(env: Env, name: string, def: number, min: number, max: number): number {
-  const raw = str(env, name);
-  if (raw === null) return def;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
+/** Every variable marked @Secret(), across the domains. */
+export const SECRET_VARIABLES: readonly string[] = DOMAINS.flatMap((domain) => secretVariables(domain));
 
-function num(env: Env, name: string, def: number, min: number, max: number): number {
-  const raw = str(env, name);
-  if (raw === null) return def;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new ConfigError(name, `must be a number, got "${raw}"`);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function bool(env: Env, name: string, def: boolean): boolean {
-  const raw = str(env, name);
-  if (raw === null) return def;
-  const v = raw.toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
-function oneOf<T extends string>(env: Env, name: string, def: T, allowed: readonly T[]): T {
-  const raw = str(env, name);
-  if (raw === null) return def;
-  const v = (name === 'JWT_ALGORITHM' ? raw.toUpperCase() : raw.toLowerCase()) as T;
-  if (!allowed.includes(v)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
-  return v;
-}
-
-function url(env: Env, name: string, protocols: string[]): string | null {
-  const raw = str(env, name);
-  if (raw === null) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, 'must be a URL');
+/** Values arrive trimmed; a blank variable is an unset one. */
+function normalise(env: Env): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const v = value?.trim();
+    out[name] = v === undefined || v === '' ? undefined : v;
   }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  return out;
+}
+
+function load<T extends object>(domain: new () => T, env: Record<string, string | undefined>): T {
+  const dto = plainToInstance(domain, env, { excludeExtraneousValues: true });
+  const errors: ValidationError[] = validateSync(dto, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const problems = errors.map((e) => {
+      let reason = Object.values(e.constraints ?? {})[0] ?? 'is invalid';
+      // A secret's value never reaches a message (or the log that prints it).
+      const raw = env[e.property];
+      if (raw !== undefined && SECRET_VARIABLES.includes(e.property) && reason.includes(raw)) reason = reason.split(raw).join('<redacted>');
+      return { variable: e.property, reason };
+    });
+    throw new ConfigError(problems[0].variable, problems[0].reason, problems.slice(1));
   }
-  return raw;
+  return dto;
 }
 
-/** ollama, lollms, azure_openai… all speak the OpenAI API: they map to `openai` with LLM_BINDING_HOST. */
-function binding(env: Env, name: string): 'local' | 'openai' {
-  const raw = (str(env, name) ?? 'local').toLowerCase();
-  if (raw === 'local') return 'local';
-  if (['openai', 'ollama', 'vllm', 'azure_openai', 'lollms', 'openai-compatible'].includes(raw)) return 'openai';
-  throw new ConfigError(name, `must be local or openai (or an OpenAI-compatible server: ollama, vllm), got "${raw}"`);
-}
-
+/**
+ * Parses and validates the environment, domain by domain (class-validator on
+ * the *.env.ts classes). The first invalid variable's name and what it expects
+ * lead the error message; other invalid variables of the same domain follow it.
+ */
 export function parseSettings(env: Env): Settings {
-  const llmBinding = binding(env, 'LLM_BINDING');
-  const embeddingBinding = binding(env, 'EMBEDDING_BINDING');
-  const tokenSecret = str(env, 'TOKEN_SECRET');
-  if (tokenSecret !== null && tokenSecret.length < 32) {
-    throw new ConfigError('TOKEN_SECRET', 'must be at least 32 characters long');
-  }
-  const encryptionKey = str(env, 'ENCRYPTION_KEY');
-  if (encryptionKey !== null && !/^[0-9a-fA-F]{64}$/.test(encryptionKey) && Buffer.from(encryptionKey, 'base64').length !== 32) {
-    throw new ConfigError('ENCRYPTION_KEY', 'must be 32 bytes, as 64 hex characters or base64');
-  }
-  const adminPassword = str(env, 'ADMIN_PASSWORD');
-  if (adminPassword !== null && adminPassword.length < 8) {
-    throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters long');
-  }
-  const llmBindingHost = url(env, 'LLM_BINDING_HOST', ['http:', 'https:']);
-  const s: Settings = {
-    port: int(env, 'PORT', 9621, 0, 65535),
-    host: str(env, 'HOST') ?? '0.0.0.0',
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    migrationDatabaseUrl: url(env, 'MIGRATION_DATABASE_URL', ['postgres:', 'postgresql:']),
-    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
-    dataDir: str(env, 'DATA_DIR') ?? './data',
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    tokenSecret,
-    jwtAlgorithm: oneOf(env, 'JWT_ALGORITHM', 'HS256', ['HS256', 'HS384', 'HS512'] as const),
-    tokenExpireHours: num(env, 'TOKEN_EXPIRE_HOURS', 24, 0.01, 24 * 365),
-    adminUsername: str(env, 'ADMIN_USERNAME') ?? 'admin',
-    adminPassword,
-    apiKeyPepper: str(env, 'API_KEY_PEPPER'),
-    encryptionKey,
-    maxCachedInstances: int(env, 'MAX_CACHED_INSTANCES', 100, 1, 100000),
-    llmBinding,
-    llmModel: str(env, 'LLM_MODEL') ?? (llmBinding === 'local' ? 'local-extractive' : 'gpt-4o-mini'),
-    llmBindingHost,
-    llmBindingApiKey: str(env, 'LLM_BINDING_API_KEY'),
-    llmTimeoutMs: int(env, 'LLM_TIMEOUT_MS', 60000, 100, 600000),
-    llmMaxConcurrency: int(env, 'LLM_MAX_ASYNC', 4, 1, 256),
-    embeddingBinding,
-    embeddingModel: str(env, 'EMBEDDING_MODEL') ?? (embeddingBinding === 'local' ? 'local-lexical-hash' : 'text-embedding-3-small'),
-    embeddingDim: int(env, 'EMBEDDING_DIM', embeddingBinding === 'local' ? 1024 : 1536, 8, 16000),
-    rateLimitQueriesPerMinute: int(env, 'RATE_LIMIT_QUERIES_PER_MINUTE', 100, 1, 10_000_000),
-    rateLimitDocumentsPerHour: int(env, 'RATE_LIMIT_DOCUMENTS_PER_HOUR', 1000, 1, 10_000_000),
-    maxDocuments: int(env, 'MAX_DOCUMENTS', 10000, 1, 1_000_000_000),
-    maxStorageGb: num(env, 'MAX_STORAGE_GB', 10, 0.000001, 1_000_000),
-    maxKbPerTenant: int(env, 'MAX_KB_PER_TENANT', 50, 1, 1_000_000),
-    maxUploadBytes: int(env, 'MAX_UPLOAD_MB', 50, 1, 4096) * 1024 * 1024,
-    maxExtractedBytes: int(env, 'MAX_EXTRACTED_MB', 20, 1, 4096) * 1024 * 1024,
-    maxPdfPages: int(env, 'MAX_PDF_PAGES', 2000, 1, 1_000_000),
-    enableAuditLogging: bool(env, 'ENABLE_AUDIT_LOGGING', true),
-    auditLogRetentionDays: int(env, 'AUDIT_LOG_RETENTION_DAYS', 365, 1, 36500),
-    tenantRetentionDays: int(env, 'TENANT_RETENTION_DAYS', 30, 0, 36500),
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
-    metricsToken: str(env, 'METRICS_TOKEN'),
-    metricsPublic: bool(env, 'METRICS_PUBLIC', false),
-    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 0, 64),
-    workerPollMs: int(env, 'WORKER_POLL_MS', 500, 10, 60000),
-    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
-    heapGrowthPercent: int(env, 'HEAP_GROWTH_PERCENT', 50, 0, 300),
-    computeThreads: int(env, 'COMPUTE_THREADS', 2, 1, 64),
-    computeThreadMemoryMb: int(env, 'COMPUTE_THREAD_MEMORY_MB', 1024, 64, 65536),
-    parseTimeoutMs: int(env, 'PARSE_TIMEOUT_S', 60, 1, 3600) * 1000,
-    jobTimeBudgetMs: int(env, 'JOB_TIME_BUDGET_S', 1800, 1, 86400) * 1000,
+  const vars = normalise(env);
+  const settings: Settings = {
+    ...load(ServerEnv, vars).toSettings(),
+    ...load(DatabaseEnv, vars).toSettings(),
+    ...load(RedisEnv, vars).toSettings(),
+    ...load(AuthEnv, vars).toSettings(),
+    ...load(ModelsEnv, vars).toSettings(),
+    ...load(EngineEnv, vars).toSettings(),
+    ...load(ComputeEnv, vars).toSettings(),
+    ...load(LimitsEnv, vars).toSettings(),
+    ...load(AuditEnv, vars).toSettings(),
+    ...load(MetricsEnv, vars).toSettings(),
+    ...load(LoggingEnv, vars).toSettings(),
   };
-  if ((s.llmBinding === 'openai' || s.embeddingBinding === 'openai') && !s.llmBindingApiKey && !s.llmBindingHost) {
-    throw new ConfigError('LLM_BINDING_API_KEY', 'is required when LLM_BINDING or EMBEDDING_BINDING is openai (or set LLM_BINDING_HOST for a keyless OpenAI-compatible server)');
+  return Object.freeze(settings);
+}
+
+/** The setting fed by a variable: TOKEN_SECRET → tokenSecret. */
+function settingOf(variable: string): string {
+  return variable.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Settings keys that hold a secret (or a URL that may carry a password). */
+export const SECRET_SETTINGS: readonly string[] = SECRET_VARIABLES.map(settingOf);
+
+/**
+ * The settings as they may be logged: every secret replaced by "<redacted>"
+ * (null when unset, so an operator sees whether it is set); a URL keeps its
+ * scheme, host, port and path, and loses its user and password.
+ */
+export function describeSettings(settings: Settings): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (!SECRET_SETTINGS.includes(key) || value === null || value === undefined) {
+      out[key] = value;
+      continue;
+    }
+    out[key] = redactUrl(String(value)) ?? '<redacted>';
   }
-  if (s.migrationDatabaseUrl && !s.databaseUrl) {
-    throw new ConfigError('MIGRATION_DATABASE_URL', 'needs DATABASE_URL (the embedded database has a single user)');
+  return out;
+}
+
+function redactUrl(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
   }
-  return Object.freeze(s);
+  if (!url.host) return null;
+  return `${url.protocol}//${url.username || url.password ? '<redacted>@' : ''}${url.host}${url.pathname === '/' ? '' : url.pathname}`;
 }
 
 /** Typed access to the validated settings; a singleton shared by every module. */
@@ -220,5 +118,6 @@ export class AppConfig {
   readonly settings: Settings;
   constructor(config: ConfigService) {
     this.settings = config.get<Settings>('settings') as Settings;
+    new Logger('Config').debug({ msg: 'settings', settings: describeSettings(this.settings) });
   }
 }

@@ -9,7 +9,7 @@ import { WorkspaceImporter } from '../../src/compat/lightrag/workspace-importer.
 import { freshDatabase } from '../support/test-db';
 import { startTestApp, TestApp } from '../support/test-app';
 
-const FIXTURE = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'lightrag-workspace', 'demo');
+const FIXTURE = join(__dirname, '..', 'fixtures', 'lightrag-workspace', 'demo');
 const SCRIPT = join(__dirname, '..', '..', 'dist', 'scripts', 'migrate-workspace-to-tenant.js');
 
 async function tenantBySlug(t: TestApp, slug: string): Promise<any> {

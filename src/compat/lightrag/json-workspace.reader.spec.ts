@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseGraphml, readJsonWorkspace } from './json-workspace.reader';
 
-const FIXTURE = join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'lightrag-workspace', 'demo');
+const FIXTURE = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'lightrag-workspace', 'demo');
 
 describe('LightRAG JSON working directory reader', () => {
   it('reads the demo workspace: documents with their chunks, entities and relations from the GraphML', () => {

@@ -1,0 +1,20 @@
+import type { Settings } from './settings';
+import { Env, IsIntegerEnv, parseNumber } from './env.decorators';
+
+/** The RAG engine: its per-KB instance cache and the ingestion workers. */
+export class EngineEnv {
+  @Env() @IsIntegerEnv(1, 100000) MAX_CACHED_INSTANCES?: string;
+  @Env() @IsIntegerEnv(0, 64) WORKER_CONCURRENCY?: string;
+  @Env() @IsIntegerEnv(10, 60000) WORKER_POLL_MS?: string;
+  /** Longest one ingestion job may run, in seconds; past it the document fails for good. */
+  @Env() @IsIntegerEnv(1, 86400) JOB_TIME_BUDGET_S?: string;
+
+  toSettings(): Pick<Settings, 'maxCachedInstances' | 'workerConcurrency' | 'workerPollMs' | 'jobTimeBudgetMs'> {
+    return {
+      maxCachedInstances: parseNumber(this.MAX_CACHED_INSTANCES, 100),
+      workerConcurrency: parseNumber(this.WORKER_CONCURRENCY, 2),
+      workerPollMs: parseNumber(this.WORKER_POLL_MS, 500),
+      jobTimeBudgetMs: parseNumber(this.JOB_TIME_BUDGET_S, 1800) * 1000,
+    };
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Every setting the server reads, parsed and validated once at boot from the
+ * environment (one DTO class per domain: *.env.ts); a bad value stops start-up
+ * with a ConfigError that names the variable.
+ */
+export interface Settings {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  /**
+   * MIGRATION_DATABASE_URL: a privileged (schema-owning) connection used only
+   * to apply migrations at start-up, so DATABASE_URL can be a least-privilege
+   * login role (member of strata_app and strata_platform, not a superuser).
+   */
+  migrationDatabaseUrl: string | null;
+  /** Connections to DATABASE_URL's server (PGlite has one). */
+  databasePoolSize: number;
+  dataDir: string;
+  redisUrl: string | null;
+  tokenSecret: string | null;
+  jwtAlgorithm: 'HS256' | 'HS384' | 'HS512';
+  tokenExpireHours: number;
+  adminUsername: string;
+  adminPassword: string | null;
+  apiKeyPepper: string | null;
+  encryptionKey: string | null;
+  maxCachedInstances: number;
+  llmBinding: 'local' | 'openai';
+  llmModel: string;
+  llmBindingHost: string | null;
+  llmBindingApiKey: string | null;
+  llmTimeoutMs: number;
+  llmMaxConcurrency: number;
+  embeddingBinding: 'local' | 'openai';
+  embeddingModel: string;
+  embeddingDim: number;
+  rateLimitQueriesPerMinute: number;
+  rateLimitDocumentsPerHour: number;
+  maxDocuments: number;
+  maxStorageGb: number;
+  maxKbPerTenant: number;
+  maxUploadBytes: number;
+  /** Extracted text of one upload, any format (a DOCX inflating past it is stopped while inflating). */
+  maxExtractedBytes: number;
+  /** Pages of one PDF upload. */
+  maxPdfPages: number;
+  enableAuditLogging: boolean;
+  auditLogRetentionDays: number;
+  tenantRetentionDays: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  metricsToken: string | null;
+  /** METRICS_PUBLIC=true: /metrics answers without a token (opt-in; by default a token is required). */
+  metricsPublic: boolean;
+  workerConcurrency: number;
+  workerPollMs: number;
+  shutdownTimeoutMs: number;
+  /** V8 old-space growth per GC cycle, in % of the live heap (0 = V8's own 10–300 %); applied by main.ts. */
+  heapGrowthPercent: number;
+  /** Worker threads for parsing, tokenising, local embedding and extraction (ComputePool). */
+  computeThreads: number;
+  /** V8 old-space limit of each compute thread; a task that needs more fails instead of growing the server. */
+  computeThreadMemoryMb: number;
+  /** Longest an upload may take to parse before it is refused. */
+  parseTimeoutMs: number;
+  /** Longest one ingestion job may run; past it the document fails for good (never retried). */
+  jobTimeBudgetMs: number;
+}
+
+/** One invalid variable: its name and what it expects. */
+export interface ConfigProblem {
+  variable: string;
+  reason: string;
+}
+
+/** "Invalid configuration: PORT must be an integer, got "eighty"" (then any other invalid variable of that domain). */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+    readonly others: readonly ConfigProblem[] = [],
+  ) {
+    super(`Invalid configuration: ${[{ variable, reason }, ...others].map((p) => `${p.variable} ${p.reason}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
