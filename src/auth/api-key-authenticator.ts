@@ -5,7 +5,7 @@ import { hashApiKey, looksLikeApiKey } from './api-key-format';
 import { isPermission, Permission } from '../context/permissions';
 import { Principal } from '../context/principal';
 import { SecretsService } from './secrets.service';
-import { AuthFailureReason } from './security-events';
+import { AuthFailureReason } from '../context/security-events';
 
 interface CachedKey {
   id: string;

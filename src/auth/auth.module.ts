@@ -8,7 +8,6 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { SecretsService } from './secrets.service';
-import { SecurityEvents } from './security-events';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
 
@@ -18,7 +17,6 @@ import { UserStatusService } from './user-status.service';
   controllers: [AuthController],
   providers: [
     SecretsService,
-    SecurityEvents,
     TenantStatusService,
     UserStatusService,
     ApiKeyAuthenticator,
@@ -26,6 +24,6 @@ import { UserStatusService } from './user-status.service';
     AuthService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SecretsService, SecurityEvents, TenantStatusService, UserStatusService, ApiKeyAuthenticator],
+  exports: [SecretsService, TenantStatusService, UserStatusService, ApiKeyAuthenticator],
 })
 export class AuthModule {}

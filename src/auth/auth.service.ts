@@ -7,7 +7,7 @@ import { DatabaseService } from '../database/database.service';
 import type { JwtClaims } from './jwt.strategy';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { SecretsService } from './secrets.service';
-import { SecurityEvents } from './security-events';
+import { SecurityEvents } from '../context/security-events';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
 import { AuthFailureCounter } from '../throttling/auth-failure.limiter';

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { SecurityEvent, SecurityEvents } from '../auth/security-events';
+import { SecurityEvent, SecurityEvents } from '../context/security-events';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from './metrics.service';
 

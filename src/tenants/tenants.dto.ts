@@ -2,9 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQuery } from '../common/pagination';
+import { TIERS, Tier } from '../context/tiers';
 
-export const TIERS = ['trial', 'standard', 'premium', 'enterprise'] as const;
-export type Tier = (typeof TIERS)[number];
+export { TIERS, type Tier };
 
 /** Per-tenant overrides of the server-wide limits (issue 5 reads them). */
 export class TenantLimitsDto {

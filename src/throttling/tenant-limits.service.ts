@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { TenantEvents } from '../context/tenant-events';
-import type { Tier } from '../tenants/tenants.dto';
+import type { Tier } from '../context/tiers';
 import type { RateLimitCategory } from './rate-limit.decorator';
 
 /** Tier multipliers of the standard budget (seed 004: trial 50, standard 100, premium 1000 queries/min). */
