@@ -10,6 +10,7 @@ import { Permission, ROLE_PERMISSIONS } from '../context/permissions';
 import { Principal, describePrincipal } from '../context/principal';
 import { DenialKind, SecurityEvents } from '../context/security-events';
 import { TenantContext } from '../context/tenant-context';
+import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
 import { VerifiedTokenCache } from './verified-token-cache';
@@ -34,7 +35,10 @@ class PassportJwtGuard extends AuthGuard('jwt') {
  *     the path's KB must be inside the key's KB scope (foreign ids → 403 whether
  *     or not they exist), the tenant must be active;
  *  4. @AdminOnly() and @RequirePermissions(...);
- *  5. the TenantContext is filled for everything downstream.
+ *  5. the TenantContext is filled for everything downstream;
+ *  6. the tenant's rate limit (TenantThrottlerGuard): last, so a request
+ *     refused above never spends the tenant's budget.
+ * There is no other global guard.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -48,6 +52,7 @@ export class AccessGuard implements CanActivate {
     private readonly users: UserStatusService,
     private readonly context: TenantContext,
     private readonly events: SecurityEvents,
+    private readonly throttler: TenantThrottlerGuard,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -72,7 +77,7 @@ export class AccessGuard implements CanActivate {
       // The admin may act on a suspended or deleted tenant (to restore it), but not on one that never existed.
       if (pathTenant !== undefined && (await this.tenants.statusOf(pathTenant)) === 'missing') throw AppException.notFound('The tenant');
       this.context.set(authenticated, pathTenant, pathKb);
-      return true;
+      return this.throttler.canActivate(ctx);
     }
     let principal: Exclude<Principal, { kind: 'admin' }> = authenticated;
 
@@ -102,7 +107,7 @@ export class AccessGuard implements CanActivate {
     if (pathKb !== undefined && !UUID.test(pathKb)) throw AppException.validation('kbId must be a UUID.', [{ field: 'kbId', message: 'must be a UUID' }]);
 
     this.context.set(principal, principal.tenantId, pathKb);
-    return true;
+    return this.throttler.canActivate(ctx);
   }
 
   private async authenticate(ctx: ExecutionContext, req: FastifyRequest): Promise<Principal> {

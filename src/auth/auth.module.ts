@@ -1,7 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { ThrottlingModule } from '../throttling/throttling.module';
 import { AccessGuard } from './access.guard';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { AuthController } from './auth.controller';
@@ -11,9 +12,13 @@ import { SecretsService } from './secrets.service';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
 
-@Global()
+/**
+ * Authentication and access control. AccessGuard is the one APP_GUARD of the
+ * server: authentication, the tenant and KB checks, permissions, and then the
+ * tenant's rate limit (ThrottlingModule), in that order.
+ */
 @Module({
-  imports: [PassportModule, JwtModule.register({})],
+  imports: [PassportModule, JwtModule.register({}), ThrottlingModule],
   controllers: [AuthController],
   providers: [
     SecretsService,

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { TenantLlmKeys } from '../rag/providers/tenant-llm-keys';
 import { TenantLlmKeysController } from './tenant-llm-keys.controller';
 import { TenantLlmKeysService } from './tenant-llm-keys.service';
@@ -10,6 +11,7 @@ import { UsageService } from './usage.service';
 /** Usage and cost (seed 003) and the tenants' own LLM keys; both seams are global. */
 @Global()
 @Module({
+  imports: [MetricsModule],
   controllers: [UsageController, TenantLlmKeysController],
   providers: [
     UsageRepository,
