@@ -1,6 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AppException } from '../common/app-exception';
 import { ApiKeyAuthenticator, AuthFailure } from './api-key-authenticator';
@@ -13,17 +12,11 @@ import { TenantContext } from '../context/tenant-context';
 import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
+import { JwtVerifier } from './jwt-verifier';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 const STALE_TOKEN = 'This token was issued before the password was changed; log in again.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-class PassportJwtGuard extends AuthGuard('jwt') {
-  override handleRequest<T>(err: unknown, user: T): T {
-    if (err || !user) throw new AuthFailure('bad_token', 'The bearer token is invalid or has expired.');
-    return user;
-  }
-}
 
 /**
  * The one global guard (deny by default). In order:
@@ -42,7 +35,6 @@ class PassportJwtGuard extends AuthGuard('jwt') {
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  private readonly jwtGuard = new PassportJwtGuard();
   private readonly verifiedTokens = new VerifiedTokenCache();
 
   constructor(
@@ -53,6 +45,7 @@ export class AccessGuard implements CanActivate {
     private readonly context: TenantContext,
     private readonly events: SecurityEvents,
     private readonly throttler: TenantThrottlerGuard,
+    private readonly jwt: JwtVerifier,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -63,7 +56,7 @@ export class AccessGuard implements CanActivate {
     const pathTenant = params.tenantId;
     const pathKb = params.kbId;
 
-    const authenticated = await this.authenticate(ctx, req);
+    const authenticated = await this.authenticate(req);
     const base = { principal: describePrincipal(authenticated), ip: req.ip, requestId: String(req.id), method: req.method, route: req.routeOptions?.url };
 
     if (authenticated.kind === 'admin') {
@@ -110,7 +103,7 @@ export class AccessGuard implements CanActivate {
     return this.throttler.canActivate(ctx);
   }
 
-  private async authenticate(ctx: ExecutionContext, req: FastifyRequest): Promise<Principal> {
+  private async authenticate(req: FastifyRequest): Promise<Principal> {
     const headerKey = req.headers['x-api-key'];
     const authz = req.headers.authorization;
     try {
@@ -120,8 +113,7 @@ export class AccessGuard implements CanActivate {
         if (token.startsWith(API_KEY_PREFIX)) return await this.apiKeys.authenticate(token);
         const known = this.verifiedTokens.get(token);
         if (known) return known;
-        await this.jwtGuard.canActivate(ctx);
-        const principal = (req as unknown as { user: Principal }).user;
+        const principal = await this.jwt.verify(token);
         this.verifiedTokens.remember(token, principal);
         return principal;
       }

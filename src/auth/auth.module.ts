@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { AccessGuard } from './access.guard';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { JwtStrategy } from './jwt.strategy';
+import { JwtVerifier } from './jwt-verifier';
 import { SecretsService } from './secrets.service';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
@@ -18,14 +17,14 @@ import { UserStatusService } from './user-status.service';
  * tenant's rate limit (ThrottlingModule), in that order.
  */
 @Module({
-  imports: [PassportModule, JwtModule.register({}), ThrottlingModule],
+  imports: [JwtModule.register({}), ThrottlingModule],
   controllers: [AuthController],
   providers: [
     SecretsService,
     TenantStatusService,
     UserStatusService,
     ApiKeyAuthenticator,
-    JwtStrategy,
+    JwtVerifier,
     AuthService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { AppException } from '../common/app-exception';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import type { JwtClaims } from './jwt.strategy';
+import type { JwtClaims } from './jwt-verifier';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { SecretsService } from './secrets.service';
 import { SecurityEvents } from '../context/security-events';
