@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
 import { DatabaseService } from '../database/database.service';
+import { AuthRepository } from './auth.repository';
 import { hashApiKey, looksLikeApiKey } from './api-key-format';
 import { isPermission, Permission } from '../context/permissions';
 import { Principal } from '../context/principal';
@@ -41,6 +42,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
 
   constructor(
     private readonly db: DatabaseService,
+    private readonly repo: AuthRepository,
     private readonly secrets: SecretsService,
   ) {}
 
@@ -86,11 +88,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
   }
 
   private async load(hash: Buffer): Promise<CachedKey | null> {
-    const rows: Array<{ id: string; tenant_id: string; permissions: string[]; kb_ids: string[] | null; expires_at: Date | null; revoked_at: Date | null }> =
-      await this.db.withPlatform((db) =>
-        db.query(`SELECT id, tenant_id, permissions, kb_ids, expires_at, revoked_at FROM api_keys WHERE key_hash = $1`, [hash]),
-      );
-    const r = rows[0];
+    const r = await this.db.withPlatform((db) => this.repo.apiKeyByHash(db, hash));
     if (!r) return null;
     return {
       id: r.id,
@@ -108,7 +106,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     const ids = [...this.used];
     this.used.clear();
     try {
-      await this.db.withPlatform((db) => db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::uuid[])`, [ids]));
+      await this.db.withPlatform((db) => this.repo.touchApiKeys(db, ids));
     } catch (err) {
       this.logger.warn({ err }, 'could not record API key last_used_at');
     }

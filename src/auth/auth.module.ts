@@ -5,6 +5,7 @@ import { ThrottlingModule } from '../throttling/throttling.module';
 import { AccessGuard } from './access.guard';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { AuthController } from './auth.controller';
+import { AuthRepository } from './auth.repository';
 import { AuthService } from './auth.service';
 import { JwtVerifier } from './jwt-verifier';
 import { SecretsService } from './secrets.service';
@@ -20,6 +21,7 @@ import { UserStatusService } from './user-status.service';
   imports: [JwtModule.register({}), ThrottlingModule],
   controllers: [AuthController],
   providers: [
+    AuthRepository,
     SecretsService,
     TenantStatusService,
     UserStatusService,

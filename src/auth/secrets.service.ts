@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
+import { AuthRepository } from './auth.repository';
 import { deriveAuditChainKey, deriveKey, KEY_FILE_NAME, KeyFile, readKeyFile } from './server-keys';
 
 export { auditChainKeyFor, KEY_FILE_NAME } from './server-keys';
@@ -35,6 +36,7 @@ export class SecretsService implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     private readonly db: DatabaseService,
+    private readonly repo: AuthRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -105,14 +107,12 @@ export class SecretsService implements OnModuleInit {
   }
 
   private async legacyFromDatabase(): Promise<NonNullable<KeyFile['legacy']>> {
-    const rows: Array<{ key: string; value: string }> = await this.db.withPlatform((db) =>
-      db.query(`SELECT key, value FROM platform_settings WHERE key = ANY($1::text[])`, [[...LEGACY_KEYS]]),
-    );
+    const rows = await this.db.withPlatform((db) => this.repo.settings(db, LEGACY_KEYS));
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   }
 
   private async deleteLegacy(keys: string[]): Promise<void> {
-    await this.db.withPlatform((db) => db.query(`DELETE FROM platform_settings WHERE key = ANY($1::text[])`, [keys]));
+    await this.db.withPlatform((db) => this.repo.deleteSettings(db, keys));
     this.logger.warn(
       `moved ${keys.join(' and ')} from platform_settings into ${this.keyPath} and deleted them from the database ` +
         '(keep the key file with your backups)',

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
+import { AuthRepository } from './auth.repository';
 
 export type TenantStatus = 'active' | 'suspended' | 'deleted' | 'missing';
 
@@ -10,15 +11,15 @@ const TTL_MS = 5_000;
 export class TenantStatusService {
   private readonly cache = new Map<string, { status: TenantStatus; at: number }>();
 
-  constructor(private readonly db: DatabaseService) {}
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly repo: AuthRepository,
+  ) {}
 
   async statusOf(tenantId: string): Promise<TenantStatus> {
     const hit = this.cache.get(tenantId);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.status;
-    const rows: Array<{ is_active: boolean; deleted_at: Date | null }> = await this.db.withPlatform((db) =>
-      db.query(`SELECT is_active, deleted_at FROM tenants WHERE id = $1`, [tenantId]),
-    );
-    const r = rows[0];
+    const r = await this.db.withPlatform((db) => this.repo.tenantStatus(db, tenantId));
     const status: TenantStatus = !r ? 'missing' : r.deleted_at ? 'deleted' : r.is_active ? 'active' : 'suspended';
     if (this.cache.size > 50_000) this.cache.clear();
     this.cache.set(tenantId, { status, at: Date.now() });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
+import { AuthRepository } from './auth.repository';
 import { TENANT_ROLES, TenantRole } from '../context/permissions';
 
 const TTL_MS = 5_000;
@@ -21,14 +22,14 @@ export type AdminState = { tokenVersion: number } | null;
 export class UserStatusService {
   private readonly cache = new Map<string, { state: UserState | AdminState; at: number }>();
 
-  constructor(private readonly db: DatabaseService) {}
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly repo: AuthRepository,
+  ) {}
 
   async stateOf(tenantId: string, userId: string): Promise<UserState> {
     return this.cached(`${tenantId}:${userId}`, async () => {
-      const rows: Array<{ is_active: boolean; role: string; token_version: number }> = await this.db.withTenant(tenantId, (db) =>
-        db.query(`SELECT is_active, role, token_version FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, userId]),
-      );
-      const r = rows[0];
+      const r = await this.db.withTenant(tenantId, (db) => this.repo.userState(db, tenantId, userId));
       return r?.is_active === true && TENANT_ROLES.includes(r.role as TenantRole) ? { role: r.role as TenantRole, tokenVersion: Number(r.token_version) } : null;
     }) as Promise<UserState>;
   }
@@ -36,10 +37,7 @@ export class UserStatusService {
   /** The platform admin behind an admin JWT, re-read like a tenant user (a forged or stale sub finds nothing). */
   async adminStateOf(userId: string): Promise<AdminState> {
     return this.cached(`admin:${userId}`, async () => {
-      const rows: Array<{ is_active: boolean; token_version: number }> = await this.db.withPlatform((db) =>
-        db.query(`SELECT is_active, token_version FROM users WHERE id = $1 AND tenant_id IS NULL AND role = 'admin'`, [userId]),
-      );
-      const r = rows[0];
+      const r = await this.db.withPlatform((db) => this.repo.adminState(db, userId));
       return r?.is_active === true ? { tokenVersion: Number(r.token_version) } : null;
     }) as Promise<AdminState>;
   }

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { SecurityEvent, SecurityEvents } from '../context/security-events';
 import { DatabaseService } from '../database/database.service';
+import { MetricsRepository } from './metrics.repository';
 import { MetricsService } from './metrics.service';
 
 const REFRESH_MS = 15_000;
@@ -22,6 +23,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly metrics: MetricsService,
     private readonly db: DatabaseService,
+    private readonly repo: MetricsRepository,
     private readonly adapterHost: HttpAdapterHost,
     securityEvents: SecurityEvents,
   ) {
@@ -78,19 +80,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
 
   private async readGauges(): Promise<void> {
     try {
-      const { tenants, kbs, docs } = await this.db.withPlatform(async (db) => {
-        const [t] = await db.query(`SELECT count(*) FILTER (WHERE is_active AND deleted_at IS NULL)::int AS active FROM tenants`);
-        const [k] = await db.query(`SELECT count(*)::int AS n FROM knowledge_bases`);
-        const hasDocuments = (await db.query(`SELECT to_regclass('public.documents') IS NOT NULL AS ok`))[0]?.ok;
-        const d: Array<{ tenant_id: string; n: number; bytes: string }> = hasDocuments
-          ? await db.query(
-              `SELECT t.id AS tenant_id, count(d.id)::int AS n, COALESCE(sum(d.size_bytes), 0)::bigint AS bytes
-                 FROM tenants t LEFT JOIN documents d ON d.tenant_id = t.id
-                WHERE t.deleted_at IS NULL GROUP BY t.id`,
-            )
-          : [];
-        return { tenants: t.active as number, kbs: k.n as number, docs: d };
-      });
+      const { tenants, kbs, docs } = await this.db.withPlatform((db) => this.repo.gaugeCounts(db));
       this.metrics.activeTenants.set(tenants);
       this.metrics.totalKbs.set(kbs);
       // Reset first so purged tenants disappear from the series.

@@ -4,6 +4,7 @@ import { DatabaseService } from '../database/database.service';
 import { TenantEvents } from '../context/tenant-events';
 import type { Tier } from '../context/tiers';
 import type { RateLimitCategory } from './rate-limit.decorator';
+import { ThrottlingRepository } from './throttling.repository';
 
 /** Tier multipliers of the standard budget (seed 004: trial 50, standard 100, premium 1000 queries/min). */
 export const TIER_FACTOR: Record<Tier, number> = { trial: 0.5, standard: 1, premium: 10, enterprise: 50 };
@@ -30,6 +31,7 @@ export class TenantLimitsService {
   constructor(
     private readonly db: DatabaseService,
     private readonly config: AppConfig,
+    private readonly repo: ThrottlingRepository,
     events: TenantEvents,
   ) {
     events.subscribe((e) => {
@@ -50,10 +52,8 @@ export class TenantLimitsService {
   private async tenant(tenantId: string): Promise<{ tier: Tier; limits: Record<string, unknown> }> {
     const hit = this.cache.get(tenantId);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit;
-    const rows: Array<{ tier: Tier; limits: Record<string, unknown> | null }> = await this.db.withPlatform((db) =>
-      db.query(`SELECT tier, settings -> 'limits' AS limits FROM tenants WHERE id = $1`, [tenantId]),
-    );
-    const entry = { at: Date.now(), tier: rows[0]?.tier ?? 'standard', limits: rows[0]?.limits ?? {} };
+    const row = await this.db.withPlatform((db) => this.repo.tierAndLimits(db, tenantId));
+    const entry = { at: Date.now(), tier: row?.tier ?? 'standard', limits: row?.limits ?? {} };
     this.cache.set(tenantId, entry);
     return entry;
   }

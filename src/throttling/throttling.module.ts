@@ -8,6 +8,7 @@ import { DocumentQuota } from './document-quota';
 import { DocumentQuotaService } from './document-quota.service';
 import { RateLimitStorage } from './rate-limit.storage';
 import { TenantLimitsService } from './tenant-limits.service';
+import { ThrottlingRepository } from './throttling.repository';
 import { categoryOf, TenantThrottlerGuard } from './tenant-throttler.guard';
 
 /**
@@ -40,6 +41,7 @@ import { categoryOf, TenantThrottlerGuard } from './tenant-throttler.guard';
         };
       },
     },
+    ThrottlingRepository,
     RateLimitStorage,
     { provide: getStorageToken(), useExisting: RateLimitStorage },
     TenantLimitsService,
