@@ -6,6 +6,7 @@ import { describePrincipal, Principal } from '../context/principal';
 import { AppException } from '../common/app-exception';
 import { Page } from '../common/envelope';
 import { iso } from '../common/text';
+import { TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
 import { KnowledgeBasesRepository } from '../knowledge-bases/knowledge-bases.repository';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
@@ -65,6 +66,7 @@ export class ApiKeysService {
     private readonly repo: ApiKeysRepository,
     private readonly kbs: KnowledgeBasesRepository,
     private readonly authenticator: ApiKeyAuthenticator,
+    private readonly events: TenantEvents,
   ) {}
 
   /**
@@ -149,7 +151,7 @@ export class ApiKeysService {
       return this.repo.revoke(db, tenantId, keyId);
     });
     if (!row) throw AppException.notFound('The API key');
-    this.authenticator.forgetKey(keyId);
+    this.events.emit({ type: 'api_key_revoked', tenantId, keyId });
     return toApiKeyDto(row);
   }
 }

@@ -10,7 +10,7 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { SecretsService } from './secrets.service';
 import { SecurityEvents } from '../context/security-events';
 import { TenantStatusService } from './tenant-status.service';
-import { UserStatusService } from './user-status.service';
+import { TenantEvents } from '../context/tenant-events';
 import { AuthFailureCounter } from '../throttling/auth-failure.limiter';
 
 @Injectable()
@@ -25,7 +25,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly secrets: SecretsService,
     private readonly tenants: TenantStatusService,
     private readonly events: SecurityEvents,
-    private readonly users: UserStatusService,
+    private readonly tenantEvents: TenantEvents,
     private readonly limiter: AuthFailureCounter,
   ) {}
 
@@ -51,7 +51,7 @@ export class AuthService implements OnApplicationBootstrap {
       } else if (adminPassword && !(await verifyPassword(existing.password_hash, adminPassword))) {
         // A new password also bumps token_version: the admin's tokens issued before it stop working.
         await this.repo.setPassword(db, existing.id, await hashPassword(adminPassword));
-        this.users.forget(existing.id);
+        this.tenantEvents.emit({ type: 'user_changed', tenantId: null, userId: existing.id });
         this.logger.log(`platform admin "${adminUsername}": password changed from ADMIN_PASSWORD; tokens issued before are no longer accepted`);
       }
     });

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { TenantEvents } from '../context/tenant-events';
+import { createCache } from '../common/cache';
+import { isTenantChange, TenantEvents } from '../context/tenant-events';
 import type { Tier } from '../context/tiers';
 import type { RateLimitCategory } from './rate-limit.decorator';
 import { ThrottlingRepository } from './throttling.repository';
@@ -11,6 +12,7 @@ export const TIER_FACTOR: Record<Tier, number> = { trial: 0.5, standard: 1, prem
 /** CRUD is cheap: its per-minute budget is this multiple of the tenant's query budget. */
 export const CRUD_FACTOR = 20;
 const CACHE_MS = 5000;
+const CACHE_MAX = 50_000;
 
 export interface Budget {
   limit: number;
@@ -26,7 +28,7 @@ export interface Budget {
  */
 @Injectable()
 export class TenantLimitsService {
-  private readonly cache = new Map<string, { at: number; tier: Tier; limits: Record<string, unknown> }>();
+  private readonly cache = createCache<string, { tier: Tier; limits: Record<string, unknown> }>({ max: CACHE_MAX, ttlMs: CACHE_MS });
 
   constructor(
     private readonly db: DatabaseService,
@@ -34,8 +36,9 @@ export class TenantLimitsService {
     private readonly repo: ThrottlingRepository,
     events: TenantEvents,
   ) {
+    // Tier and limits are tenant fields: an update (or deletion) of the tenant clears its entry.
     events.subscribe((e) => {
-      this.cache.delete(e.tenantId);
+      if (isTenantChange(e)) this.cache.delete(e.tenantId);
     });
   }
 
@@ -51,9 +54,9 @@ export class TenantLimitsService {
 
   private async tenant(tenantId: string): Promise<{ tier: Tier; limits: Record<string, unknown> }> {
     const hit = this.cache.get(tenantId);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit;
+    if (hit) return hit;
     const row = await this.db.withPlatform((db) => this.repo.tierAndLimits(db, tenantId));
-    const entry = { at: Date.now(), tier: row?.tier ?? 'standard', limits: row?.limits ?? {} };
+    const entry = { tier: row?.tier ?? 'standard', limits: row?.limits ?? {} };
     this.cache.set(tenantId, entry);
     return entry;
   }
