@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { SecurityEvent, SecurityEvents } from '../context/security-events';
 import { DatabaseService } from '../database/database.service';
+import { observeQueryErrors } from '../database/db';
 import { MetricsRepository } from './metrics.repository';
 import { MetricsService } from './metrics.service';
 
@@ -10,7 +11,8 @@ const REFRESH_MS = 15_000;
 
 /**
  * Feeds MetricsService from the places that know: the guard's security
- * events, Fastify's onResponse hook (every response, 404s and pre-routing
+ * events, statements refused by a row-level security policy (the database's
+ * own isolation wall: isolation_violations), Fastify's onResponse hook (every response, 404s and pre-routing
  * errors included, labelled by route pattern), and periodic platform SQL for
  * the gauges (tenants, KBs, documents and bytes per tenant).
  */
@@ -18,6 +20,7 @@ const REFRESH_MS = 15_000;
 export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MetricsCollector.name);
   private timer?: NodeJS.Timeout;
+  private stopObservingQueries?: () => void;
   private refreshing: Promise<void> | null = null;
 
   constructor(
@@ -29,6 +32,10 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
   ) {
     securityEvents.subscribe((e) => this.onSecurityEvent(e));
     this.installHttpHook();
+    this.stopObservingQueries = observeQueryErrors((err) => {
+      const table = rlsRefusedTable(err);
+      if (table !== null) this.metrics.isolationViolations.inc({ table });
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -38,6 +45,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
+    this.stopObservingQueries?.();
   }
 
   private installHttpHook(): void {
@@ -94,4 +102,18 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
       this.logger.warn({ err: (err as Error).message }, 'metrics gauges could not be refreshed');
     }
   }
+}
+
+/**
+ * The table named by a row-level security refusal (SQLSTATE 42501 with
+ * PostgreSQL's "row-level security" wording, e.g. `new row violates
+ * row-level security policy for table "documents"`), '' when the message
+ * names none, or null when the error is something else.
+ */
+export function rlsRefusedTable(err: unknown): string | null {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  const message = String(e?.driverError?.message ?? e?.message ?? '');
+  if (code !== '42501' || !/row-level security/i.test(message)) return null;
+  return /for table "([^"]{1,63})"/.exec(message)?.[1] ?? '';
 }

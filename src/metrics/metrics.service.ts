@@ -30,10 +30,11 @@ export class MetricsService {
     labelNames: ['tenant_id'],
     registers: [this.registry],
   });
+  /** Counted by MetricsCollector from every statement PostgreSQL refuses (observeQueryErrors). */
   readonly isolationViolations = new Counter({
     name: 'isolation_violations',
-    help: 'Rows of another tenant seen by a tenant-scoped code path (must stay 0)',
-    labelNames: ['tenant_id'],
+    help: 'Statements PostgreSQL refused under a row-level security policy (SQLSTATE 42501, e.g. a row written for another tenant); must stay 0',
+    labelNames: ['table'],
     registers: [this.registry],
   });
   readonly queryLatency = new Histogram({
