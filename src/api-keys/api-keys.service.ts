@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { generateApiKey, visiblePrefix } from '../auth/api-key-format';
-import { Permission } from '../context/permissions';
+import { isPermission, Permission } from '../context/permissions';
 import { describePrincipal, Principal } from '../context/principal';
 import { AppException } from '../common/app-exception';
 import { Page } from '../common/envelope';
@@ -18,7 +18,8 @@ export function toApiKeyDto(r: ApiKeyRow): ApiKeyDto {
     key_name: r.name,
     key_prefix: r.key_prefix,
     knowledge_base_ids: r.kb_ids ?? ['*'],
-    permissions: r.permissions as Permission[],
+    // Names no longer in PERMISSIONS (a stored key from an older version) are not shown.
+    permissions: r.permissions.filter(isPermission),
     expires_at: iso(r.expires_at),
     revoked_at: iso(r.revoked_at),
     last_used_at: iso(r.last_used_at),
@@ -44,7 +45,7 @@ function assertWithinCallerScope(caller: Principal, key: ApiKeyRow): void {
 function assertMayRevoke(caller: Principal, key: ApiKeyRow): void {
   if (caller.kind === 'admin') return;
   assertWithinCallerScope(caller, key);
-  const beyond = key.permissions.filter((p) => !caller.permissions.has(p as Permission));
+  const beyond = key.permissions.filter(isPermission).filter((p) => !caller.permissions.has(p));
   if (beyond.length) throw AppException.forbidden(`This API key carries permissions you lack (${beyond.join(', ')}); only a credential holding all of them may revoke it.`);
 }
 
