@@ -13,7 +13,7 @@ export interface KnowledgeBaseRow {
 }
 
 /**
- * SQL for knowledge_bases; every method takes the tenant id (ARCHITECTURE.md habit 2).
+ * SQL for knowledge_bases; every method takes the tenant id (RLS checks it again).
  */
 @Injectable()
 export class KnowledgeBasesRepository {

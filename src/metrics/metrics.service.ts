@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Every Prometheus metric of the server, behind one service (ARCHITECTURE.md
- * habit 9). Labels are bounded: tenant ids and KB ids yes; document ids, raw
- * paths or user input never. Names follow seed 001 "Monitoring".
+ * Every Prometheus metric of the server, behind one service. Labels are
+ * bounded: tenant ids, KB ids and table names yes; document ids, raw paths or
+ * user input never. Names are the ones the README and the Grafana dashboard use.
  */
 @Injectable()
 export class MetricsService {

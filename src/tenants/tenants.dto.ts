@@ -6,7 +6,7 @@ import { TIERS, Tier } from '../context/tiers';
 
 export { TIERS, type Tier };
 
-/** Per-tenant overrides of the server-wide limits (issue 5 reads them). */
+/** Per-tenant overrides of the server-wide limits (quotas, rate limits, monthly budget). */
 export class TenantLimitsDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_documents?: number;
   @ApiPropertyOptional() @IsOptional() @IsNumber() @Min(0) max_storage_gb?: number;

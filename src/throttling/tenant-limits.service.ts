@@ -7,7 +7,7 @@ import type { Tier } from '../context/tiers';
 import type { RateLimitCategory } from './rate-limit.decorator';
 import { ThrottlingRepository } from './throttling.repository';
 
-/** Tier multipliers of the standard budget (seed 004: trial 50, standard 100, premium 1000 queries/min). */
+/** Tier multipliers of the standard budget (with the default 100 queries/min: trial 50, standard 100, premium 1000, enterprise 5000). */
 export const TIER_FACTOR: Record<Tier, number> = { trial: 0.5, standard: 1, premium: 10, enterprise: 50 };
 /** CRUD is cheap: its per-minute budget is this multiple of the tenant's query budget. */
 export const CRUD_FACTOR = 20;
