@@ -15,7 +15,8 @@
  *            and, once the tenant is known, the per-tenant rate-limit counter
  *            (TenantThrottlerGuard, in-process storage; limits raised so it never refuses)
  *   jwt      the same route with a tenant owner's JWT: signature check
- *            (passport-jwt) + user state (cached) + the same checks
+ *            (@nestjs/jwt verifyAsync, then remembered until exp) + user state
+ *            (cached) + the same checks
  *
  * plus two references: GET /health, and the real KB read with the API key
  * (guard + a database transaction under RLS).
@@ -58,7 +59,8 @@ const method = (name, decorators) => {
   Param('kbId')(BenchController.prototype, name, 1);
 };
 method('open', [Get('bench/public/:tenantId/kb/:kbId'), Public()]);
-method('guarded', [Get('api/v1/tenants/:tenantId/knowledge-bases/:kbId/bench'), RequirePermissions('kb:read')]);
+// Served under the global prefix (setGlobalPrefix('api/v1')), like every API route.
+method('guarded', [Get('tenants/:tenantId/knowledge-bases/:kbId/bench'), RequirePermissions('kb:read')]);
 Reflect.decorate([Controller()], BenchController);
 
 const forRoot = AppModule.forRoot.bind(AppModule);
@@ -126,7 +128,7 @@ async function main() {
     const ids = `${tenant.tenant_id}/kb/${kb.kb_id}`;
     const guarded = `${base}/api/v1/tenants/${tenant.tenant_id}/knowledge-bases/${kb.kb_id}/bench`;
     const variants = [
-      { name: 'public (same handler, @Public)', url: `${base}/bench/public/${ids}`, headers: {} },
+      { name: 'public (same handler, @Public)', url: `${base}/api/v1/bench/public/${ids}`, headers: {} },
       { name: 'api-key (same handler, guarded)', url: guarded, headers: { 'x-api-key': key.key } },
       { name: 'user jwt (same handler, guarded)', url: guarded, headers: { authorization: `Bearer ${owner.access_token}` } },
       { name: 'ref: GET /health (public)', url: `${base}/health`, headers: {} },

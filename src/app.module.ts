@@ -25,7 +25,11 @@ import { MetricsModule } from './metrics/metrics.module';
 import { UsageModule } from './usage/usage.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 
-/** Imports the feature modules, nothing else (ARCHITECTURE.md "Shape"). */
+/**
+ * Imports the feature modules, nothing else. Global: config, database and the
+ * request context (ContextModule); every other module imports what it uses.
+ * The one APP_GUARD is AuthModule's AccessGuard (rate limiting is its last step).
+ */
 @Module({})
 export class AppModule {
   static forRoot(settings: Settings): DynamicModule {

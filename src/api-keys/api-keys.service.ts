@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { generateApiKey, visiblePrefix } from '../auth/api-key-format';
-import { Permission } from '../context/permissions';
+import { isPermission, Permission } from '../context/permissions';
 import { describePrincipal, Principal } from '../context/principal';
 import { AppException } from '../common/app-exception';
 import { Page } from '../common/envelope';
 import { iso } from '../common/text';
+import { TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
 import { KnowledgeBasesRepository } from '../knowledge-bases/knowledge-bases.repository';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
@@ -17,7 +18,8 @@ export function toApiKeyDto(r: ApiKeyRow): ApiKeyDto {
     key_name: r.name,
     key_prefix: r.key_prefix,
     knowledge_base_ids: r.kb_ids ?? ['*'],
-    permissions: r.permissions as Permission[],
+    // Names no longer in PERMISSIONS (a stored key from an older version) are not shown.
+    permissions: r.permissions.filter(isPermission),
     expires_at: iso(r.expires_at),
     revoked_at: iso(r.revoked_at),
     last_used_at: iso(r.last_used_at),
@@ -43,7 +45,7 @@ function assertWithinCallerScope(caller: Principal, key: ApiKeyRow): void {
 function assertMayRevoke(caller: Principal, key: ApiKeyRow): void {
   if (caller.kind === 'admin') return;
   assertWithinCallerScope(caller, key);
-  const beyond = key.permissions.filter((p) => !caller.permissions.has(p as Permission));
+  const beyond = key.permissions.filter(isPermission).filter((p) => !caller.permissions.has(p));
   if (beyond.length) throw AppException.forbidden(`This API key carries permissions you lack (${beyond.join(', ')}); only a credential holding all of them may revoke it.`);
 }
 
@@ -65,6 +67,7 @@ export class ApiKeysService {
     private readonly repo: ApiKeysRepository,
     private readonly kbs: KnowledgeBasesRepository,
     private readonly authenticator: ApiKeyAuthenticator,
+    private readonly events: TenantEvents,
   ) {}
 
   /**
@@ -149,7 +152,7 @@ export class ApiKeysService {
       return this.repo.revoke(db, tenantId, keyId);
     });
     if (!row) throw AppException.notFound('The API key');
-    this.authenticator.forgetKey(keyId);
+    this.events.emit({ type: 'api_key_revoked', tenantId, keyId });
     return toApiKeyDto(row);
   }
 }

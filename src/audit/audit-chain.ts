@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** The hash a chain starts from (the first row ever written has it as prev_hash). */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -24,10 +24,8 @@ export interface AuditRow {
   hash_version?: number;
 }
 
-/** The audit chain key: HKDF-SHA256 of the token secret, so it never lives in the database next to the rows. */
-export function deriveAuditChainKey(secret: string | Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'strata-audit-chain', 32));
-}
+/** The audit chain key is derived with the server's other keys (HKDF-SHA256 of the token secret). */
+export { deriveAuditChainKey } from '../auth/server-keys';
 
 /**
  * PostgreSQL text and jsonb cannot hold U+0000, and jsonb refuses a lone

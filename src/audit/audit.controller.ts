@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, RequirePermissions } from '../auth/decorators';
+import { AdminOnly, RequirePermissions } from '../context/decorators';
 import { Page } from '../common/envelope';
 import { VerifyAllResult } from './audit-chain';
 import { AuditLogQuery, VerifyAuditBody } from './audit.dto';

@@ -1,10 +1,3 @@
-import { SetMetadata } from '@nestjs/common';
-
-export const AUDIT_ACTION = 'strata:audit-action';
-
-/**
- * Names the audit action a route performs (e.g. `document.add`, `query.run`).
- * The audit module records one entry per call of such a route, with outcome,
- * actor, tenant, KB, resource id and request id.
- */
-export const AuditAction = (action: string) => SetMetadata(AUDIT_ACTION, action);
+// @AuditAction lives in src/common/audit-action.ts so that any module may mark a route without
+// depending on audit; this re-export keeps older import paths working.
+export * from '../common/audit-action';

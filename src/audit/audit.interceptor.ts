@@ -6,7 +6,7 @@ import { catchError, from, map, mergeMap, Observable, tap, throwError } from 'rx
 import { describePrincipal } from '../context/principal';
 import { TenantContext } from '../context/tenant-context';
 import { toErrorResponse } from '../common/error-mapping';
-import { AUDIT_ACTION } from './audit.decorator';
+import { AUDIT_ACTION } from '../common/audit-action';
 import { AuditService } from './audit.service';
 
 /** Path parameters naming the resource a route acts on, most specific first. */

@@ -64,8 +64,8 @@ export class AuditRepository {
   }
 
   private async appendToChain(db: Db, key: Buffer, chain: ChainKey, entries: AuditEntry[]): Promise<AuditRow[]> {
-    await db.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [CHAIN_LOCK_CLASS, chainName(chain)]);
-    const [last] = await db.query(
+    await db.exec(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [CHAIN_LOCK_CLASS, chainName(chain)]);
+    const last = await db.one<{ seq: string; hash: string }>(
       chain === null
         ? `SELECT seq::text AS seq, hash FROM audit_log WHERE tenant_id IS NULL ORDER BY audit_log.seq DESC LIMIT 1`
         : `SELECT seq::text AS seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY audit_log.seq DESC LIMIT 1`,
@@ -96,29 +96,29 @@ export class AuditRepository {
       prevHash = full.hash;
       return full;
     });
-    await db.query(`SELECT strata_audit_append($1::uuid, $2::jsonb)`, [chain, JSON.stringify(rows)]);
+    await db.exec(`SELECT strata_audit_append($1::uuid, $2::jsonb)`, [chain, JSON.stringify(rows)]);
     return rows;
   }
 
   /** Every chain that has rows: the platform chain (null) and each tenant's. */
   async chains(db: Db): Promise<ChainKey[]> {
-    const rows: Array<{ tenant_id: string | null }> = await db.query(`SELECT DISTINCT tenant_id FROM audit_log ORDER BY tenant_id NULLS FIRST`);
+    const rows = await db.many<{ tenant_id: string | null }>(`SELECT DISTINCT tenant_id FROM audit_log ORDER BY tenant_id NULLS FIRST`);
     return rows.map((r) => r.tenant_id);
   }
 
   async page(db: Db, chain: ChainKey, afterSeq: string | null, limit: number): Promise<AuditRow[]> {
     return chain === null
-      ? db.query(`${SELECT_ROW} WHERE tenant_id IS NULL AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`, [afterSeq, limit])
-      : db.query(`${SELECT_ROW} WHERE tenant_id = $3 AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`, [afterSeq, limit, chain]);
+      ? db.many<AuditRow>(`${SELECT_ROW} WHERE tenant_id IS NULL AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`, [afterSeq, limit])
+      : db.many<AuditRow>(`${SELECT_ROW} WHERE tenant_id = $3 AND ($1::bigint IS NULL OR seq > $1::bigint) ORDER BY audit_log.seq LIMIT $2`, [afterSeq, limit, chain]);
   }
 
   async hashAt(db: Db, chain: ChainKey, seq: string): Promise<string | null> {
-    const [row] = await db.query(`SELECT hash FROM audit_log WHERE tenant_id IS NOT DISTINCT FROM $1::uuid AND seq = $2::bigint`, [chain, seq]);
+    const row = await db.one<{ hash: string }>(`SELECT hash FROM audit_log WHERE tenant_id IS NOT DISTINCT FROM $1::uuid AND seq = $2::bigint`, [chain, seq]);
     return row?.hash ?? null;
   }
 
   async purged(db: Db, tenantId: string): Promise<boolean> {
-    const rows = await db.query(
+    const rows = await db.many(
       `SELECT 1 FROM audit_log WHERE tenant_id IS NULL AND action = 'tenant.delete' AND outcome = 'success' AND resource_id = $1
           AND NOT EXISTS (SELECT 1 FROM tenants WHERE id = $1::uuid) LIMIT 1`,
       [tenantId],
@@ -128,7 +128,7 @@ export class AuditRepository {
 
   /** The sealed cut-over of the unkeyed rows (platform_settings), raw. */
   async cutover(db: Db): Promise<string | null> {
-    const [row] = await db.query(`SELECT value FROM platform_settings WHERE key = $1`, [LEGACY_CUTOVER_SETTING]);
+    const row = await db.one<{ value: string }>(`SELECT value FROM platform_settings WHERE key = $1`, [LEGACY_CUTOVER_SETTING]);
     return row?.value ?? null;
   }
 
@@ -139,22 +139,22 @@ export class AuditRepository {
    */
   async sealLegacy(db: Db, key: Buffer): Promise<boolean> {
     if (await this.cutover(db)) return false;
-    const [state] = await db.query(
+    const state = await db.one<{ keyed: boolean; legacy: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash_version = 2) AS keyed, EXISTS (SELECT 1 FROM audit_log WHERE hash_version = 1) AS legacy`,
     );
     if (!state?.legacy || state.keyed) return false;
-    const heads: Array<{ tenant_id: string | null; seq: string; hash: string }> = await db.query(
+    const heads = await db.many<{ tenant_id: string | null; seq: string; hash: string }>(
       `SELECT DISTINCT ON (tenant_id) tenant_id, seq::text AS seq, hash FROM audit_log ORDER BY tenant_id, seq DESC`,
     );
     const chains: LegacyCutover = {};
     for (const h of heads) chains[chainName(h.tenant_id)] = { seq: h.seq, hash: h.hash };
-    await db.query(`INSERT INTO platform_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [LEGACY_CUTOVER_SETTING, sealCutover(key, chains)]);
+    await db.exec(`INSERT INTO platform_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [LEGACY_CUTOVER_SETTING, sealCutover(key, chains)]);
     return true;
   }
 
   /** Whether the platform chain records a retention cut of `chain` starting at `seq` after `prevHash`. */
   async retentionExplains(db: Db, chain: ChainKey, seq: string, prevHash: string): Promise<boolean> {
-    const rows = await db.query(
+    const rows = await db.many(
       `SELECT 1 FROM audit_log WHERE tenant_id IS NULL AND action = 'audit.retention'
           AND details ->> 'chain' = $1 AND details ->> 'kept_from_seq' = $2 AND details ->> 'kept_from_prev_hash' = $3 LIMIT 1`,
       [chainName(chain), seq, prevHash],
@@ -182,13 +182,13 @@ export class AuditRepository {
       where.push(`created_at < $${params.length}`);
     }
     const w = where.join(' AND ');
-    const [count] = await db.query(`SELECT count(*)::int AS n FROM audit_log WHERE ${w}`, params);
-    const rows = await db.query(
+    const count = await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE ${w}`, params);
+    const rows = await db.many<AuditRow>(
       `SELECT seq::text AS seq, id, tenant_id, kb_id, actor, action, resource_id, outcome, http_status, request_id, client_ip, details, created_at, prev_hash, hash
          FROM audit_log WHERE ${w} ORDER BY audit_log.seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, f.limit, f.offset],
     );
-    return { rows, total: count.n };
+    return { rows, total: count?.n ?? 0 };
   }
 
   /**
@@ -200,19 +200,19 @@ export class AuditRepository {
    */
   async deletePrefixesOlderThan(db: Db, cutoff: Date): Promise<Array<{ chain: ChainKey; deleted: number; keptFromSeq: string; keptFromPrevHash: string }>> {
     const cuts: Array<{ chain: ChainKey; deleted: number; keptFromSeq: string; keptFromPrevHash: string }> = [];
-    const chains: Array<{ tenant_id: string | null }> = await db.query(`SELECT DISTINCT tenant_id FROM audit_log WHERE created_at < $1`, [cutoff]);
+    const chains = await db.many<{ tenant_id: string | null }>(`SELECT DISTINCT tenant_id FROM audit_log WHERE created_at < $1`, [cutoff]);
     for (const chain of chains.map((c) => c.tenant_id).sort((a, b) => chainName(a).localeCompare(chainName(b)))) {
-      await db.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [CHAIN_LOCK_CLASS, chainName(chain)]);
+      await db.exec(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [CHAIN_LOCK_CLASS, chainName(chain)]);
       // Retention is rare: IS NOT DISTINCT FROM keeps one statement shape for the platform chain and tenant chains.
       const inChain = `tenant_id IS NOT DISTINCT FROM $2::uuid`;
-      const [edge] = await db.query(
+      const edge = await db.one<{ last_deleted: string | null }>(
         `SELECT COALESCE((SELECT min(seq) FROM audit_log WHERE ${inChain} AND created_at >= $1) - 1, (SELECT max(seq) FROM audit_log WHERE ${inChain}))::text AS last_deleted`,
         [cutoff, chain],
       );
       if (!edge?.last_deleted || edge.last_deleted === '0') continue;
       const last = await this.hashAt(db, chain, edge.last_deleted);
       if (!last) continue;
-      const [gone] = await db.query(`SELECT strata_audit_cut($1::uuid, $2::bigint) AS n`, [chain, edge.last_deleted]);
+      const gone = await db.one<{ n: number | string }>(`SELECT strata_audit_cut($1::uuid, $2::bigint) AS n`, [chain, edge.last_deleted]);
       const deleted = Number(gone?.n ?? 0);
       if (deleted) cuts.push({ chain, deleted, keptFromSeq: (BigInt(edge.last_deleted) + 1n).toString(), keptFromPrevHash: last });
     }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { SecretsService } from '../auth/secrets.service';
-import { SecurityEvent, SecurityEvents } from '../auth/security-events';
+import { SecurityEvent, SecurityEvents } from '../context/security-events';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../metrics/metrics.service';

@@ -1,28 +1,22 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AppException } from '../common/app-exception';
 import { ApiKeyAuthenticator, AuthFailure } from './api-key-authenticator';
 import { API_KEY_PREFIX } from './api-key-format';
-import { ADMIN_ONLY, IS_PUBLIC, REQUIRED_PERMISSIONS } from './decorators';
+import { ADMIN_ONLY, IS_PUBLIC, REQUIRED_PERMISSIONS } from '../context/decorators';
 import { Permission, ROLE_PERMISSIONS } from '../context/permissions';
 import { Principal, describePrincipal } from '../context/principal';
-import { DenialKind, SecurityEvents } from './security-events';
+import { DenialKind, SecurityEvents } from '../context/security-events';
 import { TenantContext } from '../context/tenant-context';
+import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
+import { JwtVerifier } from './jwt-verifier';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 const STALE_TOKEN = 'This token was issued before the password was changed; log in again.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-class PassportJwtGuard extends AuthGuard('jwt') {
-  override handleRequest<T>(err: unknown, user: T): T {
-    if (err || !user) throw new AuthFailure('bad_token', 'The bearer token is invalid or has expired.');
-    return user;
-  }
-}
 
 /**
  * The one global guard (deny by default). In order:
@@ -34,11 +28,13 @@ class PassportJwtGuard extends AuthGuard('jwt') {
  *     the path's KB must be inside the key's KB scope (foreign ids → 403 whether
  *     or not they exist), the tenant must be active;
  *  4. @AdminOnly() and @RequirePermissions(...);
- *  5. the TenantContext is filled for everything downstream.
+ *  5. the TenantContext is filled for everything downstream;
+ *  6. the tenant's rate limit (TenantThrottlerGuard): last, so a request
+ *     refused above never spends the tenant's budget.
+ * There is no other global guard.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  private readonly jwtGuard = new PassportJwtGuard();
   private readonly verifiedTokens = new VerifiedTokenCache();
 
   constructor(
@@ -48,6 +44,8 @@ export class AccessGuard implements CanActivate {
     private readonly users: UserStatusService,
     private readonly context: TenantContext,
     private readonly events: SecurityEvents,
+    private readonly throttler: TenantThrottlerGuard,
+    private readonly jwt: JwtVerifier,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -58,7 +56,7 @@ export class AccessGuard implements CanActivate {
     const pathTenant = params.tenantId;
     const pathKb = params.kbId;
 
-    const authenticated = await this.authenticate(ctx, req);
+    const authenticated = await this.authenticate(req);
     const base = { principal: describePrincipal(authenticated), ip: req.ip, requestId: String(req.id), method: req.method, route: req.routeOptions?.url };
 
     if (authenticated.kind === 'admin') {
@@ -72,7 +70,7 @@ export class AccessGuard implements CanActivate {
       // The admin may act on a suspended or deleted tenant (to restore it), but not on one that never existed.
       if (pathTenant !== undefined && (await this.tenants.statusOf(pathTenant)) === 'missing') throw AppException.notFound('The tenant');
       this.context.set(authenticated, pathTenant, pathKb);
-      return true;
+      return this.throttler.canActivate(ctx);
     }
     let principal: Exclude<Principal, { kind: 'admin' }> = authenticated;
 
@@ -102,10 +100,10 @@ export class AccessGuard implements CanActivate {
     if (pathKb !== undefined && !UUID.test(pathKb)) throw AppException.validation('kbId must be a UUID.', [{ field: 'kbId', message: 'must be a UUID' }]);
 
     this.context.set(principal, principal.tenantId, pathKb);
-    return true;
+    return this.throttler.canActivate(ctx);
   }
 
-  private async authenticate(ctx: ExecutionContext, req: FastifyRequest): Promise<Principal> {
+  private async authenticate(req: FastifyRequest): Promise<Principal> {
     const headerKey = req.headers['x-api-key'];
     const authz = req.headers.authorization;
     try {
@@ -115,8 +113,7 @@ export class AccessGuard implements CanActivate {
         if (token.startsWith(API_KEY_PREFIX)) return await this.apiKeys.authenticate(token);
         const known = this.verifiedTokens.get(token);
         if (known) return known;
-        await this.jwtGuard.canActivate(ctx);
-        const principal = (req as unknown as { user: Principal }).user;
+        const principal = await this.jwt.verify(token);
         this.verifiedTokens.remember(token, principal);
         return principal;
       }

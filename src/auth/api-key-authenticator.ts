@@ -1,11 +1,14 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
+import { createCache } from '../common/cache';
+import { isTenantChange, TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
+import { AuthRepository } from './auth.repository';
 import { hashApiKey, looksLikeApiKey } from './api-key-format';
 import { isPermission, Permission } from '../context/permissions';
 import { Principal } from '../context/principal';
 import { SecretsService } from './secrets.service';
-import { AuthFailureReason } from './security-events';
+import { AuthFailureReason } from '../context/security-events';
 
 interface CachedKey {
   id: string;
@@ -14,7 +17,6 @@ interface CachedKey {
   kbIds: ReadonlySet<string> | null;
   expiresAt: number | null;
   revoked: boolean;
-  loadedAt: number;
 }
 
 export class AuthFailure extends AppException {
@@ -29,20 +31,30 @@ const LAST_USED_FLUSH_MS = 30_000;
 
 /**
  * Turns a raw API key into a principal: HMAC lookup by hash, a short-lived
- * in-process cache (5 s; revocation on this replica clears it at once), and
+ * in-process cache (5 s; a revocation or tenant change on this replica,
+ * announced through TenantEvents, clears the entries at once), and
  * last_used_at written in batches rather than once per request.
  */
 @Injectable()
 export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeyAuthenticator.name);
-  private readonly cache = new Map<string, CachedKey | null>();
+  /** Known keys by hash (base64); unknown keys are not cached, so a flood of random keys cannot evict real ones. */
+  private readonly cache = createCache<string, CachedKey>({ max: CACHE_MAX, ttlMs: CACHE_TTL_MS });
   private readonly used = new Set<string>();
   private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly db: DatabaseService,
+    private readonly repo: AuthRepository,
     private readonly secrets: SecretsService,
-  ) {}
+    events: TenantEvents,
+  ) {
+    events.subscribe((e) => {
+      if (e.type === 'api_key_revoked') this.forgetWhere((k) => k.id === e.keyId);
+      // A tenant's suspension or deletion must reach its keys at once (the guard also re-reads the tenant's status).
+      else if (isTenantChange(e)) this.forgetWhere((k) => k.tenantId === e.tenantId);
+    });
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
@@ -62,11 +74,9 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     if (!looksLikeApiKey(rawKey)) throw new AuthFailure('malformed', 'The API key is malformed.');
     const hash = this.hash(rawKey);
     const cacheKey = hash.toString('base64');
-    let entry = this.cache.get(cacheKey);
-    if (entry === undefined || (entry && Date.now() - entry.loadedAt > CACHE_TTL_MS) || (entry === null && this.cache.size > CACHE_MAX)) {
+    let entry = this.cache.get(cacheKey) ?? null;
+    if (!entry) {
       entry = await this.load(hash);
-      if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
-      // Unknown keys are not cached: a flood of random keys must not evict real ones.
       if (entry) this.cache.set(cacheKey, entry);
     }
     if (!entry) throw new AuthFailure('unknown_key', 'The API key is not valid.');
@@ -76,21 +86,17 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     return { kind: 'api_key', id: entry.id, tenantId: entry.tenantId, permissions: entry.permissions, kbIds: entry.kbIds, expiresAt: entry.expiresAt };
   }
 
-  /** Called when a key is revoked or changed so this replica stops honouring it at once. */
-  forgetKey(keyId: string): void {
-    for (const [k, v] of this.cache) if (v && v.id === keyId) this.cache.delete(k);
-  }
-
+  /** Empties the cache, as another replica's cache is after CACHE_TTL_MS (tests use it to act as that replica). */
   forgetAll(): void {
     this.cache.clear();
   }
 
+  private forgetWhere(match: (k: CachedKey) => boolean): void {
+    for (const [hash, k] of this.cache.entries()) if (match(k)) this.cache.delete(hash);
+  }
+
   private async load(hash: Buffer): Promise<CachedKey | null> {
-    const rows: Array<{ id: string; tenant_id: string; permissions: string[]; kb_ids: string[] | null; expires_at: Date | null; revoked_at: Date | null }> =
-      await this.db.withPlatform((db) =>
-        db.query(`SELECT id, tenant_id, permissions, kb_ids, expires_at, revoked_at FROM api_keys WHERE key_hash = $1`, [hash]),
-      );
-    const r = rows[0];
+    const r = await this.db.withPlatform((db) => this.repo.apiKeyByHash(db, hash));
     if (!r) return null;
     return {
       id: r.id,
@@ -99,7 +105,6 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
       kbIds: r.kb_ids ? new Set(r.kb_ids) : null,
       expiresAt: r.expires_at ? new Date(r.expires_at).getTime() : null,
       revoked: r.revoked_at !== null,
-      loadedAt: Date.now(),
     };
   }
 
@@ -108,7 +113,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     const ids = [...this.used];
     this.used.clear();
     try {
-      await this.db.withPlatform((db) => db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::uuid[])`, [ids]));
+      await this.db.withPlatform((db) => this.repo.touchApiKeys(db, ids));
     } catch (err) {
       this.logger.warn({ err }, 'could not record API key last_used_at');
     }

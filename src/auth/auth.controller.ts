@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AuditAction } from '../audit/audit.decorator';
+import { AuditAction } from '../common/audit-action';
 import { LoginDto, TokenDto } from './auth.dto';
 import { AuthService } from './auth.service';
-import { Public } from './decorators';
+import { Public } from '../context/decorators';
 
 @ApiTags('auth')
 @Controller('auth')

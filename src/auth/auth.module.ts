@@ -1,31 +1,35 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
+import { ThrottlingModule } from '../throttling/throttling.module';
 import { AccessGuard } from './access.guard';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { AuthController } from './auth.controller';
+import { AuthRepository } from './auth.repository';
 import { AuthService } from './auth.service';
-import { JwtStrategy } from './jwt.strategy';
+import { JwtVerifier } from './jwt-verifier';
 import { SecretsService } from './secrets.service';
-import { SecurityEvents } from './security-events';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
 
-@Global()
+/**
+ * Authentication and access control. AccessGuard is the one APP_GUARD of the
+ * server: authentication, the tenant and KB checks, permissions, and then the
+ * tenant's rate limit (ThrottlingModule), in that order.
+ */
 @Module({
-  imports: [PassportModule, JwtModule.register({})],
+  imports: [JwtModule.register({}), ThrottlingModule],
   controllers: [AuthController],
   providers: [
+    AuthRepository,
     SecretsService,
-    SecurityEvents,
     TenantStatusService,
     UserStatusService,
     ApiKeyAuthenticator,
-    JwtStrategy,
+    JwtVerifier,
     AuthService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SecretsService, SecurityEvents, TenantStatusService, UserStatusService, ApiKeyAuthenticator],
+  exports: [SecretsService, TenantStatusService, UserStatusService, ApiKeyAuthenticator],
 })
 export class AuthModule {}

@@ -4,23 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { AppException } from '../common/app-exception';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import type { JwtClaims } from './jwt.strategy';
+import { AuthRepository } from './auth.repository';
+import type { JwtClaims } from './jwt-verifier';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { SecretsService } from './secrets.service';
-import { SecurityEvents } from './security-events';
+import { SecurityEvents } from '../context/security-events';
 import { TenantStatusService } from './tenant-status.service';
-import { UserStatusService } from './user-status.service';
+import { TenantEvents } from '../context/tenant-events';
 import { AuthFailureCounter } from '../throttling/auth-failure.limiter';
-
-interface UserRow {
-  id: string;
-  tenant_id: string | null;
-  username: string;
-  password_hash: string;
-  role: 'admin' | 'owner' | 'member' | 'viewer';
-  is_active: boolean;
-  token_version: number;
-}
 
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
@@ -28,12 +19,13 @@ export class AuthService implements OnApplicationBootstrap {
 
   constructor(
     private readonly db: DatabaseService,
+    private readonly repo: AuthRepository,
     private readonly config: AppConfig,
     private readonly jwt: JwtService,
     private readonly secrets: SecretsService,
     private readonly tenants: TenantStatusService,
     private readonly events: SecurityEvents,
-    private readonly users: UserStatusService,
+    private readonly tenantEvents: TenantEvents,
     private readonly limiter: AuthFailureCounter,
   ) {}
 
@@ -46,11 +38,10 @@ export class AuthService implements OnApplicationBootstrap {
     const { adminUsername, adminPassword } = this.config.settings;
     await this.db.withPlatform(async (db) => {
       // Admins have their own namespace (tenant_id NULL): a tenant user of the same name is another account.
-      const rows: UserRow[] = await db.query(`SELECT * FROM users WHERE lower(username) = lower($1) AND tenant_id IS NULL`, [adminUsername]);
-      const existing = rows[0];
+      const existing = await this.repo.findAdminByName(db, adminUsername);
       if (!existing) {
         const password = adminPassword ?? randomBytes(18).toString('base64url');
-        await db.query(`INSERT INTO users (username, password_hash, role) VALUES ($1, $2, 'admin')`, [adminUsername, await hashPassword(password)]);
+        await this.repo.insertAdmin(db, adminUsername, await hashPassword(password));
         if (adminPassword) this.logger.log(`created platform admin "${adminUsername}" from ADMIN_PASSWORD`);
         else
           this.logger.warn(
@@ -59,11 +50,8 @@ export class AuthService implements OnApplicationBootstrap {
           );
       } else if (adminPassword && !(await verifyPassword(existing.password_hash, adminPassword))) {
         // A new password also bumps token_version: the admin's tokens issued before it stop working.
-        await db.query(`UPDATE users SET password_hash = $2, token_version = token_version + 1, updated_at = now() WHERE id = $1`, [
-          existing.id,
-          await hashPassword(adminPassword),
-        ]);
-        this.users.forget(existing.id);
+        await this.repo.setPassword(db, existing.id, await hashPassword(adminPassword));
+        this.tenantEvents.emit({ type: 'user_changed', tenantId: null, userId: existing.id });
         this.logger.log(`platform admin "${adminUsername}": password changed from ADMIN_PASSWORD; tokens issued before are no longer accepted`);
       }
     });
@@ -88,14 +76,7 @@ export class AuthService implements OnApplicationBootstrap {
   ): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
     const attempt = await this.limiter.beginLogin(ip, username);
     try {
-      const rows: UserRow[] = await this.db.withPlatform((db) =>
-        db.query(
-          `SELECT id, tenant_id, username, password_hash, role, is_active, token_version FROM users
-           WHERE lower(username) = lower($1) AND ($2::uuid IS NULL OR tenant_id = $2::uuid)
-           ORDER BY (tenant_id IS NULL) DESC LIMIT 2`,
-          [username, tenantId ?? null],
-        ),
-      );
+      const rows = await this.db.withPlatform((db) => this.repo.loginCandidates(db, username, tenantId ?? null));
       const user = rows[0]?.tenant_id === null || rows.length === 1 ? rows[0] : undefined;
       const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
       if (!user || !ok || !user.is_active) {

@@ -1,65 +1,15 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { deriveAuditChainKey } from '../audit/audit-chain';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
+import { AuthRepository } from './auth.repository';
+import { deriveAuditChainKey, deriveKey, KEY_FILE_NAME, KeyFile, readKeyFile } from './server-keys';
 
-/** What DATA_DIR/secret.key holds (JSON, mode 0600). */
-interface KeyFile {
-  version: 1;
-  /** 32 random bytes, base64url: the master key every server secret is derived from. */
-  master: string;
-  /** Secrets older versions kept in platform_settings, moved here so existing tokens and API keys stay valid. */
-  legacy?: { token_secret?: string; api_key_pepper?: string };
-}
+export { auditChainKeyFor, KEY_FILE_NAME } from './server-keys';
 
 const LEGACY_KEYS = ['token_secret', 'api_key_pepper'] as const;
-export const KEY_FILE_NAME = 'secret.key';
-
-/** HKDF-SHA256 with a distinct label per use: one master key, independent secrets. */
-export function deriveKey(master: Buffer | string, label: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `strata ${label} v1`, 32));
-}
-
-/** DATA_DIR/secret.key, checked (mode 0600, shape); null when it does not exist. */
-export function readKeyFile(path: string): KeyFile | null {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-    throw new Error(
-      `${path} is readable or writable by group or others (mode ${(st.mode & 0o777).toString(8)}): it holds the key that signs tokens. ` +
-        `Run "chmod 600 ${path}" (owned by the user running the server) and start again.`,
-    );
-  }
-  let parsed: KeyFile;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
-  } catch {
-    throw new Error(`${path} is not a valid Strata key file; restore it from a backup (tokens and API keys depend on it).`);
-  }
-  if (parsed?.version !== 1 || typeof parsed.master !== 'string' || Buffer.from(parsed.master, 'base64url').length !== 32) {
-    throw new Error(`${path} is not a valid Strata key file; restore it from a backup (tokens and API keys depend on it).`);
-  }
-  return parsed;
-}
-
-/**
- * The audit chain's HMAC key for tools that run beside the server (the
- * audit:verify script): derived exactly as SecretsService does, from
- * TOKEN_SECRET when set, else from DATA_DIR's key file. Null when neither exists.
- */
-export function auditChainKeyFor(settings: { tokenSecret: string | null; dataDir: string }): Buffer | null {
-  if (settings.tokenSecret) return deriveAuditChainKey(settings.tokenSecret);
-  const file = settings.dataDir.startsWith('memory://') ? null : readKeyFile(resolve(settings.dataDir, KEY_FILE_NAME));
-  return file ? deriveKey(Buffer.from(file.master, 'base64url'), 'audit-chain') : null;
-}
 
 /**
  * Server secrets, kept out of the database they protect (a dump of every
@@ -86,6 +36,7 @@ export class SecretsService implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     private readonly db: DatabaseService,
+    private readonly repo: AuthRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -156,14 +107,12 @@ export class SecretsService implements OnModuleInit {
   }
 
   private async legacyFromDatabase(): Promise<NonNullable<KeyFile['legacy']>> {
-    const rows: Array<{ key: string; value: string }> = await this.db.withPlatform((db) =>
-      db.query(`SELECT key, value FROM platform_settings WHERE key = ANY($1::text[])`, [[...LEGACY_KEYS]]),
-    );
+    const rows = await this.db.withPlatform((db) => this.repo.settings(db, LEGACY_KEYS));
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   }
 
   private async deleteLegacy(keys: string[]): Promise<void> {
-    await this.db.withPlatform((db) => db.query(`DELETE FROM platform_settings WHERE key = ANY($1::text[])`, [keys]));
+    await this.db.withPlatform((db) => this.repo.deleteSettings(db, keys));
     this.logger.warn(
       `moved ${keys.join(' and ')} from platform_settings into ${this.keyPath} and deleted them from the database ` +
         '(keep the key file with your backups)',

@@ -1,31 +1,39 @@
 import { Injectable } from '@nestjs/common';
+import { createCache } from '../common/cache';
+import { isTenantChange, TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
+import { AuthRepository } from './auth.repository';
 
 export type TenantStatus = 'active' | 'suspended' | 'deleted' | 'missing';
 
 const TTL_MS = 5_000;
+const MAX_ENTRIES = 50_000;
 
-/** Is a tenant usable? Read on every authenticated request, so cached for a few seconds and cleared on change. */
+/**
+ * Is a tenant usable? Read on every authenticated request, so cached for a
+ * few seconds; a change of the tenant (TenantEvents) clears its entry on this
+ * replica at once.
+ */
 @Injectable()
 export class TenantStatusService {
-  private readonly cache = new Map<string, { status: TenantStatus; at: number }>();
+  private readonly cache = createCache<string, TenantStatus>({ max: MAX_ENTRIES, ttlMs: TTL_MS });
 
-  constructor(private readonly db: DatabaseService) {}
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly repo: AuthRepository,
+    events: TenantEvents,
+  ) {
+    events.subscribe((e) => {
+      if (isTenantChange(e)) this.cache.delete(e.tenantId);
+    });
+  }
 
   async statusOf(tenantId: string): Promise<TenantStatus> {
     const hit = this.cache.get(tenantId);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.status;
-    const rows: Array<{ is_active: boolean; deleted_at: Date | null }> = await this.db.withPlatform((db) =>
-      db.query(`SELECT is_active, deleted_at FROM tenants WHERE id = $1`, [tenantId]),
-    );
-    const r = rows[0];
+    if (hit) return hit;
+    const r = await this.db.withPlatform((db) => this.repo.tenantStatus(db, tenantId));
     const status: TenantStatus = !r ? 'missing' : r.deleted_at ? 'deleted' : r.is_active ? 'active' : 'suspended';
-    if (this.cache.size > 50_000) this.cache.clear();
-    this.cache.set(tenantId, { status, at: Date.now() });
+    this.cache.set(tenantId, status);
     return status;
-  }
-
-  forget(tenantId: string): void {
-    this.cache.delete(tenantId);
   }
 }

@@ -1,16 +1,18 @@
 import { Global, Module } from '@nestjs/common';
 import { TenantContext } from './tenant-context';
+import { SecurityEvents } from './security-events';
 import { TenantEvents } from './tenant-events';
 
 /**
  * The request context every feature shares: who is calling, in which tenant
- * and KB (TenantContext), and the one path by which tenant, KB, key and user
- * changes reach whoever caches them (TenantEvents). Global, like config and
- * the database; every other module imports what it uses.
+ * and KB (TenantContext); the one path by which tenant, KB, key and user
+ * changes reach whoever caches them (TenantEvents); the path by which failed
+ * authentications and denials reach metrics and audit (SecurityEvents).
+ * Global, like config and the database; every other module imports what it uses.
  */
 @Global()
 @Module({
-  providers: [TenantContext, TenantEvents],
-  exports: [TenantContext, TenantEvents],
+  providers: [TenantContext, TenantEvents, SecurityEvents],
+  exports: [TenantContext, TenantEvents, SecurityEvents],
 })
 export class ContextModule {}

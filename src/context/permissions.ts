@@ -1,4 +1,9 @@
-/** The only permission names (CONTRACT.md §2); roles are fixed sets of them. */
+/**
+ * The only permission names; roles are fixed sets of them. Every name is
+ * required by some route (test/e2e/tenancy-matrix checks the route table).
+ * Stored keys may still carry names removed since (graph:write): they are
+ * dropped when the key is loaded (isPermission).
+ */
 export const PERMISSIONS = [
   'tenant:read',
   'tenant:write',
@@ -10,7 +15,6 @@ export const PERMISSIONS = [
   'document:delete',
   'query:run',
   'graph:read',
-  'graph:write',
   'apikey:manage',
   'user:manage',
   'audit:read',
@@ -32,7 +36,6 @@ export const ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> = {
     'document:delete',
     'query:run',
     'graph:read',
-    'graph:write',
     'usage:read',
   ],
   viewer: ['tenant:read', 'kb:read', 'document:read', 'query:run', 'graph:read'],

@@ -1,14 +1,32 @@
 import { Injectable } from '@nestjs/common';
 
-export interface TenantEvent {
-  type: 'created' | 'updated' | 'deleted' | 'purged' | 'kb_created' | 'kb_updated' | 'kb_deleted';
-  tenantId: string;
-  kbId?: string;
+/**
+ * Every change that some cache or follower must hear about, as one typed union:
+ *  - a tenant created, updated (name, tier, limits, activation: suspended or
+ *    restored), soft-deleted or purged;
+ *  - a KB created, updated or deleted;
+ *  - an API key revoked;
+ *  - a user (or, with tenantId null, a platform admin) changed or deleted:
+ *    role, activity, password.
+ */
+export type TenantEvent =
+  | { type: 'created' | 'updated' | 'deleted' | 'purged'; tenantId: string }
+  | { type: 'kb_created' | 'kb_updated' | 'kb_deleted'; tenantId: string; kbId: string }
+  | { type: 'api_key_revoked'; tenantId: string; keyId: string }
+  | { type: 'user_changed'; tenantId: string | null; userId: string };
+
+/** The tenant-level events (a tenant's own row changed). */
+export function isTenantChange(e: TenantEvent): e is Extract<TenantEvent, { type: 'created' | 'updated' | 'deleted' | 'purged' }> {
+  return e.type === 'created' || e.type === 'updated' || e.type === 'deleted' || e.type === 'purged';
 }
 
 /**
- * Tenant and KB lifecycle changes, for whoever keeps state about them (the RAG
- * instance factory invalidates, metrics count, files are purged).
+ * The one path by which changes reach whoever keeps state about them: the
+ * in-process caches of tenant status, user status, API keys and tenant limits
+ * forget what changed, the RAG instance factory invalidates, files are
+ * purged. Services emit; they never call a cache directly. Listeners run
+ * synchronously up to their first await, so a synchronous cache deletion has
+ * happened when emit() returns.
  */
 @Injectable()
 export class TenantEvents {

@@ -22,12 +22,41 @@ export interface Db {
   query(sql: string, params?: unknown[]): Promise<any>;
 }
 
+/** Called with every statement the database refused (observers never change the outcome). */
+export type QueryErrorObserver = (err: unknown, sql: string) => void;
+const queryErrorObservers = new Set<QueryErrorObserver>();
+
+/** Registers an observer of failed statements (metrics count RLS refusals); returns its removal. */
+export function observeQueryErrors(observer: QueryErrorObserver): () => void {
+  queryErrorObservers.add(observer);
+  return () => queryErrorObservers.delete(observer);
+}
+
+function reportQueryError(err: unknown, sql: string): void {
+  for (const observe of queryErrorObservers) {
+    try {
+      observe(err, sql);
+    } catch {
+      // an observer never changes the statement's outcome
+    }
+  }
+}
+
 /** A Db on one TypeORM query runner (one connection, usually inside a transaction). */
 export class RunnerDb implements Db {
   constructor(private readonly runner: QueryRunner) {}
 
+  private async run(sql: string, params: readonly unknown[] | undefined): Promise<{ records?: unknown[]; affected?: number }> {
+    try {
+      return await this.runner.query(sql, params ? [...params] : undefined, true);
+    } catch (err) {
+      reportQueryError(err, sql);
+      throw err;
+    }
+  }
+
   async many<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
-    const r = await this.runner.query(sql, params ? [...params] : undefined, true);
+    const r = await this.run(sql, params);
     return (r.records ?? []) as T[];
   }
 
@@ -41,11 +70,14 @@ export class RunnerDb implements Db {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   query(sql: string, params?: unknown[]): Promise<any> {
-    return this.runner.query(sql, params);
+    return this.runner.query(sql, params).catch((err: unknown) => {
+      reportQueryError(err, sql);
+      throw err;
+    });
   }
 
   async exec(sql: string, params?: readonly unknown[]): Promise<number> {
-    const r = await this.runner.query(sql, params ? [...params] : undefined, true);
+    const r = await this.run(sql, params);
     return r.affected ?? r.records?.length ?? 0;
   }
 }

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ComputeModule } from '../compute/compute.module';
+import { KnowledgeBasesModule } from '../knowledge-bases/knowledge-bases.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { RagModule } from '../rag/rag.module';
+import { ThrottlingModule } from '../throttling/throttling.module';
 import { DocumentsController } from './documents.controller';
 import { DocumentsService } from './documents.service';
 
 @Module({
-  imports: [RagModule, ComputeModule],
+  imports: [RagModule, ComputeModule, KnowledgeBasesModule, MetricsModule, ThrottlingModule],
   controllers: [DocumentsController],
   providers: [DocumentsService],
 })

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { Public } from '../auth/decorators';
+import { Public } from '../context/decorators';
 import { AppException } from '../common/app-exception';
 import { DatabaseService } from '../database/database.service';
 

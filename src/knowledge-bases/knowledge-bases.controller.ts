@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorator';
-import { RequirePermissions } from '../auth/decorators';
+import { AuditAction } from '../common/audit-action';
+import { RequirePermissions } from '../context/decorators';
 import { TenantContext } from '../context/tenant-context';
 import { Page } from '../common/envelope';
 import { PageQuery } from '../common/pagination';

@@ -1,13 +1,13 @@
-import { Global, Module } from '@nestjs/common';
-import { TenantsRepository } from '../tenants/tenants.repository';
+import { Module } from '@nestjs/common';
+import { TenantsModule } from '../tenants/tenants.module';
 import { KnowledgeBasesController } from './knowledge-bases.controller';
 import { KnowledgeBasesRepository } from './knowledge-bases.repository';
 import { KnowledgeBasesService } from './knowledge-bases.service';
 
-@Global()
 @Module({
+  imports: [TenantsModule],
   controllers: [KnowledgeBasesController],
-  providers: [KnowledgeBasesRepository, KnowledgeBasesService, TenantsRepository],
+  providers: [KnowledgeBasesRepository, KnowledgeBasesService],
   exports: [KnowledgeBasesService, KnowledgeBasesRepository],
 })
 export class KnowledgeBasesModule {}

@@ -3,6 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppException } from '../common/app-exception';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
+import { MetricsRepository } from './metrics.repository';
 
 /** platform_settings key of the generated token's SHA-256 (the token itself is never stored). */
 export const METRICS_TOKEN_HASH_KEY = 'metrics_token_sha256';
@@ -27,6 +28,7 @@ export class MetricsAccess implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly db: DatabaseService,
+    private readonly repo: MetricsRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -40,14 +42,7 @@ export class MetricsAccess implements OnApplicationBootstrap {
       return;
     }
     const token = `mt-${randomBytes(24).toString('base64url')}`;
-    const stored = await this.db.withPlatform(async (db) => {
-      const inserted: unknown[] = await db.query(
-        `INSERT INTO platform_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
-        [METRICS_TOKEN_HASH_KEY, sha256(token).toString('hex')],
-      );
-      const rows: Array<{ value: string }> = await db.query(`SELECT value FROM platform_settings WHERE key = $1`, [METRICS_TOKEN_HASH_KEY]);
-      return { created: inserted.length > 0, hash: rows[0].value };
-    });
+    const stored = await this.db.withPlatform((db) => this.repo.storeTokenHashOnce(db, METRICS_TOKEN_HASH_KEY, sha256(token).toString('hex')));
     this.expectedHash = Buffer.from(stored.hash, 'hex');
     if (stored.created) {
       this.logger.warn(

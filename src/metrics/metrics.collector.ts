@@ -1,15 +1,18 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { SecurityEvent, SecurityEvents } from '../auth/security-events';
+import { SecurityEvent, SecurityEvents } from '../context/security-events';
 import { DatabaseService } from '../database/database.service';
+import { observeQueryErrors } from '../database/db';
+import { MetricsRepository } from './metrics.repository';
 import { MetricsService } from './metrics.service';
 
 const REFRESH_MS = 15_000;
 
 /**
  * Feeds MetricsService from the places that know: the guard's security
- * events, Fastify's onResponse hook (every response, 404s and pre-routing
+ * events, statements refused by a row-level security policy (the database's
+ * own isolation wall: isolation_violations), Fastify's onResponse hook (every response, 404s and pre-routing
  * errors included, labelled by route pattern), and periodic platform SQL for
  * the gauges (tenants, KBs, documents and bytes per tenant).
  */
@@ -17,16 +20,22 @@ const REFRESH_MS = 15_000;
 export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MetricsCollector.name);
   private timer?: NodeJS.Timeout;
+  private stopObservingQueries?: () => void;
   private refreshing: Promise<void> | null = null;
 
   constructor(
     private readonly metrics: MetricsService,
     private readonly db: DatabaseService,
+    private readonly repo: MetricsRepository,
     private readonly adapterHost: HttpAdapterHost,
     securityEvents: SecurityEvents,
   ) {
     securityEvents.subscribe((e) => this.onSecurityEvent(e));
     this.installHttpHook();
+    this.stopObservingQueries = observeQueryErrors((err) => {
+      const table = rlsRefusedTable(err);
+      if (table !== null) this.metrics.isolationViolations.inc({ table });
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -36,6 +45,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
+    this.stopObservingQueries?.();
   }
 
   private installHttpHook(): void {
@@ -78,19 +88,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
 
   private async readGauges(): Promise<void> {
     try {
-      const { tenants, kbs, docs } = await this.db.withPlatform(async (db) => {
-        const [t] = await db.query(`SELECT count(*) FILTER (WHERE is_active AND deleted_at IS NULL)::int AS active FROM tenants`);
-        const [k] = await db.query(`SELECT count(*)::int AS n FROM knowledge_bases`);
-        const hasDocuments = (await db.query(`SELECT to_regclass('public.documents') IS NOT NULL AS ok`))[0]?.ok;
-        const d: Array<{ tenant_id: string; n: number; bytes: string }> = hasDocuments
-          ? await db.query(
-              `SELECT t.id AS tenant_id, count(d.id)::int AS n, COALESCE(sum(d.size_bytes), 0)::bigint AS bytes
-                 FROM tenants t LEFT JOIN documents d ON d.tenant_id = t.id
-                WHERE t.deleted_at IS NULL GROUP BY t.id`,
-            )
-          : [];
-        return { tenants: t.active as number, kbs: k.n as number, docs: d };
-      });
+      const { tenants, kbs, docs } = await this.db.withPlatform((db) => this.repo.gaugeCounts(db));
       this.metrics.activeTenants.set(tenants);
       this.metrics.totalKbs.set(kbs);
       // Reset first so purged tenants disappear from the series.
@@ -104,4 +102,18 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
       this.logger.warn({ err: (err as Error).message }, 'metrics gauges could not be refreshed');
     }
   }
+}
+
+/**
+ * The table named by a row-level security refusal (SQLSTATE 42501 with
+ * PostgreSQL's "row-level security" wording, e.g. `new row violates
+ * row-level security policy for table "documents"`), '' when the message
+ * names none, or null when the error is something else.
+ */
+export function rlsRefusedTable(err: unknown): string | null {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  const message = String(e?.driverError?.message ?? e?.message ?? '');
+  if (code !== '42501' || !/row-level security/i.test(message)) return null;
+  return /for table "([^"]{1,63})"/.exec(message)?.[1] ?? '';
 }

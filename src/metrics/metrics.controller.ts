@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/decorators';
+import { Public } from '../context/decorators';
 import { RawResponse } from '../common/decorators';
 import { MetricsAccess } from './metrics-access';
 import { MetricsCollector } from './metrics.collector';

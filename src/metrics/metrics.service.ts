@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Every Prometheus metric of the server, behind one service (ARCHITECTURE.md
- * habit 9). Labels are bounded: tenant ids and KB ids yes; document ids, raw
- * paths or user input never. Names follow seed 001 "Monitoring".
+ * Every Prometheus metric of the server, behind one service. Labels are
+ * bounded: tenant ids, KB ids and table names yes; document ids, raw paths or
+ * user input never. Names are the ones the README and the Grafana dashboard use.
  */
 @Injectable()
 export class MetricsService {
@@ -30,10 +30,11 @@ export class MetricsService {
     labelNames: ['tenant_id'],
     registers: [this.registry],
   });
+  /** Counted by MetricsCollector from every statement PostgreSQL refuses (observeQueryErrors). */
   readonly isolationViolations = new Counter({
     name: 'isolation_violations',
-    help: 'Rows of another tenant seen by a tenant-scoped code path (must stay 0)',
-    labelNames: ['tenant_id'],
+    help: 'Statements PostgreSQL refused under a row-level security policy (SQLSTATE 42501, e.g. a row written for another tenant); must stay 0',
+    labelNames: ['table'],
     registers: [this.registry],
   });
   readonly queryLatency = new Histogram({

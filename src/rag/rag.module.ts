@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ComputeModule } from '../compute/compute.module';
+import { KnowledgeBasesModule } from '../knowledge-bases/knowledge-bases.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { DocumentsRepository } from '../documents/documents.repository';
 import { EmbeddingDimCheck } from './embedding-dim.check';
 import { IngestionService } from './ingestion/ingestion.service';
@@ -16,7 +18,7 @@ import { PlannerStatistics } from './storage/planner-statistics';
 
 /** The engine: instance factory, ingestion queue and worker, storage and retrieval. */
 @Module({
-  imports: [ProvidersModule, ComputeModule],
+  imports: [ProvidersModule, ComputeModule, KnowledgeBasesModule, MetricsModule],
   providers: [
     EmbeddingDimCheck,
     RagInstanceFactory,

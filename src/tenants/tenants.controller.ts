@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorator';
-import { AdminOnly, RequirePermissions } from '../auth/decorators';
+import { AuditAction } from '../common/audit-action';
+import { AdminOnly, RequirePermissions } from '../context/decorators';
 import { TenantContext } from '../context/tenant-context';
 import { Page } from '../common/envelope';
 import { CreateTenantDto, DeleteTenantQuery, ListTenantsQuery, TenantDto, UpdateTenantDto } from './tenants.dto';

@@ -2,11 +2,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQuery } from '../common/pagination';
+import { TIERS, Tier } from '../context/tiers';
 
-export const TIERS = ['trial', 'standard', 'premium', 'enterprise'] as const;
-export type Tier = (typeof TIERS)[number];
+export { TIERS, type Tier };
 
-/** Per-tenant overrides of the server-wide limits (issue 5 reads them). */
+/** Per-tenant overrides of the server-wide limits (quotas, rate limits, monthly budget). */
 export class TenantLimitsDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_documents?: number;
   @ApiPropertyOptional() @IsOptional() @IsNumber() @Min(0) max_storage_gb?: number;

@@ -17,13 +17,11 @@ export interface TenantRow {
 
 /**
  * SQL for the tenants table. Platform-wide methods run under the platform role, the rest under the tenant's.
- * UPDATE/DELETE … RETURNING are wrapped in a CTE (`WITH changed AS (…) SELECT …`):
- * TypeORM's query() answers a bare UPDATE/DELETE with [rows, rowCount], a SELECT with the rows.
  */
 @Injectable()
 export class TenantsRepository {
   async insert(db: Db, t: { slug: string; name: string; description: string | null; tier: Tier; limits: TenantLimitsDto }): Promise<TenantRow> {
-    const rows = await db.query(
+    const rows = await db.many<TenantRow>(
       `INSERT INTO tenants (slug, name, description, tier, settings) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
       [t.slug, t.name, t.description, t.tier, JSON.stringify({ limits: t.limits })],
     );
@@ -31,24 +29,24 @@ export class TenantsRepository {
   }
 
   async slugExists(db: Db, slug: string): Promise<boolean> {
-    const rows = await db.query(`SELECT 1 FROM tenants WHERE slug = $1`, [slug]);
+    const rows = await db.many(`SELECT 1 FROM tenants WHERE slug = $1`, [slug]);
     return rows.length > 0;
   }
 
   async findBySlug(db: Db, slug: string): Promise<TenantRow | undefined> {
-    const rows = await db.query(`SELECT * FROM tenants WHERE slug = $1`, [slug]);
+    const rows = await db.many<TenantRow>(`SELECT * FROM tenants WHERE slug = $1`, [slug]);
     return rows[0];
   }
 
   async listAll(db: Db, includeDeleted: boolean, limit: number, offset: number): Promise<{ rows: TenantRow[]; total: number }> {
     const where = includeDeleted ? '' : 'WHERE deleted_at IS NULL';
-    const rows = await db.query(`SELECT * FROM tenants ${where} ORDER BY created_at, id LIMIT $1 OFFSET $2`, [limit, offset]);
-    const count = await db.query(`SELECT count(*)::int AS n FROM tenants ${where}`);
+    const rows = await db.many<TenantRow>(`SELECT * FROM tenants ${where} ORDER BY created_at, id LIMIT $1 OFFSET $2`, [limit, offset]);
+    const count = await db.many<{ n: number }>(`SELECT count(*)::int AS n FROM tenants ${where}`);
     return { rows, total: count[0].n };
   }
 
   async findById(db: Db, tenantId: string): Promise<TenantRow | undefined> {
-    const rows = await db.query(`SELECT * FROM tenants WHERE id = $1`, [tenantId]);
+    const rows = await db.many<TenantRow>(`SELECT * FROM tenants WHERE id = $1`, [tenantId]);
     return rows[0];
   }
 
@@ -57,7 +55,7 @@ export class TenantsRepository {
     tenantId: string,
     patch: { name?: string; description?: string; tier?: Tier; is_active?: boolean; limits?: TenantLimitsDto },
   ): Promise<TenantRow | undefined> {
-    const rows = await db.query(
+    const rows = await db.many<TenantRow>(
       `WITH changed AS (UPDATE tenants SET
          name = COALESCE($2, name),
          description = COALESCE($3, description),
@@ -73,19 +71,19 @@ export class TenantsRepository {
   }
 
   async softDelete(db: Db, tenantId: string): Promise<TenantRow | undefined> {
-    const rows = await db.query(`WITH changed AS (UPDATE tenants SET deleted_at = now(), is_active = false, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *)
+    const rows = await db.many<TenantRow>(`WITH changed AS (UPDATE tenants SET deleted_at = now(), is_active = false, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *)
        SELECT * FROM changed`, [tenantId]);
     return rows[0];
   }
 
   /** Removes the tenant and, through ON DELETE CASCADE, every row it owns. */
   async purge(db: Db, tenantId: string): Promise<boolean> {
-    const rows = await db.query(`WITH gone AS (DELETE FROM tenants WHERE id = $1 RETURNING id) SELECT id FROM gone`, [tenantId]);
+    const rows = await db.many<TenantRow>(`WITH gone AS (DELETE FROM tenants WHERE id = $1 RETURNING id) SELECT id FROM gone`, [tenantId]);
     return rows.length > 0;
   }
 
   async deletedBefore(db: Db, cutoff: Date): Promise<string[]> {
-    const rows: Array<{ id: string }> = await db.query(`SELECT id FROM tenants WHERE deleted_at IS NOT NULL AND deleted_at < $1`, [cutoff]);
+    const rows = await db.many<{ id: string }>(`SELECT id FROM tenants WHERE deleted_at IS NOT NULL AND deleted_at < $1`, [cutoff]);
     return rows.map((r) => r.id);
   }
 }

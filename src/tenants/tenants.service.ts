@@ -4,8 +4,6 @@ import { Page } from '../common/envelope';
 import { iso, slugify } from '../common/text';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
-import { TenantStatusService } from '../auth/tenant-status.service';
 import { CreateTenantDto, TenantDto, UpdateTenantDto } from './tenants.dto';
 import { TenantRow, TenantsRepository } from './tenants.repository';
 import { TenantEvents } from '../context/tenant-events';
@@ -33,8 +31,6 @@ export class TenantsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly db: DatabaseService,
     private readonly repo: TenantsRepository,
-    private readonly status: TenantStatusService,
-    private readonly apiKeys: ApiKeyAuthenticator,
     private readonly config: AppConfig,
     private readonly events: TenantEvents,
   ) {}
@@ -97,8 +93,6 @@ export class TenantsService implements OnModuleInit, OnModuleDestroy {
       }),
     );
     if (!row) throw AppException.notFound('The tenant');
-    this.status.forget(tenantId);
-    this.apiKeys.forgetAll();
     this.events.emit({ type: 'updated', tenantId });
     return toTenantDto(row);
   }
@@ -129,8 +123,6 @@ export class TenantsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private afterRemoval(tenantId: string, purged: boolean): void {
-    this.status.forget(tenantId);
-    this.apiKeys.forgetAll();
     this.events.emit({ type: purged ? 'purged' : 'deleted', tenantId });
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SecurityEvents } from '../auth/security-events';
+import { SecurityEvents } from '../context/security-events';
 import { AppException } from '../common/app-exception';
 import { MetricsService } from '../metrics/metrics.service';
 import { RateLimitStorage } from './rate-limit.storage';

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import type { Db } from '../database/database.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { DocumentQuota } from './document-quota';
+import { ThrottlingRepository } from './throttling.repository';
 
 const GB = 1024 ** 3;
 /** A quota frees up only when documents are deleted or the limit is raised; an hour is an honest hint. */
@@ -21,19 +22,17 @@ export class DocumentQuotaService extends DocumentQuota {
   constructor(
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly repo: ThrottlingRepository,
   ) {
     super();
   }
 
   async assertCanAdd(db: Db, tenantId: string, documents: number, bytes: number): Promise<void> {
-    await db.query(`SELECT pg_advisory_xact_lock(8150, hashtext($1))`, [tenantId]);
-    const [limitsRow] = await db.query(`SELECT settings -> 'limits' AS limits FROM tenants WHERE id = $1`, [tenantId]);
-    const limits = (limitsRow?.limits ?? {}) as { max_documents?: number; max_storage_gb?: number };
+    await this.repo.lockTenantQuota(db, tenantId);
+    const limits = await this.repo.limits(db, tenantId);
     const maxDocuments = typeof limits.max_documents === 'number' ? limits.max_documents : this.config.settings.maxDocuments;
     const maxStorageGb = typeof limits.max_storage_gb === 'number' ? limits.max_storage_gb : this.config.settings.maxStorageGb;
-    const [used] = await db.query(`SELECT count(*)::int AS n, COALESCE(sum(size_bytes), 0)::bigint AS bytes FROM documents WHERE tenant_id = $1`, [tenantId]);
-    const count = Number(used?.n ?? 0);
-    const stored = Number(used?.bytes ?? 0);
+    const { count, bytes: stored } = await this.repo.storedDocuments(db, tenantId);
     const headers = { 'Retry-After': String(QUOTA_RETRY_AFTER_S) };
     if (count + documents > maxDocuments) {
       this.metrics.quotaExceeded.inc({ tenant_id: tenantId, quota: 'documents' });

@@ -1,15 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { TenantEvents } from '../context/tenant-events';
-import type { Tier } from '../tenants/tenants.dto';
+import { createCache } from '../common/cache';
+import { isTenantChange, TenantEvents } from '../context/tenant-events';
+import type { Tier } from '../context/tiers';
 import type { RateLimitCategory } from './rate-limit.decorator';
+import { ThrottlingRepository } from './throttling.repository';
 
-/** Tier multipliers of the standard budget (seed 004: trial 50, standard 100, premium 1000 queries/min). */
+/** Tier multipliers of the standard budget (with the default 100 queries/min: trial 50, standard 100, premium 1000, enterprise 5000). */
 export const TIER_FACTOR: Record<Tier, number> = { trial: 0.5, standard: 1, premium: 10, enterprise: 50 };
 /** CRUD is cheap: its per-minute budget is this multiple of the tenant's query budget. */
 export const CRUD_FACTOR = 20;
 const CACHE_MS = 5000;
+const CACHE_MAX = 50_000;
 
 export interface Budget {
   limit: number;
@@ -25,15 +28,17 @@ export interface Budget {
  */
 @Injectable()
 export class TenantLimitsService {
-  private readonly cache = new Map<string, { at: number; tier: Tier; limits: Record<string, unknown> }>();
+  private readonly cache = createCache<string, { tier: Tier; limits: Record<string, unknown> }>({ max: CACHE_MAX, ttlMs: CACHE_MS });
 
   constructor(
     private readonly db: DatabaseService,
     private readonly config: AppConfig,
+    private readonly repo: ThrottlingRepository,
     events: TenantEvents,
   ) {
+    // Tier and limits are tenant fields: an update (or deletion) of the tenant clears its entry.
     events.subscribe((e) => {
-      this.cache.delete(e.tenantId);
+      if (isTenantChange(e)) this.cache.delete(e.tenantId);
     });
   }
 
@@ -49,11 +54,9 @@ export class TenantLimitsService {
 
   private async tenant(tenantId: string): Promise<{ tier: Tier; limits: Record<string, unknown> }> {
     const hit = this.cache.get(tenantId);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit;
-    const rows: Array<{ tier: Tier; limits: Record<string, unknown> | null }> = await this.db.withPlatform((db) =>
-      db.query(`SELECT tier, settings -> 'limits' AS limits FROM tenants WHERE id = $1`, [tenantId]),
-    );
-    const entry = { at: Date.now(), tier: rows[0]?.tier ?? 'standard', limits: rows[0]?.limits ?? {} };
+    if (hit) return hit;
+    const row = await this.db.withPlatform((db) => this.repo.tierAndLimits(db, tenantId));
+    const entry = { tier: row?.tier ?? 'standard', limits: row?.limits ?? {} };
     this.cache.set(tenantId, entry);
     return entry;
   }

@@ -16,9 +16,10 @@ const MESSAGES: Record<string, string> = {
 };
 
 /**
- * @nestjs/throttler, keyed by tenant instead of IP. Registered after the
- * AccessGuard (its module comes later in AppModule), so the tenant is known:
- * every throttler reads it from the TenantContext. One budget per category
+ * @nestjs/throttler, keyed by tenant instead of IP. Not a global guard: the
+ * AccessGuard calls it as its last step, after access control has filled the
+ * TenantContext, so a refused request never spends a tenant's budget and
+ * every throttler reads the tenant from the context. One budget per category
  * (`query`, `document` from @RateLimit, `crud` for the rest) per tenant,
  * shared by all of the tenant's keys and users and, with REDIS_URL, by every
  * replica. Public routes and tenant-less admin routes are not limited here.

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { TenantLlmKeys } from '../rag/providers/tenant-llm-keys';
 import { TenantLlmKeysController } from './tenant-llm-keys.controller';
 import { TenantLlmKeysService } from './tenant-llm-keys.service';
@@ -11,6 +12,7 @@ import { UsageService } from './usage.service';
 /** Usage and cost, the monthly model budget (UsageService, ModelBudgetGuard) and the tenants' own LLM keys; all global. */
 @Global()
 @Module({
+  imports: [MetricsModule],
   controllers: [UsageController, TenantLlmKeysController],
   providers: [
     UsageRepository,

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { AuditAction } from '../audit/audit.decorator';
-import { CurrentPrincipal, RequirePermissions } from '../auth/decorators';
+import { AuditAction } from '../common/audit-action';
+import { CurrentPrincipal, RequirePermissions } from '../context/decorators';
 import type { Principal } from '../context/principal';
 import { Page } from '../common/envelope';
 import { PageQuery } from '../common/pagination';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { hashPassword } from '../auth/passwords';
 import { ROLE_PERMISSIONS, TenantRole } from '../context/permissions';
 import { Principal } from '../context/principal';
-import { UserStatusService } from '../auth/user-status.service';
+import { TenantEvents } from '../context/tenant-events';
 import { AppException } from '../common/app-exception';
 import { Page } from '../common/envelope';
 import { iso } from '../common/text';
@@ -42,7 +42,7 @@ export class UsersService {
   constructor(
     private readonly db: DatabaseService,
     private readonly repo: UsersRepository,
-    private readonly status: UserStatusService,
+    private readonly events: TenantEvents,
   ) {}
 
   async create(tenantId: string, creator: Principal, input: CreateUserDto): Promise<UserDto> {
@@ -82,7 +82,7 @@ export class UsersService {
       return this.repo.update(db, tenantId, userId, { passwordHash, role: patch.role, isActive: patch.is_active });
     });
     if (!row) throw AppException.notFound('The user');
-    this.status.forget(userId);
+    this.events.emit({ type: 'user_changed', tenantId, userId });
     return toUserDto(row);
   }
 
@@ -93,7 +93,7 @@ export class UsersService {
       assertMayGrant(actor, current.role);
       await this.repo.delete(db, tenantId, userId);
     });
-    this.status.forget(userId);
+    this.events.emit({ type: 'user_changed', tenantId, userId });
     return { user_id: userId, deleted: true };
   }
 }

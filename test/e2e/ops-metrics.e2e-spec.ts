@@ -69,6 +69,25 @@ describe('operations: Prometheus metrics', () => {
     expect(sample(after, 'permission_denials', { tenant_id: a.tenantId, reason: 'cross_tenant' })).toBe(1);
   });
 
+  it('isolation_violations counts statements refused by a row-level security policy (a row written for another tenant)', async () => {
+    const a = await seedTenant(t, 'Metrics RLS A');
+    const b = await seedTenant(t, 'Metrics RLS B');
+    const before = sample(await scrape(), 'isolation_violations', { table: 'knowledge_bases' });
+    // Inside tenant A's unit of work, a KB row for tenant B: PostgreSQL's policy refuses it (SQLSTATE 42501).
+    const refused = await t.db
+      .withTenant(a.tenantId, (db) => db.exec(`INSERT INTO knowledge_bases (tenant_id, name) VALUES ($1, 'smuggled')`, [b.tenantId]))
+      .then(
+        () => null,
+        (err: { code?: string; driverError?: { code?: string }; message: string }) => ({ code: err.driverError?.code ?? err.code, message: err.message }),
+      );
+    expect(refused).toEqual({ code: '42501', message: expect.stringMatching(/row-level security/) });
+    const after = await scrape();
+    expect(sample(after, 'isolation_violations', { table: 'knowledge_bases' })).toBe(before + 1);
+    // An ordinary failure (a constraint, not a policy) is not counted.
+    await t.db.withTenant(a.tenantId, (db) => db.exec(`INSERT INTO knowledge_bases (tenant_id, name) VALUES ($1, NULL)`, [a.tenantId])).catch(() => undefined);
+    expect(sample(await scrape(), 'isolation_violations')).toBe(sample(after, 'isolation_violations'));
+  });
+
   it('failed authentication, API-key usage and per-tenant calls are counted', async () => {
     const a = await seedTenant(t, 'Metrics Calls');
     const before = await scrape();

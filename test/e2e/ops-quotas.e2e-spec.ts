@@ -65,7 +65,7 @@ describe('operations: document and storage quotas', () => {
     expect(await stored(a.tenantId)).toBe(3);
   });
 
-  it('DocumentQuota is the global provider the documents service uses', async () => {
+  it('DocumentQuota is the provider ThrottlingModule exports to the documents service', async () => {
     const a = await seedTenant(t, 'Quota Direct');
     const quota = t.app.get(DocumentQuota);
     await expect(t.db.withTenant(a.tenantId, (db) => quota.assertCanAdd(db, a.tenantId, 3, 10))).resolves.toBeUndefined();

@@ -43,6 +43,26 @@ describe('operations: per-tenant rate limits', () => {
     expect((await t.http.get(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, a.key)).status).toBe(200);
   });
 
+  it('rate limiting runs after access control: refused requests (401, cross-tenant 403, missing permission 403) spend none of the tenant’s budget', async () => {
+    const a = await seedTenant(t, 'Ordered A');
+    const b = await seedTenant(t, 'Ordered B');
+    expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { queries_per_minute: 2 } }, t.admin)).status).toBe(200);
+    const noQuery = await createKey(t, a.tenantId, ['*'], ['kb:read']);
+    for (let i = 0; i < 3; i++) {
+      expect((await query(t, a.tenantId, a.kbIds[0], {})).status).toBe(401);
+      expect((await query(t, a.tenantId, a.kbIds[0], b.key)).status).toBe(403);
+      expect((await query(t, a.tenantId, a.kbIds[0], noQuery)).status).toBe(403);
+    }
+    const first = await query(t, a.tenantId, a.kbIds[0], a.key);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit-limit')).toBe('2');
+    expect(first.headers.get('ratelimit-remaining')).toBe('1');
+    expect((await query(t, a.tenantId, a.kbIds[0], a.key)).status).toBe(200);
+    expect((await query(t, a.tenantId, a.kbIds[0], a.key)).status).toBe(429);
+    // Once the budget is spent, a request that access control refuses is still refused by access control, not by the limiter.
+    expect((await query(t, a.tenantId, a.kbIds[0], b.key)).status).toBe(403);
+  });
+
   it('tiers set the default budget (trial = half of RATE_LIMIT_QUERIES_PER_MINUTE)', async () => {
     const created = await t.http.post('/api/v1/tenants', { tenant_name: `Trial ${randomUUID().slice(0, 8)}`, tier: 'trial' }, t.admin);
     const tenantId = created.body.data.tenant_id;

@@ -56,6 +56,21 @@ describe('tenancy: API keys', () => {
     expect((await t.http.get(kbsPath(a.tenantId), k)).status).toBe(401);
   });
 
+  it('graph:write is no permission (no route needs it): creating a key with it is 400; a stored key carrying it keeps working without it', async () => {
+    const a = await fresh('GraphWrite');
+    const refused = await t.http.post(`/api/v1/tenants/${a.tenantId}/api-keys`, { key_name: 'gw', knowledge_base_ids: ['*'], permissions: ['graph:read', 'graph:write'] }, t.admin);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('VALIDATION_ERROR');
+    const k = await createKey(t, a.tenantId, ['*'], ['kb:read', 'apikey:manage']);
+    // As a key stored by an older version would be.
+    await t.db.dataSource.query(`UPDATE api_keys SET permissions = array_append(permissions, 'graph:write') WHERE id = $1`, [k.keyId]);
+    t.app.get(ApiKeyAuthenticator).forgetAll();
+    expect((await t.http.get(kbsPath(a.tenantId), k)).status).toBe(200);
+    const listed = await t.http.get(`/api/v1/tenants/${a.tenantId}/api-keys/${k.keyId}`, k);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.permissions).toEqual(['kb:read', 'apikey:manage']);
+  });
+
   it.each([
     ['too short', 'sk-abc'],
     ['no prefix', randomBytes(32).toString('base64url')],

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../../metrics/metrics.module';
 import { ModelProviders } from './model-providers';
 
 /**
@@ -6,5 +7,5 @@ import { ModelProviders } from './model-providers';
  * TenantLlmKeys come from global modules when they are there (the last three
  * are optional).
  */
-@Module({ providers: [ModelProviders], exports: [ModelProviders] })
+@Module({ imports: [MetricsModule], providers: [ModelProviders], exports: [ModelProviders] })
 export class ProvidersModule {}
