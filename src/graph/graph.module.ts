@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { RagModule } from '../rag/rag.module';
 import { GraphController } from './graph.controller';
+import { GraphRepository } from './graph.repository';
 import { GraphService } from './graph.service';
 
 @Module({
-  imports: [RagModule],
   controllers: [GraphController],
-  providers: [GraphService],
+  providers: [GraphRepository, GraphService],
 })
 export class GraphModule {}

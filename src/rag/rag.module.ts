@@ -11,7 +11,6 @@ import { QueryEngine } from './retrieval/query-engine';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
 import { ChunkStagingRepository } from './storage/chunk-staging.repository';
 import { GraphStoreRepository } from './storage/graph-store.repository';
-import { GraphReadRepository } from './storage/graph-read.repository';
 import { PlannerStatistics } from './storage/planner-statistics';
 
 /** The engine: instance factory, ingestion queue and worker, storage and retrieval. */
@@ -24,13 +23,12 @@ import { PlannerStatistics } from './storage/planner-statistics';
     JobQueueRepository,
     GraphStoreRepository,
     ChunkStagingRepository,
-    GraphReadRepository,
     RetrievalRepository,
     IngestionService,
     IngestionWorker,
     QueryEngine,
     PlannerStatistics,
   ],
-  exports: [RagInstanceFactory, DocumentsRepository, JobQueueRepository, GraphStoreRepository, GraphReadRepository, IngestionWorker, QueryEngine, PlannerStatistics],
+  exports: [RagInstanceFactory, DocumentsRepository, JobQueueRepository, GraphStoreRepository, IngestionWorker, QueryEngine, PlannerStatistics],
 })
 export class RagModule {}
