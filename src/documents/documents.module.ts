@@ -1,12 +1,18 @@
 import { Module } from '@nestjs/common';
 import { ComputeModule } from '../compute/compute.module';
+import { KnowledgeBasesModule } from '../knowledge-bases/knowledge-bases.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { RagModule } from '../rag/rag.module';
+import { ThrottlingModule } from '../throttling/throttling.module';
 import { DocumentsController } from './documents.controller';
+import { DocumentsRepository } from './documents.repository';
 import { DocumentsService } from './documents.service';
 
+/** The documents routes; ingestion goes through the engine's DocumentIngestion. */
 @Module({
-  imports: [RagModule, ComputeModule],
+  imports: [RagModule, ComputeModule, KnowledgeBasesModule, MetricsModule, ThrottlingModule],
   controllers: [DocumentsController],
-  providers: [DocumentsService],
+  providers: [DocumentsRepository, DocumentsService],
+  exports: [DocumentsRepository],
 })
 export class DocumentsModule {}

@@ -67,24 +67,7 @@ export class DocumentsRepository {
     return db.one<DocumentRow>(`SELECT ${COLUMNS} FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND id = $3 FOR UPDATE`, [tenantId, kbId, documentId]);
   }
 
-  /** Length of the stored text in characters (for reading it back in slices). */
-  async contentLength(db: Db, tenantId: string, kbId: string, documentId: string): Promise<number | null> {
-    const row = await db.one<{ n: number }>(`SELECT char_length(content) AS n FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND id = $3`, [tenantId, kbId, documentId]);
-    return row ? Number(row.n) : null;
-  }
-
-  /** One slice of the stored text: big documents are streamed to the chunker, never loaded whole. */
-  async contentSlice(db: Db, tenantId: string, kbId: string, documentId: string, from: number, length: number): Promise<string> {
-    const row = await db.one<{ s: string | null }>(`SELECT substr(content, $4, $5) AS s FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND id = $3`, [
-      tenantId,
-      kbId,
-      documentId,
-      from + 1,
-      length,
-    ]);
-    return row?.s ?? '';
-  }
-
+  /** Status of an imported document (compat: a LightRAG workspace's documents arrive already processed). */
   async setStatus(db: Db, tenantId: string, kbId: string, documentId: string, status: DocumentStatus, extra: { error?: string | null; chunksCount?: number } = {}): Promise<void> {
     await db.exec(
       `UPDATE documents SET status = $4, error = $5, chunks_count = COALESCE($6, chunks_count), updated_at = now()

@@ -1,23 +1,18 @@
 import { Global, Module } from '@nestjs/common';
-import { TenantLlmKeys } from '../rag/providers/tenant-llm-keys';
-import { TenantLlmKeysController } from './tenant-llm-keys.controller';
-import { TenantLlmKeysService } from './tenant-llm-keys.service';
 import { UsageRecorder } from './usage-recorder';
 import { UsageController } from './usage.controller';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 
-/** Usage and cost (seed 003) and the tenants' own LLM keys; both seams are global. */
+/** Usage and cost; UsageRecorder and UsageService are global. */
 @Global()
 @Module({
-  controllers: [UsageController, TenantLlmKeysController],
+  controllers: [UsageController],
   providers: [
     UsageRepository,
     UsageService,
     { provide: UsageRecorder, useExisting: UsageService },
-    TenantLlmKeysService,
-    { provide: TenantLlmKeys, useExisting: TenantLlmKeysService },
   ],
-  exports: [UsageRecorder, UsageService, TenantLlmKeys, TenantLlmKeysService],
+  exports: [UsageRecorder, UsageService],
 })
 export class UsageModule {}

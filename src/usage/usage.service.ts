@@ -140,6 +140,11 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
     return evaluate(status);
   }
 
+  /** The engine's ModelBudget port (src/engine/engine.module.ts): the monthly limits, whatever the model work. */
+  assertAvailable(tenantId: string, _kind: 'query' | 'ingestion'): Promise<void> {
+    return this.assertWithinLimits(tenantId);
+  }
+
   async assertWithinLimits(tenantId: string): Promise<void> {
     const s = await this.limitStatus(tenantId);
     if (s.exceeded) {

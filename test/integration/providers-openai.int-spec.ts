@@ -3,7 +3,7 @@ import { AppConfig, Settings } from '../../src/config/app-config';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { ModelFactory, ModelProviders } from '../../src/rag/providers/model-providers';
 import { CallContext, ProviderSet } from '../../src/rag/providers/provider.types';
-import { TenantLlmKeys } from '../../src/rag/providers/tenant-llm-keys';
+import { TenantLlmKeys } from '../../src/rag/ports';
 import { UsageEvent, UsageRecorder } from '../../src/usage/usage-recorder';
 import { FakeOpenAiServer } from '../support/fake-openai-server';
 
@@ -250,6 +250,8 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     const local = new ModelProviders(
       { settings: settings(fake.url, { llmBinding: 'local', embeddingBinding: 'local', embeddingModel: 'local-lexical-hash', embeddingDim: 64, llmBindingHost: null }) as Settings } as AppConfig,
       usage,
+      metrics,
+      { getKey: async () => null },
     );
     const s = await local.forTenant('tenant-a');
     expect(s.llm).toBeNull();

@@ -1,10 +1,7 @@
 import { Module } from '@nestjs/common';
+import { EngineModule } from '../../engine/engine.module';
 import { ModelProviders } from './model-providers';
 
-/**
- * Provides ModelProviders. AppConfig, MetricsService, UsageRecorder and
- * TenantLlmKeys come from global modules when they are there (the last three
- * are optional).
- */
-@Module({ providers: [ModelProviders], exports: [ModelProviders] })
+/** Provides ModelProviders; its ports (UsageSink, EngineMetrics, TenantLlmKeys) come from EngineModule. */
+@Module({ imports: [EngineModule], providers: [ModelProviders], exports: [ModelProviders] })
 export class ProvidersModule {}

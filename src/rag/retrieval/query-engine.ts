@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { QueryMode } from '../../knowledge-bases/knowledge-bases.dto';
-import { MetricsService } from '../../metrics/metrics.service';
+import { EngineMetrics } from '../ports';
+import type { QueryMode } from '../query-mode';
 import type { AnswerChunk, AnswerEntity, AnswerRelation, CallContext, ChatMessage, QueryKeywords, TokenUsage } from '../providers/provider.types';
 import { lexicalRerank } from '../providers/lexical-rerank';
 import { RagInstance, RagInstanceFactory } from '../rag-instance.factory';
@@ -77,7 +77,7 @@ export class QueryEngine {
   constructor(
     private readonly retrieval: RetrievalRepository,
     private readonly instances: RagInstanceFactory,
-    private readonly metrics: MetricsService,
+    private readonly metrics: EngineMetrics,
   ) {}
 
   async prepare(tenantId: string, kbId: string, input: QueryInput): Promise<PreparedQuery> {

@@ -1,0 +1,42 @@
+import { Module, Provider, Type } from '@nestjs/common';
+import { KnowledgeBasesModule } from '../knowledge-bases/knowledge-bases.module';
+import { KnowledgeBasesService } from '../knowledge-bases/knowledge-bases.service';
+import { MetricsModule } from '../metrics/metrics.module';
+import { MetricsService } from '../metrics/metrics.service';
+import { EngineMetrics, KnowledgeBaseLookup, ModelBudget, TenantLlmKeys, UsageSink } from '../rag/ports';
+import { TenantLlmKeysModule } from '../tenants/llm-keys/tenant-llm-keys.module';
+import { TenantLlmKeysService } from '../tenants/llm-keys/tenant-llm-keys.service';
+import { UsageModule } from '../usage/usage.module';
+import { UsageService } from '../usage/usage.service';
+
+/**
+ * `port` answered by the feature service `impl`. The signature makes the
+ * compiler check that the service has every member the port declares, which
+ * a bare `{ provide, useExisting }` would not.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function bind<P>(port: abstract new (...args: any[]) => P, impl: Type<P>): Provider {
+  return { provide: port, useExisting: impl };
+}
+
+const PORTS = [UsageSink, ModelBudget, EngineMetrics, KnowledgeBaseLookup, TenantLlmKeys];
+
+/**
+ * The wiring between the RAG engine and the features: the engine declares
+ * what it needs as ports (src/rag/ports.ts) and never imports a feature
+ * module; this module imports the features and binds each port to the
+ * service that implements it. RagModule imports this module, so a port left
+ * unbound fails at boot.
+ */
+@Module({
+  imports: [UsageModule, MetricsModule, KnowledgeBasesModule, TenantLlmKeysModule],
+  providers: [
+    bind(UsageSink, UsageService),
+    bind(ModelBudget, UsageService),
+    bind(EngineMetrics, MetricsService),
+    bind(KnowledgeBaseLookup, KnowledgeBasesService),
+    bind(TenantLlmKeys, TenantLlmKeysService),
+  ],
+  exports: PORTS,
+})
+export class EngineModule {}
