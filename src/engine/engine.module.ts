@@ -4,6 +4,7 @@ import { KnowledgeBasesService } from '../knowledge-bases/knowledge-bases.servic
 import { MetricsModule } from '../metrics/metrics.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { EngineMetrics, KnowledgeBaseLookup, ModelBudget, TenantLlmKeys, UsageSink } from '../rag/ports';
+import { RagModule } from '../rag/rag.module';
 import { TenantLlmKeysModule } from '../tenants/llm-keys/tenant-llm-keys.module';
 import { TenantLlmKeysService } from '../tenants/llm-keys/tenant-llm-keys.service';
 import { UsageModule } from '../usage/usage.module';
@@ -21,13 +22,7 @@ function bind<P>(port: abstract new (...args: any[]) => P, impl: Type<P>): Provi
 
 const PORTS = [UsageSink, ModelBudget, EngineMetrics, KnowledgeBaseLookup, TenantLlmKeys];
 
-/**
- * The wiring between the RAG engine and the features: the engine declares
- * what it needs as ports (src/rag/ports.ts) and never imports a feature
- * module; this module imports the features and binds each port to the
- * service that implements it. RagModule imports this module, so a port left
- * unbound fails at boot.
- */
+/** Each engine port bound to the feature service that implements it. */
 @Module({
   imports: [UsageModule, MetricsModule, KnowledgeBasesModule, TenantLlmKeysModule],
   providers: [
@@ -38,5 +33,19 @@ const PORTS = [UsageSink, ModelBudget, EngineMetrics, KnowledgeBaseLookup, Tenan
     bind(TenantLlmKeys, TenantLlmKeysService),
   ],
   exports: PORTS,
+})
+export class EnginePortsModule {}
+
+/**
+ * The RAG engine wired to the features: the engine declares what it needs as
+ * ports (src/rag/ports.ts) and never imports a feature module; this module
+ * imports the features, binds each port to the service that implements it
+ * (EnginePortsModule) and hands them to RagModule. Features that use the
+ * engine (queries, documents, compat) import this module; a port left
+ * unbound fails at boot.
+ */
+@Module({
+  imports: [RagModule.withPorts(EnginePortsModule)],
+  exports: [RagModule],
 })
 export class EngineModule {}

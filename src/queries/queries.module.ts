@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { RagModule } from '../rag/rag.module';
+import { EngineModule } from '../engine/engine.module';
 import { QueriesController } from './queries.controller';
 import { QueriesService } from './queries.service';
 
 @Module({
-  imports: [RagModule],
+  imports: [EngineModule],
   controllers: [QueriesController],
   providers: [QueriesService],
 })

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '../../context/tenant-context';
 import { AppException } from '../../common/app-exception';
-import { ComputeAborted, ComputePool } from '../../compute/compute-pool';
+import { ComputeAborted } from '../../compute/compute-pool';
 import { AppConfig } from '../../config/app-config';
 import { DatabaseService, Db } from '../../database/database.service';
 import { chunkStream } from '../chunking/chunker';
+import { RagCompute } from '../compute/rag-compute';
 import { EngineMetrics, ModelBudget } from '../ports';
 import type { CallContext, OffloadedCompute } from '../providers/provider.types';
 import { RagInstanceFactory } from '../rag-instance.factory';
@@ -53,7 +54,7 @@ export class IngestionService {
     private readonly context: TenantContext,
     private readonly metrics: EngineMetrics,
     private readonly budget: ModelBudget,
-    private readonly compute: ComputePool,
+    private readonly compute: RagCompute,
     private readonly config: AppConfig,
   ) {}
 
