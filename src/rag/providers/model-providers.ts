@@ -28,8 +28,6 @@ export interface ModelFactoryOptions {
   /** Where usage is reported; without Nest (tests, scripts) it may be left out. */
   usage?: UsageSink | null;
   metrics?: EngineMetrics | null;
-  /** First retry delay (default 500 ms); tests make it small. */
-  baseDelayMs?: number;
 }
 
 /**
@@ -48,7 +46,7 @@ export class ModelFactory {
   constructor(private readonly opts: ModelFactoryOptions) {
     const s = opts.settings;
     this.semaphore = new Semaphore(s.llmMaxConcurrency);
-    this.bounds = new CallBounds(this.semaphore, { timeoutMs: s.llmTimeoutMs, baseDelayMs: opts.baseDelayMs });
+    this.bounds = new CallBounds(this.semaphore, { timeoutMs: s.llmTimeoutMs });
     this.telemetry = new ProviderTelemetry(opts.usage, opts.metrics, 'hosted');
     this.embedding =
       s.embeddingBinding === 'openai'
@@ -102,8 +100,7 @@ export class ModelFactory {
       // A keyless OpenAI-compatible server (ollama, vllm) still needs a non-empty value for the client.
       apiKey: apiKey ?? 'not-needed',
       ...(s.llmBindingHost ? { baseURL: s.llmBindingHost } : {}),
-      maxRetries: 0,
-      timeout: s.llmTimeoutMs,
+      ...this.bounds.clientOptions,
     });
   }
 }

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { toSql } from 'pgvector';
 import type { Db } from '../../database/database.service';
 import { EntitySupport, entitySupportRows, RelationSupport, relationSupportRows, SupportLinks } from './fact-support';
 
-/** pgvector's text form; parameters are sent as text and cast with ::vector. */
+/**
+ * pgvector's text form (the `pgvector` package's toSql); parameters are sent
+ * as text and cast with ::vector. A non-finite component (which no vector
+ * column accepts) becomes 0.
+ */
 export function toVector(v: ArrayLike<number>): string {
-  let s = '[';
-  for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + (Number.isFinite(v[i]) ? v[i] : 0);
-  return s + ']';
+  return toSql(Array.from(v, (x) => (Number.isFinite(x) ? x : 0))) as string;
 }
 
 export interface NewChunk {
