@@ -22,7 +22,7 @@ const KEYWORD_CACHE_SIZE = 256;
 const KB_SIZE_TTL_MS = 30_000;
 
 /**
- * One KB's engine state (seed 001's RAGManager entry): resolved config, the
+ * One KB's engine state (LightRAG's per-workspace instance): resolved config, the
  * tenant's providers and small in-memory caches. Finalizing drops the caches;
  * an instance handed out before finalization keeps working (it holds no
  * connection of its own), it just stops caching.
