@@ -23,6 +23,12 @@ describe('ingestion and the monthly model budget', () => {
 
     // The first document's own model usage already exceeds a limit of 1 token.
     expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1 } }, t.admin)).status).toBe(200);
+    // The usage module may serve the limit status it read before the change for a few seconds.
+    const deadline = Date.now() + 15_000;
+    while (!(await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key)).body.data.limits.exceeded) {
+      if (Date.now() > deadline) throw new Error('the usage page never reported the limit as exceeded');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const second = await t.http.post(`${path}/text`, { text: 'Porto ships wine along the Douro.' }, a.key);
     expect(second.status).toBe(202);
     await expect(waitForProcessed(t.http, a.tenantId, a.kbIds[0], second.body.data.document_id, a.key)).rejects.toThrow(/monthly model budget/);
