@@ -1,4 +1,4 @@
-import { Module, Provider, Type } from '@nestjs/common';
+import { Module, Provider } from '@nestjs/common';
 import { KnowledgeBasesModule } from '../knowledge-bases/knowledge-bases.module';
 import { KnowledgeBasesService } from '../knowledge-bases/knowledge-bases.service';
 import { MetricsModule } from '../metrics/metrics.module';
@@ -15,8 +15,7 @@ import { UsageService } from '../usage/usage.service';
  * compiler check that the service has every member the port declares, which
  * a bare `{ provide, useExisting }` would not.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function bind<P>(port: abstract new (...args: any[]) => P, impl: Type<P>): Provider {
+function bind<P>(port: abstract new (...args: never[]) => P, impl: new (...args: never[]) => P): Provider {
   return { provide: port, useExisting: impl };
 }
 
