@@ -37,7 +37,7 @@ const { Pool } = require('pg');
 const dist = path.join(__dirname, '..', 'dist', 'src');
 const { bootBenchApp, spawnBenchServer, freshDatabaseUrl } = require('./lib');
 const { DatabaseService, tenantReadMessage } = require(path.join(dist, 'database', 'database.service'));
-const { RetrievalRepository } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
+const { chunkSearchStatements } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 const { textSearchTerms } = require(path.join(dist, 'rag', 'retrieval', 'query-engine'));
 const { LocalEmbeddingProvider } = require(path.join(dist, 'rag', 'providers', 'local-embedding.provider'));
 const { EXACT_SEARCH_MAX_ROWS } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
@@ -287,14 +287,13 @@ async function main() {
       FROM nearest n JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = n.id
       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id ORDER BY n.distance`;
     const rawQuery = pool ? (p) => pool.query(sql, p) : (p) => server.app.get(DatabaseService).dataSource.query(sql, p);
-    const repo = new RetrievalRepository();
     const ways = {
       http: () => postJson(server.base, `/api/v1/tenants/${tenant}/knowledge-bases/${randomKb()}/query`, { query: questions[randomI()], mode: MODE, only_need_context: true, chunk_top_k: 20 }, auth),
       'raw vector': () => rawQuery([tenant, randomKb(), vectors[randomI()], 40]),
       // What the engine sends for a naive query: the tenant setup and its one search statement as one message.
       'raw engine SQL': () => {
         const i = randomI();
-        const statements = [...(exact ? [] : [repo.iterativeScan(40)]), repo.chunkSearch(tenant, randomKb(), { vector: vectors[i], terms: textSearchTerms(questions[i]), limit: 40, exact })];
+        const statements = chunkSearchStatements(tenant, randomKb(), { vector: vectors[i], terms: textSearchTerms(questions[i]), limit: 40, exact });
         return readAsTenant(tenant, statements);
       },
     };

@@ -17,7 +17,7 @@ import { LoggingModule } from './common/logging.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
 import { DocumentsModule } from './documents/documents.module';
-import { RagModule } from './rag/rag.module';
+import { EngineModule } from './engine/engine.module';
 import { QueriesModule } from './queries/queries.module';
 import { GraphModule } from './graph/graph.module';
 import { AuditModule } from './audit/audit.module';
@@ -52,7 +52,7 @@ export class AppModule {
         AuditModule,
         UsageModule,
         ThrottlingModule,
-        RagModule,
+        EngineModule,
         DocumentsModule,
         QueriesModule,
         CompatModule,

@@ -1,19 +1,23 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import Piscina from 'piscina';
 import { AppException } from '../common/app-exception';
 import { AppConfig } from '../config/app-config';
-import type { ParsedDocument, ParseLimits } from '../documents/parsers/parse-document';
-import type { ComputeFailure, ComputeResult, ComputeTask, ExtractionResult } from './compute.tasks';
+import { isComputeFailure } from './compute-task';
+
+/** The repository root, from this file (src/compute/ under ts-jest/swc, dist/src/compute/ compiled). */
+const ROOT = __filename.endsWith('.ts') ? join(__dirname, '../..') : join(__dirname, '../../..');
 
 /**
- * The compiled worker entry. Under ts-jest/swc this file runs from src/ as
- * TypeScript, which a worker thread cannot load: the compiled copy in dist/
- * is used (`npm test` builds first).
+ * The compiled worker file `name` (without extension) that sits next to
+ * `callerFile` (its caller's __filename). Under ts-jest/swc the caller runs
+ * from src/ as TypeScript, which a worker thread cannot load: the compiled
+ * copy in dist/ is used (`npm test` builds first).
  */
-function workerFile(): string {
-  const compiled = __filename.endsWith('.ts') ? join(__dirname, '../../dist/src/compute/compute.worker.js') : join(__dirname, 'compute.worker.js');
+export function workerFileNextTo(callerFile: string, name: string): string {
+  const dir = dirname(callerFile);
+  const compiled = callerFile.endsWith('.ts') ? join(ROOT, 'dist', relative(ROOT, dir), `${name}.js`) : join(dir, `${name}.js`);
   if (!existsSync(compiled)) throw new Error(`compute worker ${compiled} is missing: run "npm run build" first`);
   return compiled;
 }
@@ -27,10 +31,14 @@ export class ComputeAborted extends Error {
 }
 
 /**
- * Worker threads (piscina) for the CPU-heavy work of documents, so no upload
- * and no ingestion job ever runs it on the thread that answers requests:
- * parsing uploads, cl100k encoding, the local embedding and extraction.
- * - COMPUTE_THREADS threads (default 2); tasks wait in a bounded queue.
+ * Worker threads (piscina) for CPU-heavy work, so none runs on the thread
+ * that answers requests. The pool knows no task: each caller names the
+ * worker file that runs its tasks (`workerFileNextTo`; a file's default
+ * export wrapped by `computeTask`) — documents parse uploads
+ * (documents/parsers/parse.worker.ts), the engine tokenises, embeds and
+ * extracts (rag/compute/rag-compute.worker.ts).
+ * - COMPUTE_THREADS threads (default 2) shared by every worker file; tasks
+ *   wait in a bounded queue.
  * - Each thread's V8 heap is capped (COMPUTE_THREAD_MEMORY_MB): a task that
  *   needs more fails (the thread is replaced), the server does not grow.
  * - A task takes an AbortSignal: when its caller's time budget ends, piscina
@@ -40,17 +48,16 @@ export class ComputeAborted extends Error {
 @Injectable()
 export class ComputePool implements OnApplicationShutdown {
   private readonly logger = new Logger(ComputePool.name);
-  private pool: Piscina<ComputeTask, ComputeResult | ComputeFailure> | null = null;
+  private pool: Piscina | null = null;
   private closed = false;
 
   constructor(private readonly config: AppConfig) {}
 
-  private get piscina(): Piscina<ComputeTask, ComputeResult | ComputeFailure> {
+  private get piscina(): Piscina {
     if (this.closed) throw new ComputeAborted('shutdown', 'The server is shutting down.');
     if (!this.pool) {
       const s = this.config.settings;
       this.pool = new Piscina({
-        filename: workerFile(),
         minThreads: 0,
         maxThreads: s.computeThreads,
         idleTimeout: 30_000,
@@ -63,48 +70,17 @@ export class ComputePool implements OnApplicationShutdown {
     return this.pool;
   }
 
-  /** Parses an upload in a thread within PARSE_TIMEOUT_S; a parser error is the same 4xx as in-process. */
-  async parse(data: Buffer, fileName: string, mimeType: string | undefined, limits: ParseLimits): Promise<ParsedDocument> {
-    const seconds = Math.round(this.config.settings.parseTimeoutMs / 1000);
-    const signal = AbortSignal.timeout(this.config.settings.parseTimeoutMs);
-    try {
-      const r = await this.run({ op: 'parse', data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), fileName, mimeType, limits }, signal);
-      return (r as Extract<ComputeResult, { op: 'parse' }>).parsed;
-    } catch (err) {
-      if (err instanceof ComputeAborted && err.reason === 'budget') {
-        throw AppException.validation(`The file could not be parsed within ${seconds} s (PARSE_TIMEOUT_S); it was not stored.`);
-      }
-      if (err instanceof ComputeAborted && err.reason === 'memory') {
-        throw new AppException('PAYLOAD_TOO_LARGE', 'The file needs more memory to parse than this server allows per document; it was not stored.');
-      }
-      if (err instanceof ComputeAborted) throw new AppException('UNAVAILABLE', 'The server is shutting down; send the file again.');
-      if (err instanceof AppException) throw err;
-      // A parser library failing in a way our parsers did not map is still a file it cannot read, not a server fault.
-      this.logger.warn({ err, file_name: fileName }, 'parser failed unexpectedly');
-      throw AppException.validation(`${(fileName.split(/[\\/]/).pop() || 'The file').slice(0, 200)} could not be parsed; it was not stored.`);
-    }
-  }
-
-  async encode(text: string, signal?: AbortSignal): Promise<number[]> {
-    const r = (await this.run({ op: 'encode', text }, signal)) as Extract<ComputeResult, { op: 'encode' }>;
-    return Array.from(r.tokens);
-  }
-
-  async embed(texts: string[], dim: number, model: string, signal?: AbortSignal): Promise<{ vectors: number[][]; inputTokens: number }> {
-    const r = (await this.run({ op: 'embed', texts, dim, model }, signal)) as Extract<ComputeResult, { op: 'embed' }>;
-    return { vectors: r.vectors, inputTokens: r.inputTokens };
-  }
-
-  async extract(text: string, signal?: AbortSignal): Promise<{ result: ExtractionResult; inputTokens: number }> {
-    const r = (await this.run({ op: 'extract', text }, signal)) as Extract<ComputeResult, { op: 'extract' }>;
-    return { result: r.result, inputTokens: r.inputTokens };
-  }
-
-  private async run(task: ComputeTask, signal?: AbortSignal): Promise<ComputeResult> {
+  /**
+   * Runs `task` in a thread with the worker file's default export. An
+   * AppException thrown there is thrown here; the caller's budget running
+   * out (signal), the pool closing, or the thread's heap cap end it with
+   * ComputeAborted; a full queue is 503 UNAVAILABLE.
+   */
+  async run<T, R>(workerFile: string, task: T, signal?: AbortSignal): Promise<R> {
     if (signal?.aborted) throw new ComputeAborted('budget', 'The time budget ran out.');
-    let r: ComputeResult | ComputeFailure;
+    let r: unknown;
     try {
-      r = await this.piscina.run(task, { signal: signal ?? null });
+      r = await this.piscina.run(task, { filename: workerFile, signal: signal ?? null });
     } catch (err) {
       if (signal?.aborted) throw new ComputeAborted('budget', 'The time budget ran out.');
       if ((err as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
@@ -113,8 +89,8 @@ export class ComputePool implements OnApplicationShutdown {
       if ((err as Error)?.message?.includes('Task queue is at limit')) throw new AppException('UNAVAILABLE', 'The server is busy processing documents; retry shortly.');
       throw err;
     }
-    if (r.op === 'failure') throw new AppException(r.code, r.message, r.details);
-    return r;
+    if (isComputeFailure(r)) throw new AppException(r.computeFailure.code, r.computeFailure.message, r.computeFailure.details);
+    return r as R;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ComputePool } from './compute-pool';
 
-/** Worker threads for the CPU-heavy work of documents (ComputePool). */
+/** The worker-thread pool (ComputePool) that documents and the engine run their CPU-heavy tasks in. */
 @Module({ providers: [ComputePool], exports: [ComputePool] })
 export class ComputeModule {}

@@ -62,7 +62,7 @@ export class DatabaseService implements OnApplicationShutdown {
     // path and fails there exactly as before.
     if (UUID.test(tenantId)) return this.inTransaction(tenantSetup(tenantId), work);
     return this.inTransaction(`SELECT set_config('role', '${APP_ROLE}', true)`, async (db) => {
-      await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+      await db.exec(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
       return work(db);
     });
   }
@@ -82,7 +82,7 @@ export class DatabaseService implements OnApplicationShutdown {
     if (!UUID.test(tenantId)) {
       return this.withTenant(tenantId, async (db) => {
         let rows: T[] = [];
-        for (const st of statements) rows = await db.query(st.sql, st.params ? [...st.params] : undefined);
+        for (const st of statements) rows = await db.many<T>(st.sql, st.params);
         return rows;
       });
     }

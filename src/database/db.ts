@@ -17,9 +17,6 @@ export interface Db {
   many<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   one<T = Row>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
   exec(sql: string, params?: readonly unknown[]): Promise<number>;
-  /** @deprecated Transitional (see RunnerDb.query); removed once every repository uses many/one/exec. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  query(sql: string, params?: unknown[]): Promise<any>;
 }
 
 /** Called with every statement the database refused (observers never change the outcome). */
@@ -64,17 +61,6 @@ export class RunnerDb implements Db {
     return (await this.many<T>(sql, params))[0];
   }
 
-  /**
-   * @deprecated The driver's raw shape (rows, or [rows, rowCount] for a bare
-   * UPDATE/DELETE). Kept only while repositories move to many/one/exec.
-   */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  query(sql: string, params?: unknown[]): Promise<any> {
-    return this.runner.query(sql, params).catch((err: unknown) => {
-      reportQueryError(err, sql);
-      throw err;
-    });
-  }
 
   async exec(sql: string, params?: readonly unknown[]): Promise<number> {
     const r = await this.run(sql, params);

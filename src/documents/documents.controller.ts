@@ -1,10 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AuditAction } from '../audit/audit.decorator';
-import { RequirePermissions } from '../auth/decorators';
+import { AuditAction } from '../common/audit-action';
+import { RequirePermissions } from '../context/decorators';
 import { AppException } from '../common/app-exception';
-import { ComputePool } from '../compute/compute-pool';
 import { AppConfig } from '../config/app-config';
 import { Page } from '../common/envelope';
 import { UuidParam } from '../common/params';
@@ -12,6 +11,7 @@ import { RateLimit } from '../throttling/rate-limit.decorator';
 import { ConsumesModelBudget, ModelBudgetGuard } from '../usage/model-budget';
 import { AddTextDto, AddTextsDto, DocumentAcceptedDto, DocumentDto, DocumentListQuery, DocumentsAcceptedDto } from './documents.dto';
 import { DocumentsService } from './documents.service';
+import { DocumentParser } from './parsers/document-parser';
 import { readUpload } from './upload';
 
 @ApiTags('documents')
@@ -21,7 +21,7 @@ import { readUpload } from './upload';
 export class DocumentsController {
   constructor(
     private readonly documents: DocumentsService,
-    private readonly compute: ComputePool,
+    private readonly parser: DocumentParser,
     private readonly config: AppConfig,
   ) {}
 
@@ -40,7 +40,7 @@ export class DocumentsController {
   })
   @ApiResponse({ status: 202, type: DocumentAcceptedDto })
   async upload(@Param('tenantId') tenantId: string, @Param('kbId') kbId: string, @Req() req: FastifyRequest): Promise<DocumentAcceptedDto> {
-    const parsed = await readUpload(req, this.compute, this.config.settings);
+    const parsed = await readUpload(req, this.parser, this.config.settings);
     const { ids, trackId } = await this.documents.add(tenantId, kbId, [{ text: parsed.text, filePath: parsed.fileName, format: parsed.format }]);
     return { document_id: ids[0], status: 'pending', track_id: trackId };
   }

@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { TenantContext } from '../context/tenant-context';
 import { AppException } from '../common/app-exception';
@@ -7,15 +7,10 @@ import { iso } from '../common/text';
 import { DatabaseService, Db } from '../database/database.service';
 import { KnowledgeBasesRepository } from '../knowledge-bases/knowledge-bases.repository';
 import { MetricsService } from '../metrics/metrics.service';
-import { IngestionWorker } from '../rag/ingestion/ingestion.worker';
-import { JobQueueRepository } from '../rag/ingestion/job-queue.repository';
-import { RagInstanceFactory } from '../rag/rag-instance.factory';
-import { GraphStoreRepository } from '../rag/storage/graph-store.repository';
+import { DocumentIngestion } from '../rag/ingestion/document-ingestion';
 import { DocumentQuota } from '../throttling/document-quota';
 import { DocumentDto } from './documents.dto';
 import { DocumentRow, DocumentsRepository, DocumentStatus } from './documents.repository';
-
-export const JOB_MAX_ATTEMPTS = 5;
 
 export interface NewDocument {
   text: string;
@@ -51,13 +46,10 @@ export class DocumentsService {
     private readonly db: DatabaseService,
     private readonly docs: DocumentsRepository,
     private readonly kbs: KnowledgeBasesRepository,
-    private readonly queue: JobQueueRepository,
-    private readonly graph: GraphStoreRepository,
-    private readonly worker: IngestionWorker,
-    private readonly instances: RagInstanceFactory,
+    private readonly ingestion: DocumentIngestion,
     private readonly context: TenantContext,
     private readonly metrics: MetricsService,
-    @Optional() private readonly quota?: DocumentQuota,
+    private readonly quota: DocumentQuota,
   ) {}
 
   /**
@@ -86,16 +78,16 @@ export class DocumentsService {
           { field: prepared.length > 1 ? `texts[${prepared.findIndex((d) => d.hash === e.content_hash)}]` : 'content', message: `duplicate of document ${e.id}` },
         ]);
       }
-      await this.quota?.assertCanAdd(db, tenantId, prepared.length, prepared.reduce((s, d) => s + d.size, 0));
+      await this.quota.assertCanAdd(db, tenantId, prepared.length, prepared.reduce((s, d) => s + d.size, 0));
       const out: string[] = [];
       for (const d of prepared) {
         const row = await this.docs.insert(db, tenantId, kbId, { filePath: d.filePath, contentHash: d.hash, content: d.text, format: d.format, sizeBytes: d.size, trackId });
-        await this.queue.enqueue(db, tenantId, kbId, row.id, requestId, JOB_MAX_ATTEMPTS);
+        await this.ingestion.enqueue(db, tenantId, kbId, row.id, requestId);
         out.push(row.id);
       }
       return out;
     });
-    this.worker.notify();
+    this.ingestion.enqueued();
     void this.refreshTenantGauges(tenantId);
     return { ids, trackId };
   }
@@ -127,11 +119,10 @@ export class DocumentsService {
       await this.assertKb(db, tenantId, kbId);
       const doc = await this.docs.lockById(db, tenantId, kbId, documentId);
       if (!doc) throw AppException.notFound('The document');
-      await this.queue.removeForDocument(db, tenantId, kbId, documentId);
-      await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
+      await this.ingestion.removeDocument(db, tenantId, kbId, documentId);
       await this.docs.delete(db, tenantId, kbId, documentId);
     });
-    this.instances.peek(tenantId, kbId)?.forgetKbSize();
+    this.ingestion.removed(tenantId, kbId);
     void this.refreshTenantGauges(tenantId);
     return { document_id: documentId, deleted: true };
   }

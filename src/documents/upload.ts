@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppException } from '../common/app-exception';
-import type { ComputePool } from '../compute/compute-pool';
 import type { Settings } from '../config/app-config';
+import type { DocumentParser } from './parsers/document-parser';
 
 export interface ParsedUpload {
   fileName: string;
@@ -35,10 +35,10 @@ function multipartError(err: unknown): unknown {
  * Reads the multipart field `file` (@fastify/multipart, limit MAX_UPLOAD_MB)
  * and parses it to text. Over the limit → 413; no file → 400; a type the
  * parsers do not know → 415 (thrown by parseDocument). Parsing runs in a
- * worker thread (ComputePool) within PARSE_TIMEOUT_S, never on this one,
+ * worker thread (DocumentParser) within PARSE_TIMEOUT_S, never on this one,
  * its text capped at MAX_EXTRACTED_MB and a PDF at MAX_PDF_PAGES (413 past them).
  */
-export async function readUpload(request: FastifyRequest, compute: ComputePool, settings: Settings): Promise<ParsedUpload> {
+export async function readUpload(request: FastifyRequest, parser: DocumentParser, settings: Settings): Promise<ParsedUpload> {
   const req = request as MultipartRequest;
   if (typeof req.isMultipart !== 'function' || !req.isMultipart()) {
     throw AppException.validation('Send the file as multipart/form-data in the field "file".', [{ field: 'file', message: 'multipart/form-data expected' }]);
@@ -54,7 +54,7 @@ export async function readUpload(request: FastifyRequest, compute: ComputePool, 
   }
   if (file.file.truncated) throw new AppException('PAYLOAD_TOO_LARGE', 'The uploaded file is larger than this server accepts (MAX_UPLOAD_MB).');
   const fileName = (file.filename || 'upload').replace(/\u0000/g, '').slice(0, 1000) || 'upload';
-  const parsed = await compute.parse(buffer, fileName, file.mimetype, { maxExtractedBytes: settings.maxExtractedBytes, maxPdfPages: settings.maxPdfPages });
+  const parsed = await parser.parse(buffer, fileName, file.mimetype, { maxExtractedBytes: settings.maxExtractedBytes, maxPdfPages: settings.maxPdfPages });
   if (!parsed.text || !parsed.text.replace(/\u0000/g, '').trim()) throw AppException.validation('The file contains no text.', [{ field: 'file', message: 'no text could be extracted' }]);
   // PostgreSQL text cannot hold U+0000 (a PDF or DOCX may yield it): drop it rather than fail.
   return { fileName, text: parsed.text.replace(/\u0000/g, ''), format: parsed.format };

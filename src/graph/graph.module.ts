@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { KnowledgeBasesModule } from '../knowledge-bases/knowledge-bases.module';
-import { RagModule } from '../rag/rag.module';
 import { GraphController } from './graph.controller';
+import { GraphRepository } from './graph.repository';
 import { GraphService } from './graph.service';
 
 @Module({
-  imports: [RagModule, KnowledgeBasesModule],
+  imports: [KnowledgeBasesModule],
   controllers: [GraphController],
-  providers: [GraphService],
+  providers: [GraphRepository, GraphService],
 })
 export class GraphModule {}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Page } from '../common/envelope';
 import { DatabaseService } from '../database/database.service';
 import { KnowledgeBasesService } from '../knowledge-bases/knowledge-bases.service';
-import { GraphEdgeRow, GraphNodeRow, GraphReadRepository } from '../rag/storage/graph-read.repository';
+import { GraphEdgeRow, GraphNodeRow, GraphRepository } from './graph.repository';
 
 export interface GraphNode {
   id: string;
@@ -34,7 +34,7 @@ export interface KnowledgeGraph {
 export class GraphService {
   constructor(
     private readonly db: DatabaseService,
-    private readonly graph: GraphReadRepository,
+    private readonly graph: GraphRepository,
     private readonly kbs: KnowledgeBasesService,
   ) {}
 

@@ -2,8 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
-export const QUERY_MODES = ['naive', 'local', 'global', 'hybrid', 'mix', 'bypass'] as const;
-export type QueryMode = (typeof QUERY_MODES)[number];
+import { QUERY_MODES, QueryMode } from '../rag/query-mode';
 
 /** Per-KB settings; anything omitted falls back to the server defaults (LightRAG's: 1200/100 tokens). */
 export class KbConfigDto {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { QUERY_MODES, QueryMode } from '../knowledge-bases/knowledge-bases.dto';
+import { QUERY_MODES, QueryMode } from '../rag/query-mode';
 
 export class HistoryMessageDto {
   @ApiProperty({ enum: ['user', 'assistant', 'system'] }) @IsIn(['user', 'assistant', 'system']) role: 'user' | 'assistant' | 'system';

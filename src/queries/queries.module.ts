@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
-import { RagModule } from '../rag/rag.module';
+import { EngineModule } from '../engine/engine.module';
+import { UsageModule } from '../usage/usage.module';
 import { QueriesController } from './queries.controller';
+import { QueriesService } from './queries.service';
 
 @Module({
-  imports: [RagModule],
+  imports: [EngineModule, UsageModule],
   controllers: [QueriesController],
+  providers: [QueriesService],
 })
 export class QueriesModule {}

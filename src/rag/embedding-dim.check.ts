@@ -15,8 +15,8 @@ export class EmbeddingDimCheck implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const rows: Array<{ value: string }> = await this.db.withPlatform((db) => db.query(`SELECT value FROM platform_settings WHERE key = 'embedding_dim'`));
-    const stored = rows[0] ? Number(rows[0].value) : null;
+    const row = await this.db.withPlatform((db) => db.one<{ value: string }>(`SELECT value FROM platform_settings WHERE key = 'embedding_dim'`));
+    const stored = row ? Number(row.value) : null;
     const wanted = this.config.settings.embeddingDim;
     if (stored !== null && stored !== wanted) {
       throw new ConfigError(

@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import type { QueryMode } from '../knowledge-bases/knowledge-bases.dto';
-import { KnowledgeBasesService } from '../knowledge-bases/knowledge-bases.service';
-import { MetricsService } from '../metrics/metrics.service';
+import { Cache, createCache } from '../common/cache';
 import { TenantEvents } from '../context/tenant-events';
+import { EngineMetrics, KnowledgeBaseLookup } from './ports';
+import type { QueryMode } from './query-mode';
 import { ModelProviders } from './providers/model-providers';
 import type { ProviderSet, QueryKeywords } from './providers/provider.types';
 import { InstanceCache } from './instance-cache';
@@ -22,14 +22,14 @@ const KEYWORD_CACHE_SIZE = 256;
 const KB_SIZE_TTL_MS = 30_000;
 
 /**
- * One KB's engine state (seed 001's RAGManager entry): resolved config, the
+ * One KB's engine state (LightRAG's per-workspace instance): resolved config, the
  * tenant's providers and small in-memory caches. Finalizing drops the caches;
  * an instance handed out before finalization keeps working (it holds no
  * connection of its own), it just stops caching.
  */
 export class RagInstance {
   private finalized = false;
-  private readonly keywordCache = new Map<string, QueryKeywords>();
+  private readonly keywordCache: Cache<string, QueryKeywords> = createCache({ max: KEYWORD_CACHE_SIZE });
   private kbSize: { sizes: KbSizes; at: number } | null = null;
 
   constructor(
@@ -48,9 +48,7 @@ export class RagInstance {
   }
 
   rememberKeywords(query: string, k: QueryKeywords): void {
-    if (this.finalized) return;
-    if (this.keywordCache.size >= KEYWORD_CACHE_SIZE) this.keywordCache.delete(this.keywordCache.keys().next().value as string);
-    this.keywordCache.set(query, k);
+    if (!this.finalized) this.keywordCache.set(query, k);
   }
 
   /** The KB's row counts, remembered for a few seconds (choose exact vs index search per table). */
@@ -100,10 +98,10 @@ export class RagInstanceFactory implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     config: AppConfig,
-    private readonly kbs: KnowledgeBasesService,
+    private readonly kbs: KnowledgeBaseLookup,
     private readonly models: ModelProviders,
     private readonly events: TenantEvents,
-    metrics: MetricsService,
+    metrics: EngineMetrics,
   ) {
     this.cache = new InstanceCache<RagInstance>(
       config.settings.maxCachedInstances,

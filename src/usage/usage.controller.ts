@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { RequirePermissions } from '../auth/decorators';
+import { RequirePermissions } from '../context/decorators';
 import { AppException } from '../common/app-exception';
 import { UsageQuery } from './usage.dto';
 import { UsageService } from './usage.service';

@@ -71,7 +71,7 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
     super();
     // A changed limit (PATCH /tenants/:id) applies to the next request on this replica.
     events.subscribe((e) => {
-      this.limitCache.delete(e.tenantId);
+      if (e.type === 'updated' || e.type === 'deleted' || e.type === 'purged') this.limitCache.delete(e.tenantId);
     });
   }
 

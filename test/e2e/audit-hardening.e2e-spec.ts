@@ -44,7 +44,7 @@ describe('audit hardening', () => {
     audit.closeAuthWindows(); // what the 1 s timer does once the minute is over (and shutdown does at once)
     await audit.flush();
     const rows: Array<{ details: { count?: number; aggregated?: boolean } }> = await t.db.withPlatform((db) =>
-      db.query(`SELECT details FROM audit_log WHERE action = 'auth.failed' AND details ->> 'reason' = 'missing' AND client_ip = '127.0.0.1'`),
+      db.many<any>(`SELECT details FROM audit_log WHERE action = 'auth.failed' AND details ->> 'reason' = 'missing' AND client_ip = '127.0.0.1'`),
     );
     expect(rows.length).toBeLessThanOrEqual(AUTH_EVENTS_PER_WINDOW + 1);
     expect(rows.filter((r) => r.details.aggregated)).toHaveLength(1);
@@ -56,7 +56,7 @@ describe('audit hardening', () => {
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
     await t.app.get(AuditService).flush();
-    const rows = await t.db.withPlatform((db) => db.query(`SELECT action, details FROM audit_log WHERE request_id = $1`, [r.headers.get('x-request-id')]));
+    const rows = await t.db.withPlatform((db) => db.many<any>(`SELECT action, details FROM audit_log WHERE request_id = $1`, [r.headers.get('x-request-id')]));
     expect(rows).toEqual([expect.objectContaining({ action: 'auth.login', details: expect.objectContaining({ username: 'ad\ufffdmin\ufffd' }) })]);
     expect((await verify()).valid).toBe(true);
   });
@@ -127,8 +127,8 @@ describe('audit hardening', () => {
     const a = await busyTenant('Forge');
     const forge = (platform: boolean, linkOk: boolean) =>
       (platform ? t.db.withPlatform.bind(t.db) : (w: Parameters<typeof t.db.withPlatform>[0]) => t.db.withTenant(a.tenantId, w))(async (db) => {
-        await db.query(`SELECT pg_advisory_xact_lock(8151, hashtext($1))`, [a.tenantId]);
-        const [head] = await db.query(`SELECT seq::text AS seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1`, [a.tenantId]);
+        await db.many<any>(`SELECT pg_advisory_xact_lock(8151, hashtext($1))`, [a.tenantId]);
+        const [head] = await db.many<any>(`SELECT seq::text AS seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1`, [a.tenantId]);
         const row: Omit<AuditRow, 'hash'> = {
           seq: String(BigInt(head.seq) + (linkOk ? 1n : 2n)),
           id: randomUUID(),
@@ -148,11 +148,11 @@ describe('audit hardening', () => {
         };
         // Without the chain key the best guess is another key (or none at all).
         const hash = sealAuditRow(deriveAuditChainKey('a-guessed-token-secret-of-32-characters'), row);
-        await db.query(`SELECT strata_audit_append($1::uuid, $2::jsonb)`, [a.tenantId, JSON.stringify([{ ...row, hash }])]);
+        await db.many<any>(`SELECT strata_audit_append($1::uuid, $2::jsonb)`, [a.tenantId, JSON.stringify([{ ...row, hash }])]);
         return row.id;
       });
-    await expect(t.db.withPlatform((db) => db.query(`INSERT INTO audit_log (id, tenant_id, seq, actor, action, outcome, created_at, prev_hash, hash) VALUES ($1, $2, 99, 'x', 'x', 'success', now(), 'x', 'x')`, [randomUUID(), a.tenantId]))).rejects.toThrow(/permission denied/);
-    await expect(t.db.withTenant(a.tenantId, (db) => db.query(`INSERT INTO audit_log (id, tenant_id, seq, actor, action, outcome, created_at, prev_hash, hash) VALUES ($1, $2, 99, 'x', 'x', 'success', now(), 'x', 'x')`, [randomUUID(), a.tenantId]))).rejects.toThrow(/permission denied/);
+    await expect(t.db.withPlatform((db) => db.many<any>(`INSERT INTO audit_log (id, tenant_id, seq, actor, action, outcome, created_at, prev_hash, hash) VALUES ($1, $2, 99, 'x', 'x', 'success', now(), 'x', 'x')`, [randomUUID(), a.tenantId]))).rejects.toThrow(/permission denied/);
+    await expect(t.db.withTenant(a.tenantId, (db) => db.many<any>(`INSERT INTO audit_log (id, tenant_id, seq, actor, action, outcome, created_at, prev_hash, hash) VALUES ($1, $2, 99, 'x', 'x', 'success', now(), 'x', 'x')`, [randomUUID(), a.tenantId]))).rejects.toThrow(/permission denied/);
     // The function chooses nothing for the caller but refuses a row that does not continue the chain.
     await expect(forge(true, false)).rejects.toThrow(/does not continue the chain/);
     const forged = await forge(false, true);
@@ -160,7 +160,7 @@ describe('audit hardening', () => {
     await owner(`DELETE FROM audit_log WHERE id = $1`, [forged]);
     expect((await verify()).valid).toBe(true);
     // The retention cut function is for strata_platform only, and a cut it makes without a keyed retention entry is flagged.
-    await expect(t.db.withTenant(a.tenantId, (db) => db.query(`SELECT strata_audit_cut($1::uuid, 1)`, [a.tenantId]))).rejects.toThrow(/permission denied/);
+    await expect(t.db.withTenant(a.tenantId, (db) => db.many<any>(`SELECT strata_audit_cut($1::uuid, 1)`, [a.tenantId]))).rejects.toThrow(/permission denied/);
   });
 
   (process.env.TEST_DATABASE_URL ? it : it.skip)('npm run audit:verify -- --expect heads.json reports a truncation (PostgreSQL: PGlite serves one process)', async () => {

@@ -60,11 +60,11 @@ describe('audit upgrade: an existing unkeyed chain keeps verifying', () => {
       await t.app.get(AuditService).flush();
       const v = await t.http.get('/api/v1/audit/verify', t.admin);
       expect(v.body.data).toMatchObject({ valid: true });
-      const versions = await t.db.withPlatform((db) => db.query(`SELECT seq::int AS seq, hash_version FROM audit_log WHERE tenant_id IS NULL ORDER BY seq`));
+      const versions = await t.db.withPlatform((db) => db.many<any>(`SELECT seq::int AS seq, hash_version FROM audit_log WHERE tenant_id IS NULL ORDER BY seq`));
       expect(versions.slice(0, 3)).toEqual([1, 2, 3].map((seq) => ({ seq, hash_version: 1 })));
       expect(versions.length).toBeGreaterThan(3);
       expect(versions.slice(3).every((r: { hash_version: number }) => r.hash_version === 2)).toBe(true);
-      const [cut] = await t.db.withPlatform((db) => db.query(`SELECT value FROM platform_settings WHERE key = $1`, [LEGACY_CUTOVER_SETTING]));
+      const [cut] = await t.db.withPlatform((db) => db.many<any>(`SELECT value FROM platform_settings WHERE key = $1`, [LEGACY_CUTOVER_SETTING]));
       expect(JSON.parse(cut.value).chains).toEqual({ platform: { seq: '3', hash: prev } });
       expect(v.body.data.heads.map((h: { chain: string }) => h.chain)).toEqual(expect.arrayContaining(['platform', a.tenantId]));
       // A legacy row edited with its unkeyed hashes recomputed no longer matches the sealed cut-over.

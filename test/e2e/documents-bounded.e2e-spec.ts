@@ -25,7 +25,7 @@ describe('bounded uploads (MAX_EXTRACTED_MB, MAX_PDF_PAGES, DOCX bombs, quota on
     return t.http.request('POST', `${kbPath(tenantId, kbId)}/documents/add`, { raw: form, as });
   };
   const storedDocs = async (tenantId: string) =>
-    Number((await t.db.withPlatform((db) => db.query(`SELECT count(*)::int AS n FROM documents WHERE tenant_id = $1`, [tenantId])))[0].n);
+    Number((await t.db.withPlatform((db) => db.many<any>(`SELECT count(*)::int AS n FROM documents WHERE tenant_id = $1`, [tenantId])))[0].n);
 
   beforeAll(async () => {
     t = await startTestApp({ env: { MAX_EXTRACTED_MB: '2', MAX_PDF_PAGES: '50' } });
@@ -101,7 +101,7 @@ describe('bounded uploads (MAX_EXTRACTED_MB, MAX_PDF_PAGES, DOCX bombs, quota on
     expect(r.status).toBe(429);
     expect(r.body.error.code).toBe('QUOTA_EXCEEDED');
     expect(await storedDocs(B.tenantId)).toBe(0);
-    const jobs = await t.db.withPlatform((db) => db.query(`SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1`, [B.tenantId]));
+    const jobs = await t.db.withPlatform((db) => db.many<any>(`SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1`, [B.tenantId]));
     expect(Number(jobs[0].n)).toBe(0);
 
     // A document that fits is charged (and reports as size_bytes) its text's UTF-8 length.

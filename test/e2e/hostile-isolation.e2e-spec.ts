@@ -133,7 +133,7 @@ describe('a document past its time budget fails for good, off the request thread
     expect(doc.status).toBe('failed');
     expect(doc.error).toMatch(/JOB_TIME_BUDGET_S/);
     expect(doc.chunks_count).toBe(0);
-    const jobs: Array<{ attempts: number; state: string }> = await t.db.withPlatform((db) => db.query(`SELECT attempts, state FROM jobs WHERE document_id = $1`, [doc.document_id]));
+    const jobs: Array<{ attempts: number; state: string }> = await t.db.withPlatform((db) => db.many<any>(`SELECT attempts, state FROM jobs WHERE document_id = $1`, [doc.document_id]));
     expect(jobs.length).toBeLessThanOrEqual(1);
     if (jobs.length) expect(jobs[0]).toMatchObject({ attempts: 1, state: "failed" });
   });

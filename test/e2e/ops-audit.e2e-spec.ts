@@ -71,7 +71,7 @@ describe('operations: the audit log', () => {
     expect(unknown.status).toBe(401);
     await t.app.get(AuditService).flush();
     const rows = await t.db.withPlatform((db) =>
-      db.query(`SELECT action, outcome, http_status, tenant_id, details FROM audit_log WHERE request_id = ANY($1)`, [[bad.headers.get('x-request-id'), unknown.headers.get('x-request-id')]]),
+      db.many<any>(`SELECT action, outcome, http_status, tenant_id, details FROM audit_log WHERE request_id = ANY($1)`, [[bad.headers.get('x-request-id'), unknown.headers.get('x-request-id')]]),
     );
     expect(rows).toEqual(
       expect.arrayContaining([
@@ -87,10 +87,10 @@ describe('operations: the audit log', () => {
 
   it('the app roles cannot update or delete audit rows', async () => {
     await t.app.get(AuditService).flush();
-    await expect(t.db.withPlatform((db) => db.query(`UPDATE audit_log SET action = 'x'`))).rejects.toThrow(/permission denied/);
-    await expect(t.db.withPlatform((db) => db.query(`DELETE FROM audit_log`))).rejects.toThrow(/permission denied/);
+    await expect(t.db.withPlatform((db) => db.many<any>(`UPDATE audit_log SET action = 'x'`))).rejects.toThrow(/permission denied/);
+    await expect(t.db.withPlatform((db) => db.many<any>(`DELETE FROM audit_log`))).rejects.toThrow(/permission denied/);
     const a = await seedTenant(t, 'Audit Append Only');
-    await expect(t.db.withTenant(a.tenantId, (db) => db.query(`DELETE FROM audit_log`))).rejects.toThrow(/permission denied/);
+    await expect(t.db.withTenant(a.tenantId, (db) => db.many<any>(`DELETE FROM audit_log`))).rejects.toThrow(/permission denied/);
   });
 
   it('keeps one gap-free chain under concurrent writers', async () => {
@@ -107,7 +107,7 @@ describe('operations: the audit log', () => {
     const a = await seedTenant(t, 'Audit Tamper');
     await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'tamper-me' }, a.key);
     await t.app.get(AuditService).flush();
-    const [row] = await t.db.withPlatform((db) => db.query(`SELECT id, seq::text AS seq, actor FROM audit_log WHERE tenant_id = $1 AND action = 'kb.create' ORDER BY seq DESC LIMIT 1`, [a.tenantId]));
+    const [row] = await t.db.withPlatform((db) => db.many<any>(`SELECT id, seq::text AS seq, actor FROM audit_log WHERE tenant_id = $1 AND action = 'kb.create' ORDER BY seq DESC LIMIT 1`, [a.tenantId]));
     // The owner connection (superuser or table owner with the retention policies) edits the row behind the app's back.
     await t.db.dataSource.query(`UPDATE audit_log SET actor = 'admin:someone-else' WHERE id = $1`, [row.id]);
     const broken = await t.http.get('/api/v1/audit/verify', t.admin);
@@ -135,7 +135,7 @@ describe('operations: the audit log', () => {
     await t.app.get(AuditService).flush();
     const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1`, [a.tenantId]);
     expect(n).toBe(0);
-    const platform = await t.db.withPlatform((db) => db.query(`SELECT action, resource_id FROM audit_log WHERE tenant_id IS NULL AND resource_id = $1`, [a.tenantId]));
+    const platform = await t.db.withPlatform((db) => db.many<any>(`SELECT action, resource_id FROM audit_log WHERE tenant_id IS NULL AND resource_id = $1`, [a.tenantId]));
     // tenant.delete is a platform action; entries still buffered when the tenant vanished (here tenant.create) move there too.
     expect(platform.map((r: { action: string }) => r.action)).toContain('tenant.delete');
     expect((await t.http.get('/api/v1/audit/verify', t.admin)).body.data.valid).toBe(true);
@@ -153,7 +153,7 @@ describe('operations: the audit log', () => {
     const [{ n: after }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1`, [a.tenantId]);
     expect(after).toBe(before - 3);
     expect((await t.http.get('/api/v1/audit/verify', t.admin)).body.data).toMatchObject({ valid: true });
-    const [cut] = await t.db.withPlatform((db) => db.query(`SELECT details FROM audit_log WHERE tenant_id IS NULL AND action = 'audit.retention'`));
+    const [cut] = await t.db.withPlatform((db) => db.many<any>(`SELECT details FROM audit_log WHERE tenant_id IS NULL AND action = 'audit.retention'`));
     expect(cut.details).toMatchObject({ chain: a.tenantId, deleted: 3, kept_from_seq: '4' });
 
     // Deleting more of the prefix by hand is not a recorded cut: verify says so.

@@ -171,7 +171,7 @@ describe('operations: METRICS_TOKEN', () => {
         expect(r.text).not.toContain(a.key.keyId);
       }
       // The generated token is kept only as a hash.
-      const rows = await t.db.withPlatform((db) => db.query(`SELECT value FROM platform_settings WHERE key = 'metrics_token_sha256'`));
+      const rows = await t.db.withPlatform((db) => db.many<any>(`SELECT value FROM platform_settings WHERE key = 'metrics_token_sha256'`));
       expect(rows[0].value).toMatch(/^[0-9a-f]{64}$/);
     } finally {
       await t.close();

@@ -10,7 +10,7 @@ describe('operations: document and storage quotas', () => {
 
   const docs = (tenantId: string, kbId: string) => `/api/v1/tenants/${tenantId}/knowledge-bases/${kbId}/documents`;
   const stored = async (tenantId: string) =>
-    (await t.db.withTenant(tenantId, (db) => db.query(`SELECT count(*)::int AS n FROM documents WHERE tenant_id = $1`, [tenantId])))[0].n as number;
+    (await t.db.withTenant(tenantId, (db) => db.many<any>(`SELECT count(*)::int AS n FROM documents WHERE tenant_id = $1`, [tenantId])))[0].n as number;
 
   it('MAX_DOCUMENTS: the N+1th document is refused with 429 QUOTA_EXCEEDED, Retry-After and a clear sentence', async () => {
     const a = await seedTenant(t, 'Quota Docs');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TenantLlmKeys } from '../../src/rag/providers/tenant-llm-keys';
+import { TenantLlmKeys } from '../../src/rag/ports';
 import { UsageRecorder } from '../../src/usage/usage-recorder';
 import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
 

@@ -16,7 +16,7 @@ describe('ingestion queue: crash recovery, fairness, retries', () => {
   let A: { tenantId: string; kbIds: string[]; key: Credentials };
   let B: { tenantId: string; kbIds: string[]; key: Credentials };
 
-  const platform = <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => t.db.withPlatform((db) => db.query(sql, params));
+  const platform = <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => t.db.withPlatform((db) => db.many<any>(sql, params));
   const addText = async (tenant: { tenantId: string; kbIds: string[]; key: Credentials }, text: string) => {
     const r = await t.http.post(`${kbPath(tenant.tenantId, tenant.kbIds[0])}/documents/text`, { text, file_source: `${text.slice(0, 12)}.txt` }, tenant.key);
     if (r.status !== 202) throw new Error(`${r.status} ${r.text}`);
@@ -140,7 +140,7 @@ describe('ingestion queue: crash recovery, fairness, retries', () => {
       const id = await addToSmallKb(sentences('Quetzalian', 45));
       // What a process killed mid-document leaves: rows of an attempt that will never commit.
       await t.db.withTenant(A.tenantId, (db) =>
-        db.query(
+        db.many<any>(
           `INSERT INTO chunk_staging (tenant_id, kb_id, document_id, attempt, chunk_index, content, tokens, embedding)
            SELECT $1, $2, $3, $4, i, 'stale chunk ' || i, 3, array_fill(0.5::real, ARRAY[8])::vector FROM generate_series(0, 9) i`,
           [A.tenantId, kb, id, randomUUID()],
@@ -179,7 +179,7 @@ describe('ingestion queue: crash recovery, fairness, retries', () => {
       expect(current.id).toBe(stale.id);
       const theirs = randomUUID();
       await t.db.withTenant(A.tenantId, (db) =>
-        db.query(
+        db.many<any>(
           `INSERT INTO chunk_staging (tenant_id, kb_id, document_id, attempt, chunk_index, content, tokens, embedding)
            VALUES ($1, $2, $3, $4, 0, 'the replacement is working', 4, array_fill(0.5::real, ARRAY[8])::vector)`,
           [A.tenantId, kb, id, theirs],

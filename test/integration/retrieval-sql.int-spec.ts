@@ -16,7 +16,7 @@ describe('retrieval SQL', () => {
   let kbId: string;
   let otherKbId: string;
   let dim: number;
-  const repo = new RetrievalRepository();
+  let repo: RetrievalRepository;
   const q = (sql: string, params: unknown[] = []) => t.db.dataSource.query(sql, params);
   /** A unit vector pointing mostly along axis `i` (cosine distance grows with `tilt`). */
   const vec = (i: number, tilt = 0) => `[${Array.from({ length: dim }, (_, k) => (k === i ? 1 : k === (i + 1) % dim ? tilt : 0)).join(',')}]`;
@@ -45,6 +45,7 @@ describe('retrieval SQL', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    repo = new RetrievalRepository(t.db);
     const seeded = await seedTenant(t, `Sql ${randomUUID().slice(0, 6)}`, ['kb', 'other']);
     tenantId = seeded.tenantId;
     [kbId, otherKbId] = seeded.kbIds;

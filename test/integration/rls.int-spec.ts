@@ -31,7 +31,7 @@ describe('row-level security', () => {
   /** null when the role may not touch the table at all (a stronger wall than RLS). */
   async function visibleTenantIds(tenantId: string, table: string): Promise<string[] | null> {
     try {
-      const rows: Array<{ tenant_id: string | null }> = await t.db.withTenant(tenantId, (db) => db.query(`SELECT tenant_id FROM "${table}"`));
+      const rows: Array<{ tenant_id: string | null }> = await t.db.withTenant(tenantId, (db) => db.many<any>(`SELECT tenant_id FROM "${table}"`));
       return rows.map((r) => r.tenant_id as string);
     } catch (err) {
       if (sqlstate(err) === '42501') return null;
@@ -98,9 +98,9 @@ describe('row-level security', () => {
   });
 
   it('the tenants table shows only the current tenant', async () => {
-    const rows: Array<{ id: string }> = await t.db.withTenant(A.tenantId, (db) => db.query(`SELECT id FROM tenants`));
+    const rows: Array<{ id: string }> = await t.db.withTenant(A.tenantId, (db) => db.many<any>(`SELECT id FROM tenants`));
     expect(rows.map((r) => r.id)).toEqual([A.tenantId]);
-    const platform: Array<{ n: number }> = await t.db.withPlatform((db) => db.query(`SELECT count(*)::int AS n FROM tenants`));
+    const platform: Array<{ n: number }> = await t.db.withPlatform((db) => db.many<any>(`SELECT count(*)::int AS n FROM tenants`));
     expect(platform[0].n).toBeGreaterThanOrEqual(2);
   });
 
@@ -135,14 +135,14 @@ describe('row-level security', () => {
       if ('id' in row) row.id = typeof row.id === 'string' ? randomUUID() : row.id;
       tried++;
       try {
-        await t.db.withTenant(A.tenantId, (db) => db.query(`INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_record(null::"${table}", $1::json)`, [JSON.stringify(row)]));
+        await t.db.withTenant(A.tenantId, (db) => db.many<any>(`INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_record(null::"${table}", $1::json)`, [JSON.stringify(row)]));
         problems.push(`${table}: INSERT with B's tenant_id succeeded`);
       } catch (err) {
         if (sqlstate(err) !== '42501') problems.push(`${table}: failed with ${sqlstate(err)} ${(err as Error).message}, not an RLS/privilege error`);
       }
       // Moving A's own rows to B is refused the same way.
       try {
-        await t.db.withTenant(A.tenantId, (db) => db.query(`UPDATE "${table}" SET tenant_id = $1 WHERE tenant_id = $2`, [B.tenantId, A.tenantId]));
+        await t.db.withTenant(A.tenantId, (db) => db.many<any>(`UPDATE "${table}" SET tenant_id = $1 WHERE tenant_id = $2`, [B.tenantId, A.tenantId]));
         problems.push(`${table}: UPDATE to B's tenant_id succeeded`);
       } catch (err) {
         if (sqlstate(err) !== '42501') problems.push(`${table}: UPDATE failed with ${sqlstate(err)}, not an RLS/privilege error`);
@@ -155,9 +155,9 @@ describe('row-level security', () => {
   it('under A’s setting, B’s rows can be neither updated nor deleted', async () => {
     const before = (await q(`SELECT count(*)::int AS n FROM knowledge_bases WHERE tenant_id = $1`, [B.tenantId]))[0].n;
     await t.db.withTenant(A.tenantId, async (db) => {
-      await db.query(`UPDATE knowledge_bases SET name = 'pwned' WHERE tenant_id = $1`, [B.tenantId]);
-      await db.query(`DELETE FROM api_keys WHERE tenant_id = $1`, [B.tenantId]);
-      await db.query(`DELETE FROM knowledge_bases WHERE tenant_id = $1`, [B.tenantId]);
+      await db.many<any>(`UPDATE knowledge_bases SET name = 'pwned' WHERE tenant_id = $1`, [B.tenantId]);
+      await db.many<any>(`DELETE FROM api_keys WHERE tenant_id = $1`, [B.tenantId]);
+      await db.many<any>(`DELETE FROM knowledge_bases WHERE tenant_id = $1`, [B.tenantId]);
     });
     const after: Array<{ name: string }> = await q(`SELECT name FROM knowledge_bases WHERE tenant_id = $1`, [B.tenantId]);
     expect(after).toHaveLength(before);
@@ -175,12 +175,12 @@ describe('row-level security', () => {
     ]);
     const owners: Array<{ tablename: string; tableowner: string }> = await q(`SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'`);
     expect(owners.filter((o) => ['strata_app', 'strata_platform'].includes(o.tableowner))).toEqual([]);
-    const who: Array<{ u: string; t: string }> = await t.db.withTenant(A.tenantId, (db) => db.query(`SELECT current_user AS u, current_setting('app.tenant_id') AS t`));
+    const who: Array<{ u: string; t: string }> = await t.db.withTenant(A.tenantId, (db) => db.many<any>(`SELECT current_user AS u, current_setting('app.tenant_id') AS t`));
     expect(who[0]).toEqual({ u: 'strata_app', t: A.tenantId });
   });
 
   it('tenant work cannot read the server secrets in platform_settings', async () => {
-    await expect(t.db.withTenant(A.tenantId, (db) => db.query(`SELECT value FROM platform_settings`))).rejects.toThrow(/permission denied/);
+    await expect(t.db.withTenant(A.tenantId, (db) => db.many<any>(`SELECT value FROM platform_settings`))).rejects.toThrow(/permission denied/);
   });
 
   it('every tenant table (and tenants) has row-level security enabled and forced, with a policy for strata_app', async () => {
@@ -198,8 +198,8 @@ describe('row-level security', () => {
   it('a failed unit of work leaves no role, tenant or open transaction on the pooled connection', async () => {
     // More failures than the pool has connections, so every connection has had one.
     for (let i = 0; i < 12; i++) {
-      await expect(t.db.withTenant(A.tenantId, (db) => db.query(`SELECT 1/0`))).rejects.toThrow(/division by zero/);
-      await expect(t.db.withPlatform((db) => db.query(`SELECT * FROM no_such_table`))).rejects.toThrow(/no_such_table/);
+      await expect(t.db.withTenant(A.tenantId, (db) => db.many<any>(`SELECT 1/0`))).rejects.toThrow(/division by zero/);
+      await expect(t.db.withPlatform((db) => db.many<any>(`SELECT * FROM no_such_table`))).rejects.toThrow(/no_such_table/);
     }
     const states = await Promise.all(
       Array.from({ length: 12 }, () =>
@@ -207,13 +207,13 @@ describe('row-level security', () => {
       ),
     );
     for (const [row] of states) expect(row).toEqual({ u: 'postgres', t: expect.not.stringMatching(/[0-9a-f]{8}-/), own_tx: true });
-    const back: Array<{ u: string; t: string }> = await t.db.withTenant(B.tenantId, (db) => db.query(`SELECT current_user AS u, current_setting('app.tenant_id') AS t`));
+    const back: Array<{ u: string; t: string }> = await t.db.withTenant(B.tenantId, (db) => db.many<any>(`SELECT current_user AS u, current_setting('app.tenant_id') AS t`));
     expect(back[0]).toEqual({ u: 'strata_app', t: B.tenantId });
   });
 
   it('a tenant id that is not a UUID never reaches the SQL text (parameterised path, fails cleanly)', async () => {
     const hostile = `${A.tenantId}', true); DROP TABLE chunks; --`;
-    await expect(t.db.withTenant(hostile, (db) => db.query(`SELECT count(*) FROM chunks WHERE tenant_id = $1`, [hostile]))).rejects.toThrow(/uuid/i);
+    await expect(t.db.withTenant(hostile, (db) => db.many<any>(`SELECT count(*) FROM chunks WHERE tenant_id = $1`, [hostile]))).rejects.toThrow(/uuid/i);
     expect((await q(`SELECT to_regclass('public.chunks') IS NOT NULL AS ok`))[0].ok).toBe(true);
   });
 

@@ -120,7 +120,7 @@ export interface RouteDeclaration {
   permissions: string[];
 }
 
-// The metadata keys of src/auth/decorators.ts and of @nestjs/common's route decorators.
+// The metadata keys of src/context/decorators.ts and of @nestjs/common's route decorators.
 const IS_PUBLIC = 'strata:public';
 const ADMIN_ONLY = 'strata:admin-only';
 const REQUIRED_PERMISSIONS = 'strata:permissions';

@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '../../context/tenant-context';
 import { AppException } from '../../common/app-exception';
-import { ComputeAborted, ComputePool } from '../../compute/compute-pool';
+import { ComputeAborted } from '../../compute/compute-pool';
 import { AppConfig } from '../../config/app-config';
 import { DatabaseService, Db } from '../../database/database.service';
-import { DocumentsRepository } from '../../documents/documents.repository';
-import { MetricsService } from '../../metrics/metrics.service';
 import { chunkStream } from '../chunking/chunker';
+import { RagCompute } from '../compute/rag-compute';
+import { EngineMetrics, ModelBudget } from '../ports';
 import type { CallContext, OffloadedCompute } from '../providers/provider.types';
 import { RagInstanceFactory } from '../rag-instance.factory';
 import { ChunkStagingRepository } from '../storage/chunk-staging.repository';
 import { GraphStoreRepository } from '../storage/graph-store.repository';
 import { ExtractionMerger } from './extraction-merge';
 import { embedFacts } from './fact-embedding';
+import { IngestedDocumentsRepository } from './ingested-documents.repository';
 import { JobQueueRepository, JobRow } from './job-queue.repository';
 
 /** Characters of stored text read per round trip while streaming a document to the chunker. */
@@ -35,7 +36,9 @@ export type JobOutcome = 'processed' | 'retry' | 'failed' | 'lost' | 'gone';
  * whatever the file size. A crash before the commit leaves only staging rows,
  * which the retry clears; the commit first checks that this worker still owns
  * the job (a worker presumed dead cannot write twice) and takes only its own
- * attempt's staging rows.
+ * attempt's staging rows. Before each batch of model work the tenant's
+ * monthly budget is checked (ModelBudget): past it, the job fails with the
+ * QUOTA_EXCEEDED message and is not retried.
  */
 @Injectable()
 export class IngestionService {
@@ -43,14 +46,15 @@ export class IngestionService {
 
   constructor(
     private readonly db: DatabaseService,
-    private readonly documents: DocumentsRepository,
+    private readonly documents: IngestedDocumentsRepository,
     private readonly graph: GraphStoreRepository,
     private readonly staging: ChunkStagingRepository,
     private readonly queue: JobQueueRepository,
     private readonly instances: RagInstanceFactory,
     private readonly context: TenantContext,
-    private readonly metrics: MetricsService,
-    private readonly compute: ComputePool,
+    private readonly metrics: EngineMetrics,
+    private readonly budget: ModelBudget,
+    private readonly compute: RagCompute,
     private readonly config: AppConfig,
   ) {}
 
@@ -129,6 +133,7 @@ export class IngestionService {
     const flush = async () => {
       if (!pending.length) return;
       signal.throwIfAborted();
+      await this.budget.assertAvailable(tenantId, 'ingestion');
       const batch = pending;
       pending = [];
       const vectors = await providers.embedding.embed(
@@ -150,13 +155,13 @@ export class IngestionService {
         if (pending.length >= EMBED_BATCH) await flush();
       }
       await flush();
+      await this.budget.assertAvailable(tenantId, 'ingestion');
       const { entities: entityFacts, relations: relationFacts } = await embedFacts(providers, merger, ctx('embedding'));
       signal.throwIfAborted();
 
       outcome = await inTenant(async (db): Promise<JobOutcome> => {
         if (!(await this.queue.lockIfOwned(db, tenantId, job.id, workerId))) return 'lost';
-        const doc = await this.documents.lockById(db, tenantId, kbId, documentId);
-        if (!doc) {
+        if (!(await this.documents.lock(db, tenantId, kbId, documentId))) {
           await this.queue.complete(db, tenantId, job.id);
           return 'gone';
         }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AppConfig } from '../../config/app-config';
 import { DatabaseService } from '../../database/database.service';
-import { MetricsService } from '../../metrics/metrics.service';
+import { EngineMetrics } from '../ports';
 import { PlannerStatistics } from '../storage/planner-statistics';
 import { IngestionService, JobOutcome } from './ingestion.service';
 import { JobQueueRepository, JobRow } from './job-queue.repository';
@@ -35,7 +35,7 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
     private readonly db: DatabaseService,
     private readonly queue: JobQueueRepository,
     private readonly ingestion: IngestionService,
-    private readonly metrics: MetricsService,
+    private readonly metrics: EngineMetrics,
     private readonly statistics: PlannerStatistics,
   ) {}
 

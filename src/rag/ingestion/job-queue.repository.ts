@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/database.service';
-import { rowsOf } from '../storage/rows';
 
 /** Jobs of one tenant offered per claim (see claim). */
 const HEADS_PER_TENANT = 8;
@@ -26,7 +25,7 @@ export interface JobRow {
 @Injectable()
 export class JobQueueRepository {
   async enqueue(db: Db, tenantId: string, kbId: string, documentId: string, requestId: string | null, maxAttempts: number): Promise<void> {
-    await db.query(
+    await db.exec(
       `INSERT INTO jobs (tenant_id, kb_id, document_id, kind, max_attempts, request_id) VALUES ($1, $2, $3, 'ingest', $4, $5)`,
       [tenantId, kbId, documentId, maxAttempts, requestId],
     );
@@ -43,7 +42,7 @@ export class JobQueueRepository {
    * racing for one tenant's head both get work.
    */
   async claim(db: Db, workerId: string): Promise<JobRow | null> {
-    const rows = rowsOf<JobRow>(await db.query(
+    const rows = await db.many<JobRow>(
       `WITH ranked AS (
          SELECT j.id, j.tenant_id, j.run_at,
                 row_number() OVER (PARTITION BY j.tenant_id ORDER BY j.run_at, j.id) AS rank
@@ -65,15 +64,15 @@ export class JobQueueRepository {
        FROM picked WHERE jobs.id = picked.id
        RETURNING jobs.id, jobs.tenant_id, jobs.kb_id, jobs.document_id, jobs.kind, jobs.state, jobs.attempts, jobs.max_attempts, jobs.locked_by, jobs.request_id`,
       [workerId],
-    ));
+    );
     const job = rows[0];
     if (!job) return null;
-    await db.query(
+    await db.exec(
       `INSERT INTO job_tenants (tenant_id, last_claimed_at) VALUES ($1, clock_timestamp())
        ON CONFLICT (tenant_id) DO UPDATE SET last_claimed_at = clock_timestamp()`,
       [job.tenant_id],
     );
-    await db.query(`UPDATE documents SET status = 'processing', error = NULL, updated_at = now() WHERE tenant_id = $1 AND kb_id = $2 AND id = $3`, [
+    await db.exec(`UPDATE documents SET status = 'processing', error = NULL, updated_at = now() WHERE tenant_id = $1 AND kb_id = $2 AND id = $3`, [
       job.tenant_id,
       job.kb_id,
       job.document_id,
@@ -89,7 +88,7 @@ export class JobQueueRepository {
    * (alive by definition): skipped, not waited for.
    */
   async reclaimStale(db: Db, lockTimeoutMs: number): Promise<number> {
-    const rows = rowsOf<{ tenant_id: string; kb_id: string; document_id: string; state: string }>(await db.query(
+    const rows = await db.many<{ tenant_id: string; kb_id: string; document_id: string; state: string }>(
       `WITH stale AS (
          SELECT id FROM jobs
          WHERE state = 'running' AND locked_at < now() - make_interval(secs => $1::double precision / 1000)
@@ -102,9 +101,9 @@ export class JobQueueRepository {
        FROM stale WHERE jobs.id = stale.id
        RETURNING jobs.tenant_id, jobs.kb_id, jobs.document_id, jobs.state`,
       [lockTimeoutMs],
-    ));
+    );
     for (const r of rows) {
-      await db.query(
+      await db.exec(
         `UPDATE documents SET status = $4, error = $5, updated_at = now() WHERE tenant_id = $1 AND kb_id = $2 AND id = $3 AND status = 'processing'`,
         [r.tenant_id, r.kb_id, r.document_id, r.state === 'failed' ? 'failed' : 'pending', r.state === 'failed' ? 'The worker processing this document stopped responding too many times.' : null],
       );
@@ -120,28 +119,28 @@ export class JobQueueRepository {
    * server: 500s from the API during a 20 MB document's commit).
    */
   async heartbeat(db: Db, jobId: string, workerId: string): Promise<boolean> {
-    const rows = rowsOf(await db.query(
+    const updated = await db.exec(
       `UPDATE jobs SET locked_at = now()
        WHERE id = (SELECT id FROM jobs WHERE id = $1 AND locked_by = $2 AND state = 'running' FOR UPDATE SKIP LOCKED)
        RETURNING id`,
       [jobId, workerId],
-    ));
-    return rows.length > 0;
+    );
+    return updated > 0;
   }
 
   /** Inside the tenant's commit transaction: true when this worker still owns the job (locks it until commit). */
   async lockIfOwned(db: Db, tenantId: string, jobId: string, workerId: string): Promise<boolean> {
-    const rows = await db.query(`SELECT id FROM jobs WHERE tenant_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running' FOR UPDATE`, [tenantId, jobId, workerId]);
-    return rows.length > 0;
+    const row = await db.one(`SELECT id FROM jobs WHERE tenant_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running' FOR UPDATE`, [tenantId, jobId, workerId]);
+    return row !== undefined;
   }
 
   async complete(db: Db, tenantId: string, jobId: string): Promise<void> {
-    await db.query(`UPDATE jobs SET state = 'done', locked_at = NULL, last_error = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId]);
+    await db.exec(`UPDATE jobs SET state = 'done', locked_at = NULL, last_error = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId]);
   }
 
   /** A failed attempt: back to pending after an exponential backoff, or failed for good. Returns the new state. */
   async fail(db: Db, tenantId: string, jobId: string, workerId: string, error: string, retryable: boolean, backoffBaseMs: number): Promise<'pending' | 'failed' | null> {
-    const rows = rowsOf<{ state: 'pending' | 'failed' }>(await db.query(
+    const row = await db.one<{ state: 'pending' | 'failed' }>(
       `UPDATE jobs SET
          state = CASE WHEN $4 AND attempts < max_attempts THEN 'pending' ELSE 'failed' END,
          run_at = now() + make_interval(secs => ($5::double precision / 1000) * power(2, attempts - 1) * (0.75 + random() / 2)),
@@ -149,18 +148,18 @@ export class JobQueueRepository {
        WHERE tenant_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'
        RETURNING state`,
       [tenantId, jobId, workerId, retryable, backoffBaseMs, error.slice(0, 2000)],
-    ));
-    return rows[0]?.state ?? null;
+    );
+    return row?.state ?? null;
   }
 
   async depth(db: Db): Promise<{ pending: number; running: number }> {
-    const rows = await db.query(`SELECT state, count(*)::int AS n FROM jobs WHERE state IN ('pending', 'running') GROUP BY state`);
+    const rows = await db.many<{ state: 'pending' | 'running'; n: number }>(`SELECT state, count(*)::int AS n FROM jobs WHERE state IN ('pending', 'running') GROUP BY state`);
     const out = { pending: 0, running: 0 };
-    for (const r of rows) out[r.state as 'pending' | 'running'] = r.n;
+    for (const r of rows) out[r.state] = r.n;
     return out;
   }
 
   async removeForDocument(db: Db, tenantId: string, kbId: string, documentId: string): Promise<void> {
-    await db.query(`DELETE FROM jobs WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
+    await db.exec(`DELETE FROM jobs WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
   }
 }

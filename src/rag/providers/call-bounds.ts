@@ -42,88 +42,97 @@ export class Semaphore {
 }
 
 export interface BoundsOptions {
-  /** Per-attempt timeout (LLM_TIMEOUT_MS). */
+  /** Per-attempt timeout (LLM_TIMEOUT_MS), enforced by the openai client. */
   timeoutMs: number;
-  /** Attempts in all, the first included (3). */
+  /** Attempts in all, the first included (3): the openai client's maxRetries is one less. */
   maxAttempts?: number;
-  /** First backoff delay; doubled per attempt, with full jitter (500 ms). */
-  baseDelayMs?: number;
-  /** A Retry-After longer than this is capped (30 s): a request should not hang for minutes. */
-  maxRetryAfterMs?: number;
 }
 
-/** Why one attempt failed, and whether another attempt may succeed. */
-export interface AttemptFailure {
+/**
+ * A provider's Retry-After above this is not waited for: the call fails at
+ * once (a request should not hang, holding a concurrency slot, for minutes).
+ */
+export const MAX_RETRY_AFTER_MS = 30_000;
+
+/** Why a call failed, and whether the failure was of a kind the client retries. */
+export interface CallFailure {
   retryable: boolean;
   reason: string;
-  retryAfterMs: number | null;
 }
 
-export class TimeoutError extends Error {
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-/** Classifies an error thrown by the openai client (or our own timeout). */
-export function classifyFailure(err: unknown): AttemptFailure {
-  if (err instanceof TimeoutError || err instanceof APIConnectionTimeoutError) {
-    return { retryable: true, reason: 'the request timed out', retryAfterMs: null };
-  }
-  if (err instanceof APIUserAbortError) {
-    return { retryable: true, reason: 'the request timed out', retryAfterMs: null };
-  }
-  if (err instanceof APIConnectionError) {
-    return { retryable: true, reason: 'could not connect to the provider', retryAfterMs: null };
-  }
+/** Classifies an error thrown by the openai client. */
+export function classifyFailure(err: unknown): CallFailure {
+  if (err instanceof APIConnectionTimeoutError || err instanceof APIUserAbortError) return { retryable: true, reason: 'the request timed out' };
+  if (err instanceof APIConnectionError) return { retryable: true, reason: 'could not connect to the provider' };
   if (err instanceof APIError) {
     const status = err.status;
-    const retryAfterMs = parseRetryAfter(err.headers);
-    if (status === 429) return { retryable: true, reason: 'rate limited by the provider (HTTP 429)', retryAfterMs };
-    if (status !== undefined && status >= 500) return { retryable: true, reason: `the provider returned HTTP ${status}`, retryAfterMs };
-    if (status === 408 || status === 409) return { retryable: true, reason: `the provider returned HTTP ${status}`, retryAfterMs };
-    if (status === 401 || status === 403) return { retryable: false, reason: `the provider rejected the API key (HTTP ${status})`, retryAfterMs: null };
-    return { retryable: false, reason: `the provider returned HTTP ${status ?? 'error'}`, retryAfterMs: null };
+    if (status === 429) {
+      const after = retryAfterMs(err.headers);
+      if (after !== null && after > MAX_RETRY_AFTER_MS) {
+        return { retryable: false, reason: `rate limited by the provider (HTTP 429, Retry-After ${Math.round(after / 1000)} s is longer than this server waits)` };
+      }
+      return { retryable: true, reason: 'rate limited by the provider (HTTP 429)' };
+    }
+    if (status !== undefined && (status >= 500 || status === 408 || status === 409)) return { retryable: true, reason: `the provider returned HTTP ${status}` };
+    if (status === 401 || status === 403) return { retryable: false, reason: `the provider rejected the API key (HTTP ${status})` };
+    return { retryable: false, reason: `the provider returned HTTP ${status ?? 'error'}` };
   }
-  if (err instanceof AppException) return { retryable: false, reason: err.message, retryAfterMs: null };
-  return { retryable: false, reason: err instanceof Error ? err.message : String(err), retryAfterMs: null };
+  if (err instanceof AppException) return { retryable: false, reason: err.message };
+  return { retryable: false, reason: err instanceof Error ? err.message : String(err) };
 }
 
-function parseRetryAfter(headers: unknown): number | null {
-  const get = (name: string): string | null => {
-    if (!headers) return null;
-    if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);
-    const v = (headers as Record<string, string | undefined>)[name];
-    return v ?? null;
-  };
-  const ms = get('retry-after-ms');
-  if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim())) return Number(ms);
-  const raw = get('retry-after');
-  if (raw === null) return null;
-  if (/^\d+(\.\d+)?$/.test(raw.trim())) return Number(raw) * 1000;
+/** The wait a response asks for (retry-after-ms, or Retry-After in seconds or as a date), as the openai client reads it. */
+export function retryAfterMs(headers: Headers | undefined | null): number | null {
+  const ms = headers?.get('retry-after-ms');
+  if (ms && !Number.isNaN(parseFloat(ms))) return parseFloat(ms);
+  const raw = headers?.get('retry-after');
+  if (!raw) return null;
+  const seconds = parseFloat(raw);
+  if (!Number.isNaN(seconds)) return seconds * 1000;
   const date = Date.parse(raw);
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
+
+/**
+ * The `fetch` given to the openai client: a response whose Retry-After is
+ * longer than MAX_RETRY_AFTER_MS gets `x-should-retry: false`, which the
+ * client obeys, so it fails at once instead of sleeping that long. An abort
+ * (the client's per-attempt timeout) is rethrown as an Error named
+ * AbortError: a DOMException from another realm (jest's VM modules) is not
+ * an Error there, and the client would report the timeout as a connection error.
+ */
+export const fetchRefusingLongRetryAfter: typeof fetch = async (input, init) => {
+  let res: Response;
+  try {
+    res = await fetch(input, init);
+  } catch (err) {
+    if (!(err instanceof Error) && (err as { name?: unknown })?.name === 'AbortError') throw Object.assign(new Error('The request was aborted.'), { name: 'AbortError' });
+    throw err;
+  }
+  if (res.ok) return res;
+  const after = retryAfterMs(res.headers);
+  if (after === null || after <= MAX_RETRY_AFTER_MS) return res;
+  const headers = new Headers(res.headers);
+  headers.set('x-should-retry', 'false');
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+};
 
 export function upstreamError(reason: string): AppException {
   return new AppException('UPSTREAM_ERROR', `The language model provider failed: ${reason}.`);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
- * Every remote model call goes through here: a concurrency slot (held only
- * while a request is in flight, not during backoff), a per-attempt timeout
- * (the AbortSignal passed to `fn` fires), up to `maxAttempts` attempts on
- * 429/5xx/timeouts/connection errors with exponential backoff and full jitter
- * (or the provider's Retry-After when it sends one), then UPSTREAM_ERROR.
+ * Every remote model call goes through here. Retries are the openai
+ * client's own (`clientOptions`: maxRetries = maxAttempts − 1, on
+ * 408/409/429/5xx, timeouts and connection errors, exponential backoff with
+ * jitter from 0.5 s, or the provider's Retry-After up to MAX_RETRY_AFTER_MS)
+ * and so is the per-attempt timeout. This adds the concurrency bound (a
+ * semaphore slot for the whole call, LLM_MAX_ASYNC) and turns the final
+ * failure into UPSTREAM_ERROR.
  */
 export class CallBounds {
   readonly timeoutMs: number;
   readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxRetryAfterMs: number;
 
   constructor(
     readonly semaphore: Semaphore,
@@ -131,49 +140,25 @@ export class CallBounds {
   ) {
     this.timeoutMs = opts.timeoutMs;
     this.maxAttempts = opts.maxAttempts ?? 3;
-    this.baseDelayMs = opts.baseDelayMs ?? 500;
-    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 30_000;
+  }
+
+  /** What the openai client is built with (see the class comment). */
+  get clientOptions(): { maxRetries: number; timeout: number; fetch: typeof fetch } {
+    return { maxRetries: this.maxAttempts - 1, timeout: this.timeoutMs, fetch: fetchRefusingLongRetryAfter };
   }
 
   /**
-   * Runs `fn` within the bounds; `onAttemptError` sees every failed attempt (for
-   * metrics). `holdsSlot`: the caller already holds a semaphore slot (a stream).
+   * Runs `call` (one openai client call, retries included) within the
+   * bounds; `onError` sees a failed call (for metrics). `holdsSlot`: the
+   * caller already holds a semaphore slot (a stream).
    */
-  async run<T>(fn: (signal: AbortSignal) => Promise<T>, onAttemptError?: (f: AttemptFailure) => void, holdsSlot = false): Promise<T> {
-    let last: AttemptFailure | null = null;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      try {
-        return holdsSlot ? await this.withTimeout(fn) : await this.semaphore.run(() => this.withTimeout(fn));
-      } catch (err) {
-        last = classifyFailure(err);
-        onAttemptError?.(last);
-        if (!last.retryable || attempt === this.maxAttempts) break;
-        await sleep(this.backoff(attempt, last.retryAfterMs));
-      }
-    }
-    const f = last as AttemptFailure;
-    throw upstreamError(f.retryable ? `${f.reason} (after ${this.maxAttempts} attempts)` : f.reason);
-  }
-
-  backoff(attempt: number, retryAfterMs: number | null): number {
-    if (retryAfterMs !== null) return Math.min(retryAfterMs, this.maxRetryAfterMs);
-    const cap = this.baseDelayMs * 2 ** (attempt - 1);
-    return Math.round(cap / 2 + Math.random() * (cap / 2));
-  }
-
-  private async withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new TimeoutError(this.timeoutMs));
-      }, this.timeoutMs);
-    });
+  async run<T>(call: () => Promise<T>, onError?: (f: CallFailure) => void, holdsSlot = false): Promise<T> {
     try {
-      return await Promise.race([fn(controller.signal), timeout]);
-    } finally {
-      clearTimeout(timer);
+      return holdsSlot ? await call() : await this.semaphore.run(call);
+    } catch (err) {
+      const f = classifyFailure(err);
+      onError?.(f);
+      throw upstreamError(f.retryable ? `${f.reason} (after ${this.maxAttempts} attempts)` : f.reason);
     }
   }
 }

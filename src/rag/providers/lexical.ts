@@ -2,6 +2,7 @@
  * Shared text helpers of the local binding: word tokenisation, a light
  * English stemmer and a stop-word list. Deliberately small and rule-based.
  */
+import { createCache } from '../../common/cache';
 
 /** Common English function words; they carry little topical signal. */
 export const STOP_WORDS: ReadonlySet<string> = new Set(
@@ -40,9 +41,8 @@ export function words(text: string): string[] {
   return out;
 }
 
-/** Stems already computed: a query re-ranks dozens of chunks whose words mostly repeat. Bounded; emptied when full. */
-const STEMS = new Map<string, string>();
-const MAX_STEMS = 50_000;
+/** Stems already computed: a query re-ranks dozens of chunks whose words mostly repeat. */
+const STEMS = createCache<string, string>({ max: 50_000 });
 
 /**
  * A light suffix stripper (plural, -ing, -ed, -ly, -ies, -ness, -ment…) so
@@ -53,7 +53,6 @@ export function stem(w: string): string {
   if (w.length <= 3) return w;
   let s = STEMS.get(w);
   if (s === undefined) {
-    if (STEMS.size >= MAX_STEMS) STEMS.clear();
     s = stemUncached(w);
     STEMS.set(w, s);
   }

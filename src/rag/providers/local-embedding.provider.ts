@@ -53,12 +53,6 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
     return vectors;
   }
 
-  /**
-   * Synchronous core. `featureWeight` (optional) multiplies each feature's
-   * weight — e.g. a query-time IDF from the KB's feature document frequencies
-   * (see `features`): since cosine is linear in the query vector, weighting
-   * only the query by IDF ranks like TF-IDF against the stored vectors.
-   */
   /** The weighted features of a text: feature → [weight, occurrences]. */
   features(text: string): Map<string, [number, number]> {
     const features = new Map<string, [number, number]>();
@@ -96,12 +90,13 @@ export class LocalEmbeddingProvider implements EmbeddingProvider {
     return features;
   }
 
-  embedOne(text: string, featureWeight?: (feature: string) => number): number[] {
+  /** Synchronous core: the hashed, L2-normalised vector of `features(text)`. */
+  embedOne(text: string): number[] {
     const features = this.features(text);
     const v = new Float64Array(this.dim);
     for (const [f, [w, n]] of features) {
       const h = fnv1a(f);
-      const value = w * (1 + Math.log(n)) * (featureWeight ? featureWeight(f) : 1);
+      const value = w * (1 + Math.log(n));
       const idx = (h >>> 1) % this.dim;
       v[idx] += h & 1 ? value : -value;
     }

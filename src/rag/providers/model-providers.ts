@@ -1,8 +1,6 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import OpenAI from 'openai';
 import { AppConfig, Settings } from '../../config/app-config';
-import { MetricsService } from '../../metrics/metrics.service';
-import { UsageRecorder } from '../../usage/usage-recorder';
 import { CallBounds, Semaphore } from './call-bounds';
 import { LocalAnswerer } from './local-answerer';
 import { LocalEmbeddingProvider } from './local-embedding.provider';
@@ -13,7 +11,7 @@ import { OpenAiAnswerer, OpenAiExtractionProvider, OpenAiKeywordExtractor } from
 import { OpenAiLlmProvider } from './openai-llm.provider';
 import { EmbeddingProvider, ProviderSet } from './provider.types';
 import { ProviderTelemetry } from './provider-telemetry';
-import { TenantLlmKeys } from './tenant-llm-keys';
+import { EngineMetrics, TenantLlmKeys, UsageSink } from '../ports';
 
 export type { ProviderSet } from './provider.types';
 
@@ -27,10 +25,9 @@ export const DEFAULT_BYO_MODEL = 'gpt-4o-mini';
 
 export interface ModelFactoryOptions {
   settings: ModelSettings;
-  usage?: UsageRecorder | null;
-  metrics?: MetricsService | null;
-  /** First retry delay (default 500 ms); tests make it small. */
-  baseDelayMs?: number;
+  /** Where usage is reported; without Nest (tests, scripts) it may be left out. */
+  usage?: UsageSink | null;
+  metrics?: EngineMetrics | null;
 }
 
 /**
@@ -49,7 +46,7 @@ export class ModelFactory {
   constructor(private readonly opts: ModelFactoryOptions) {
     const s = opts.settings;
     this.semaphore = new Semaphore(s.llmMaxConcurrency);
-    this.bounds = new CallBounds(this.semaphore, { timeoutMs: s.llmTimeoutMs, baseDelayMs: opts.baseDelayMs });
+    this.bounds = new CallBounds(this.semaphore, { timeoutMs: s.llmTimeoutMs });
     this.telemetry = new ProviderTelemetry(opts.usage, opts.metrics, 'hosted');
     this.embedding =
       s.embeddingBinding === 'openai'
@@ -103,8 +100,7 @@ export class ModelFactory {
       // A keyless OpenAI-compatible server (ollama, vllm) still needs a non-empty value for the client.
       apiKey: apiKey ?? 'not-needed',
       ...(s.llmBindingHost ? { baseURL: s.llmBindingHost } : {}),
-      maxRetries: 0,
-      timeout: s.llmTimeoutMs,
+      ...this.bounds.clientOptions,
     });
   }
 }
@@ -112,9 +108,9 @@ export class ModelFactory {
 /**
  * What the RAG engine asks for models: `forTenant(tenantId)` returns the
  * tenant's ProviderSet — the server's configuration ("hosted"), or the
- * tenant's own LLM key when TenantLlmKeys has one ("byo_key"). UsageRecorder,
- * MetricsService and TenantLlmKeys are optional: without them usage is not
- * recorded, metrics are not observed and every tenant is hosted.
+ * tenant's own LLM key when TenantLlmKeys has one ("byo_key"). Its ports
+ * (UsageSink, EngineMetrics, TenantLlmKeys) are required: the server does
+ * not boot without them.
  */
 @Injectable()
 export class ModelProviders {
@@ -122,9 +118,9 @@ export class ModelProviders {
 
   constructor(
     config: AppConfig,
-    @Optional() usage?: UsageRecorder,
-    @Optional() metrics?: MetricsService,
-    @Optional() private readonly tenantKeys?: TenantLlmKeys,
+    usage: UsageSink,
+    metrics: EngineMetrics,
+    private readonly tenantKeys: TenantLlmKeys,
   ) {
     this.factory = new ModelFactory({ settings: config.settings, usage, metrics });
   }
@@ -135,7 +131,7 @@ export class ModelProviders {
   }
 
   async forTenant(tenantId: string): Promise<ProviderSet> {
-    const key = this.tenantKeys ? await this.tenantKeys.getKey(tenantId) : null;
+    const key = await this.tenantKeys.getKey(tenantId);
     return key ? this.factory.byoKeySet(key) : this.factory.hostedSet();
   }
 }

@@ -38,16 +38,13 @@ export class OpenAiEmbeddingProvider implements EmbeddingProvider {
     const input = batch.map((t) => (t.trim() === '' ? ' ' : t));
     try {
       const res = await this.bounds.run(
-        (signal) =>
-          this.client.embeddings.create(
-            {
-              model: this.model,
-              input,
-              encoding_format: 'float',
-              ...(this.model.startsWith('text-embedding-3') ? { dimensions: this.dim } : {}),
-            },
-            { signal, timeout: this.bounds.timeoutMs, maxRetries: 0 },
-          ),
+        () =>
+          this.client.embeddings.create({
+            model: this.model,
+            input,
+            encoding_format: 'float',
+            ...(this.model.startsWith('text-embedding-3') ? { dimensions: this.dim } : {}),
+          }),
         () => this.telemetry.error('openai', 'embedding'),
       );
       const data = [...(res.data ?? [])].sort((a, b) => a.index - b.index);

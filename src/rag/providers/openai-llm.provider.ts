@@ -6,8 +6,9 @@ import { ProviderTelemetry } from './provider-telemetry';
 
 /**
  * Chat completions through the official `openai` client (any OpenAI-compatible
- * server via LLM_BINDING_HOST). The client's own retries are off
- * (maxRetries: 0): CallBounds owns concurrency, timeout and retries.
+ * server via LLM_BINDING_HOST). The client retries and times out each
+ * attempt (built with CallBounds.clientOptions); CallBounds adds the
+ * concurrency bound and the UPSTREAM_ERROR mapping.
  * Usage from the response is recorded with ctx.purpose as its kind.
  */
 export class OpenAiLlmProvider implements LlmProvider {
@@ -24,17 +25,14 @@ export class OpenAiLlmProvider implements LlmProvider {
     const started = process.hrtime.bigint();
     try {
       const res = await this.bounds.run(
-        (signal) =>
-          this.client.chat.completions.create(
-            {
-              model: this.model,
-              messages,
-              ...(opts.json ? { response_format: { type: 'json_object' as const } } : {}),
-              ...(opts.maxTokens !== undefined ? { max_tokens: opts.maxTokens } : {}),
-              ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
-            },
-            { signal, timeout: this.bounds.timeoutMs, maxRetries: 0 },
-          ),
+        () =>
+          this.client.chat.completions.create({
+            model: this.model,
+            messages,
+            ...(opts.json ? { response_format: { type: 'json_object' as const } } : {}),
+            ...(opts.maxTokens !== undefined ? { max_tokens: opts.maxTokens } : {}),
+            ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
+          }),
         () => this.telemetry.error('openai', ctx.purpose),
       );
       const text = res.choices?.[0]?.message?.content ?? '';
@@ -49,7 +47,7 @@ export class OpenAiLlmProvider implements LlmProvider {
   }
 
   /**
-   * Streams deltas. The connection is opened within the bounds (with retries);
+   * Streams deltas. The connection is opened within the bounds (the client retries it);
    * once the first delta is out, a failure cannot be retried transparently and
    * ends the stream with UPSTREAM_ERROR. Each wait for the next delta is limited
    * by the timeout. The concurrency slot is held until the stream ends.
@@ -59,13 +57,11 @@ export class OpenAiLlmProvider implements LlmProvider {
     const release = await this.bounds.semaphore.acquire();
     let out = '';
     let usage: TokenUsage | null = null;
-    let controller = new AbortController();
+    const controller = new AbortController();
     let finished = false;
     try {
       const iterator = await this.bounds.run(
-        async (signal) => {
-          controller = new AbortController();
-          signal.addEventListener('abort', () => controller.abort());
+        async () => {
           const s = await this.client.chat.completions.create(
             {
               model: this.model,
@@ -75,7 +71,7 @@ export class OpenAiLlmProvider implements LlmProvider {
               ...(opts.maxTokens !== undefined ? { max_tokens: opts.maxTokens } : {}),
               ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
             },
-            { signal: controller.signal, timeout: this.bounds.timeoutMs, maxRetries: 0 },
+            { signal: controller.signal },
           );
           return s[Symbol.asyncIterator]();
         },

@@ -1,5 +1,4 @@
-import { MetricsService } from '../../metrics/metrics.service';
-import { UsageRecorder } from '../../usage/usage-recorder';
+import type { EngineMetrics, UsageSink } from '../ports';
 import { countTokens } from '../chunking/tokens';
 import { CallContext, TokenUsage } from './provider.types';
 
@@ -7,15 +6,15 @@ type Binding = 'local' | 'openai';
 type Kind = CallContext['purpose'];
 
 /**
- * Where providers report what they did: token usage to the UsageRecorder
- * (when the usage module provides one) and latency/errors to Prometheus.
- * Both sinks are optional so providers work in tests and before the usage
- * module lands. A failing sink never fails a model call.
+ * Where providers report what they did: token usage to the UsageSink port
+ * and latency/errors to Prometheus (EngineMetrics). In the server both are
+ * always bound (src/engine/engine.module.ts); ModelFactory used without Nest
+ * (tests, scripts) may leave them out. A failing sink never fails a model call.
  */
 export class ProviderTelemetry {
   constructor(
-    private readonly usage: UsageRecorder | null | undefined,
-    private readonly metrics: MetricsService | null | undefined,
+    private readonly usage: UsageSink | null | undefined,
+    private readonly metrics: EngineMetrics | null | undefined,
     readonly executionMode: 'hosted' | 'byo_key' = 'hosted',
   ) {}
 

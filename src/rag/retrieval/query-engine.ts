@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService, Db } from '../../database/database.service';
-import type { QueryMode } from '../../knowledge-bases/knowledge-bases.dto';
-import { MetricsService } from '../../metrics/metrics.service';
+import { EngineMetrics } from '../ports';
+import type { QueryMode } from '../query-mode';
 import type { AnswerChunk, AnswerEntity, AnswerRelation, CallContext, ChatMessage, QueryKeywords, TokenUsage } from '../providers/provider.types';
 import { lexicalRerank } from '../providers/lexical-rerank';
 import { RagInstance, RagInstanceFactory } from '../rag-instance.factory';
 import { toVector } from '../storage/graph-store.repository';
-import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, RelationHit, RetrievalRepository, splitChunkLists } from './retrieval.repository';
+import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, KbReader, KbSizes, RelationHit, RetrievalRepository } from './retrieval.repository';
 import { reciprocalRankFusion } from './rrf';
 
 export interface QueryInput {
@@ -76,10 +75,9 @@ const round = (x: number) => Math.round(Number(x) * 1e6) / 1e6;
 @Injectable()
 export class QueryEngine {
   constructor(
-    private readonly db: DatabaseService,
     private readonly retrieval: RetrievalRepository,
     private readonly instances: RagInstanceFactory,
-    private readonly metrics: MetricsService,
+    private readonly metrics: EngineMetrics,
   ) {}
 
   async prepare(tenantId: string, kbId: string, input: QueryInput): Promise<PreparedQuery> {
@@ -104,37 +102,36 @@ export class QueryEngine {
     let entities: EntityHit[] = [];
     let relations: RelationHit[] = [];
     if (mode === 'naive') {
-      // The hot path: tenant setup and the one search statement in a single round trip.
-      const exact = (await this.exactSearch(instance)).chunks;
-      const statements = [...(exact ? [] : [this.retrieval.iterativeScan(chunkTopK * 2)]), this.retrieval.chunkSearch(tenantId, kbId, chunkSearch(exact))];
-      const { byVector, byText } = splitChunkLists(await this.db.readAsTenant(tenantId, statements));
+      // The hot path: tenant setup and the search in a single round trip.
+      const exact = await this.exactSearch(instance);
+      const { byVector, byText } = await this.retrieval.searchChunksInOneTrip(tenantId, kbId, chunkSearch(exact.chunks));
       chunkLists.push(byVector, byText);
       listWeights.push(1, 1);
     } else {
-      await this.db.withTenant(tenantId, async (db) => {
-        const exact = await this.exactSearch(instance, db);
-        if (!exact.chunks || !exact.entities || !exact.relations) await this.retrieval.useIterativeScan(db, Math.max(topK, chunkTopK) * 2);
+      await this.retrieval.read(tenantId, kbId, async (kb) => {
+        const exact = await this.exactSearch(instance, kb);
+        if (!exact.chunks || !exact.entities || !exact.relations) await kb.useIterativeScan(Math.max(topK, chunkTopK) * 2);
         if (mode === 'mix') {
-          const { byVector, byText } = await this.retrieval.searchChunks(db, tenantId, kbId, chunkSearch(exact.chunks));
+          const { byVector, byText } = await kb.searchChunks(chunkSearch(exact.chunks));
           chunkLists.push(byVector, byText);
           listWeights.push(1, 1);
         }
         if (mode === 'local' || mode === 'hybrid' || mode === 'mix') {
-          const found = await this.retrieval.searchEntities(db, tenantId, kbId, lowVec, topK, exact.entities);
+          const found = await kb.searchEntities(lowVec, topK, exact.entities);
           const ids = found.map((e) => e.id);
           const scores = found.map((e) => Number(e.score));
           entities = mergeBy(entities, found, (e) => e.id);
-          relations = mergeBy(relations, await this.retrieval.relationsOfEntities(db, tenantId, kbId, ids, scores, topK), (r) => r.id);
-          chunkLists.push(await this.retrieval.chunksOfEntities(db, tenantId, kbId, ids, scores, chunkTopK));
+          relations = mergeBy(relations, await kb.relationsOfEntities(ids, scores, topK), (r) => r.id);
+          chunkLists.push(await kb.chunksOfEntities(ids, scores, chunkTopK));
           listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
         }
         if (mode === 'global' || mode === 'hybrid' || mode === 'mix') {
-          const found = await this.retrieval.searchRelations(db, tenantId, kbId, highVec, topK, exact.relations);
+          const found = await kb.searchRelations(highVec, topK, exact.relations);
           const ids = found.map((r) => r.id);
           const scores = found.map((r) => Number(r.score));
           relations = mergeBy(relations, found, (r) => r.id);
-          entities = mergeBy(entities, await this.retrieval.entitiesOfRelations(db, tenantId, kbId, ids, scores, topK), (e) => e.id);
-          chunkLists.push(await this.retrieval.chunksOfRelations(db, tenantId, kbId, ids, scores, chunkTopK));
+          entities = mergeBy(entities, await kb.entitiesOfRelations(ids, scores, topK), (e) => e.id);
+          chunkLists.push(await kb.chunksOfRelations(ids, scores, chunkTopK));
           listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
         }
       });
@@ -195,13 +192,12 @@ export class QueryEngine {
   /**
    * Exact or index search, per table: exact while the KB has at most
    * EXACT_SEARCH_MAX_ROWS rows in it (counts cached per instance; read in
-   * `db`'s transaction, or in one of their own).
+   * `kb`'s transaction, or in one of their own).
    */
-  private async exactSearch(instance: RagInstance, db?: Db): Promise<{ chunks: boolean; entities: boolean; relations: boolean }> {
-    let n = instance.cachedKbSize();
+  private async exactSearch(instance: RagInstance, kb?: KbReader): Promise<{ chunks: boolean; entities: boolean; relations: boolean }> {
+    let n: KbSizes | null = instance.cachedKbSize();
     if (n === null) {
-      const count = (d: Db) => this.retrieval.kbSizes(d, instance.tenantId, instance.kbId);
-      n = db ? await count(db) : await this.db.withTenant(instance.tenantId, count);
+      n = kb ? await kb.sizes() : await this.retrieval.sizesOf(instance.tenantId, instance.kbId);
       instance.rememberKbSize(n);
     }
     return { chunks: n.chunks <= EXACT_SEARCH_MAX_ROWS, entities: n.entities <= EXACT_SEARCH_MAX_ROWS, relations: n.relations <= EXACT_SEARCH_MAX_ROWS };

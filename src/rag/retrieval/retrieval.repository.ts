@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Db } from '../../database/database.service';
+import { DatabaseService, Db } from '../../database/database.service';
 import type { Statement } from '../../database/inline-params';
 import { ENTITY_SUPPORT, RELATION_SUPPORT, RELATION_WEIGHT } from '../storage/fact-aggregates';
 
@@ -56,10 +56,22 @@ export interface ChunkSearch {
   exact: boolean;
 }
 
-/** The rows of chunkSearch, split into its two ranked lists. */
-export function splitChunkLists(rows: Array<ChunkHit & { list: 'vector' | 'text' }>): { byVector: ChunkHit[]; byText: ChunkHit[] } {
+/** A chunk search's two ranked lists. */
+export interface ChunkLists {
+  byVector: ChunkHit[];
+  byText: ChunkHit[];
+}
+
+type ChunkSearchRow = ChunkHit & { list: 'vector' | 'text' };
+
+function splitChunkLists(rows: ChunkSearchRow[]): ChunkLists {
   const pick = (list: 'vector' | 'text') => rows.filter((r) => r.list === list).map(({ list: _list, ...hit }) => hit);
   return { byVector: pick('vector'), byText: pick('text') };
+}
+
+/** pgvector's iterative index scans for the rest of the transaction (0.8+); ef_search kept within [40, 1000]. */
+function iterativeScanStatement(efSearch: number): Statement {
+  return { sql: `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`, params: [String(Math.min(1000, Math.max(40, efSearch)))] };
 }
 
 /**
@@ -81,11 +93,88 @@ function orderOf(t: string, exact: boolean): string {
 }
 
 /**
+ * Naive mode's two searches in one statement (one round trip): the nearest
+ * chunks by vector (plan chosen by `exact`) and the best full-text matches —
+ * any of the query's words (an OR query; English stemming and stop words),
+ * ranked by ts_rank with length normalisation. `terms` must be plain words
+ * (the caller strips everything else), so to_tsquery cannot fail on syntax;
+ * no terms, no text list. Each list is cut to `limit` on the chunks alone;
+ * text and file path are read for the rows kept only (an OR query can
+ * match most of a KB).
+ */
+export function chunkSearchStatement(tenantId: string, kbId: string, search: ChunkSearch): Statement {
+  const withText = search.terms.length > 0;
+  return {
+    sql: `WITH by_vector AS MATERIALIZED (
+       SELECT n.id, 1 - n.distance AS score
+       FROM (
+         SELECT c.id, ${distanceOf('c', search.exact)} AS distance
+         FROM chunks c
+         WHERE c.tenant_id = $1 AND c.kb_id = $2
+         ORDER BY ${orderOf('c', search.exact)}
+         LIMIT $4
+       ) n
+     )${
+       withText
+         ? `,
+     by_text AS MATERIALIZED (
+       SELECT c.id, ts_rank(c.tsv, q.query, 1) AS score
+       FROM chunks c, to_tsquery('english', $5) AS q(query)
+       WHERE c.tenant_id = $1 AND c.kb_id = $2 AND c.tsv @@ q.query
+       ORDER BY score DESC, c.id
+       LIMIT $4
+     )`
+         : ''
+     },
+     hits AS (
+       SELECT 'vector' AS list, id, score FROM by_vector
+       ${withText ? `UNION ALL SELECT 'text', id, score FROM by_text` : ''}
+     )
+     SELECT h.list, h.id AS chunk_id, c.document_id, d.file_path, c.content, h.score
+     FROM hits h
+     JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = h.id
+     JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
+     ORDER BY h.list, h.score DESC, h.id`,
+    params: [tenantId, kbId, search.vector, search.limit, ...(withText ? [search.terms.join(' | ')] : [])],
+  };
+}
+
+/**
+ * What naive mode sends after the tenant setup, in order: the iterative-scan
+ * settings (index search only) and the chunk search. Exported for
+ * bench/rag-query.js, which sends the same message through its own pool.
+ */
+export function chunkSearchStatements(tenantId: string, kbId: string, search: ChunkSearch): Statement[] {
+  return [...(search.exact ? [] : [iterativeScanStatement(search.limit)]), chunkSearchStatement(tenantId, kbId, search)];
+}
+
+/**
  * Retrieval SQL, read-only and always filtered by (tenant_id, kb_id). `exact`
  * chooses the plan (`distanceOf`).
  */
 @Injectable()
 export class RetrievalRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  /**
+   * Naive mode's whole read in ONE round trip (DatabaseService.readAsTenant):
+   * the tenant setup, the iterative-scan settings when the index is used, and
+   * the chunk search (see `chunkSearchStatements`).
+   */
+  async searchChunksInOneTrip(tenantId: string, kbId: string, search: ChunkSearch): Promise<ChunkLists> {
+    return splitChunkLists(await this.database.readAsTenant<ChunkSearchRow>(tenantId, chunkSearchStatements(tenantId, kbId, search)));
+  }
+
+  /** The KB's sizes in a transaction of their own. */
+  sizesOf(tenantId: string, kbId: string): Promise<KbSizes> {
+    return this.database.withTenant(tenantId, (db) => this.kbSizes(db, tenantId, kbId));
+  }
+
+  /** Several reads of one KB in one transaction as the tenant (the graph modes), through a KbReader bound to it. */
+  read<T>(tenantId: string, kbId: string, work: (kb: KbReader) => Promise<T>): Promise<T> {
+    return this.database.withTenant(tenantId, (db) => work(new KbReader(this, db, tenantId, kbId)));
+  }
+
   /**
    * The KB's rows in each vector-searched table, each counted up to
    * EXACT_SEARCH_MAX_ROWS + 1 only (all the exact-or-index choice needs; the
@@ -95,79 +184,28 @@ export class RetrievalRepository {
    */
   async kbSizes(db: Db, tenantId: string, kbId: string): Promise<KbSizes> {
     const capped = (table: string) => `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} WHERE tenant_id = $1 AND kb_id = $2 LIMIT $3) x)`;
-    const rows = await db.query(`SELECT ${capped('chunks')} AS chunks, ${capped('entities')} AS entities, ${capped('relations')} AS relations`, [
+    const row = await db.one<KbSizes>(`SELECT ${capped('chunks')} AS chunks, ${capped('entities')} AS entities, ${capped('relations')} AS relations`, [
       tenantId,
       kbId,
       EXACT_SEARCH_MAX_ROWS + 1,
     ]);
-    return { chunks: rows[0].chunks, entities: rows[0].entities, relations: rows[0].relations };
+    return { chunks: row!.chunks, entities: row!.entities, relations: row!.relations };
   }
 
   /** Turns on pgvector's iterative index scans for this transaction (0.8+). */
   async useIterativeScan(db: Db, efSearch: number): Promise<void> {
-    const st = this.iterativeScan(efSearch);
-    await db.query(st.sql, [...st.params!]);
+    const st = iterativeScanStatement(efSearch);
+    await db.many(st.sql, st.params);
   }
 
-  iterativeScan(efSearch: number): Statement {
-    return { sql: `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`, params: [String(Math.min(1000, Math.max(40, efSearch)))] };
-  }
-
-  /**
-   * Naive mode's two searches in one statement (one round trip): the nearest
-   * chunks by vector (plan chosen by `exact`) and the best full-text matches —
-   * any of the query's words (an OR query; English stemming and stop words),
-   * ranked by ts_rank with length normalisation. `terms` must be plain words
-   * (the caller strips everything else), so to_tsquery cannot fail on syntax;
-   * no terms, no text list. Each list is cut to `limit` on the chunks alone;
-   * text and file path are read for the rows kept only (an OR query can
-   * match most of a KB).
-   */
-  async searchChunks(db: Db, tenantId: string, kbId: string, search: ChunkSearch): Promise<{ byVector: ChunkHit[]; byText: ChunkHit[] }> {
-    const st = this.chunkSearch(tenantId, kbId, search);
-    return splitChunkLists(await db.query(st.sql, [...st.params!]));
-  }
-
-  /** searchChunks' statement, for callers that send it in one message with the tenant setup (DatabaseService.readAsTenant). */
-  chunkSearch(tenantId: string, kbId: string, search: ChunkSearch): Statement {
-    const withText = search.terms.length > 0;
-    return {
-      sql: `WITH by_vector AS MATERIALIZED (
-         SELECT n.id, 1 - n.distance AS score
-         FROM (
-           SELECT c.id, ${distanceOf('c', search.exact)} AS distance
-           FROM chunks c
-           WHERE c.tenant_id = $1 AND c.kb_id = $2
-           ORDER BY ${orderOf('c', search.exact)}
-           LIMIT $4
-         ) n
-       )${
-         withText
-           ? `,
-       by_text AS MATERIALIZED (
-         SELECT c.id, ts_rank(c.tsv, q.query, 1) AS score
-         FROM chunks c, to_tsquery('english', $5) AS q(query)
-         WHERE c.tenant_id = $1 AND c.kb_id = $2 AND c.tsv @@ q.query
-         ORDER BY score DESC, c.id
-         LIMIT $4
-       )`
-           : ''
-       },
-       hits AS (
-         SELECT 'vector' AS list, id, score FROM by_vector
-         ${withText ? `UNION ALL SELECT 'text', id, score FROM by_text` : ''}
-       )
-       SELECT h.list, h.id AS chunk_id, c.document_id, d.file_path, c.content, h.score
-       FROM hits h
-       JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = h.id
-       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id
-       ORDER BY h.list, h.score DESC, h.id`,
-      params: [tenantId, kbId, search.vector, search.limit, ...(withText ? [search.terms.join(' | ')] : [])],
-    };
+  /** The chunk search (`chunkSearchStatement`) inside `db`'s transaction (mix mode). */
+  async searchChunks(db: Db, tenantId: string, kbId: string, search: ChunkSearch): Promise<ChunkLists> {
+    const st = chunkSearchStatement(tenantId, kbId, search);
+    return splitChunkLists(await db.many<ChunkSearchRow>(st.sql, st.params));
   }
 
   async searchEntities(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<EntityHit[]> {
-    return db.query(
+    return db.many<EntityHit>(
       `WITH nearest AS MATERIALIZED (
          SELECT e.id, e.name, e.type, e.description, ${distanceOf('e', exact)} AS distance
          FROM entities e
@@ -183,7 +221,7 @@ export class RetrievalRepository {
   }
 
   async searchRelations(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<RelationHit[]> {
-    return db.query(
+    return db.many<RelationHit>(
       `WITH nearest AS MATERIALIZED (
          SELECT r.id, r.source_id, r.target_id, r.keywords, r.description, r.weight, ${distanceOf('r', exact)} AS distance
          FROM relations r
@@ -212,7 +250,7 @@ export class RetrievalRepository {
    */
   async relationsOfEntities(db: Db, tenantId: string, kbId: string, entityIds: string[], scores: number[], limit: number): Promise<RelationHit[]> {
     if (!entityIds.length) return [];
-    return db.query(
+    return db.many<RelationHit>(
       `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score)),
        touching AS (
          SELECT r.id, f.score FROM found f JOIN relations r ON r.tenant_id = $1 AND r.kb_id = $2 AND r.source_id = f.id
@@ -245,7 +283,7 @@ export class RetrievalRepository {
   /** Global mode: the endpoints of the found relations, scored by their best relation. */
   async entitiesOfRelations(db: Db, tenantId: string, kbId: string, relationIds: string[], scores: number[], limit: number): Promise<EntityHit[]> {
     if (!relationIds.length) return [];
-    return db.query(
+    return db.many<EntityHit>(
       `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score)),
        ends AS (
          SELECT r.source_id AS entity_id, f.score FROM relations r JOIN found f ON f.id = r.id WHERE r.tenant_id = $1 AND r.kb_id = $2
@@ -293,7 +331,7 @@ export class RetrievalRepository {
   ): Promise<ChunkHit[]> {
     if (!factIds.length) return [];
     const support = fact === 'entity' ? 'entity_chunks' : 'relation_chunks';
-    return db.query(
+    return db.many<ChunkHit>(
       `WITH found AS (SELECT * FROM unnest($3::uuid[], $4::float8[]) AS f(id, score)),
        ranked AS MATERIALIZED (
          SELECT s.chunk_id, sum(f.score ORDER BY f.score DESC, f.id) AS score
@@ -311,5 +349,43 @@ export class RetrievalRepository {
        ORDER BY k.score DESC, k.chunk_id`,
       [tenantId, kbId, factIds, scores, limit],
     );
+  }
+}
+
+/** RetrievalRepository's reads bound to one transaction and one KB (see RetrievalRepository.read). */
+export class KbReader {
+  constructor(
+    private readonly repo: RetrievalRepository,
+    private readonly db: Db,
+    private readonly tenantId: string,
+    private readonly kbId: string,
+  ) {}
+
+  sizes(): Promise<KbSizes> {
+    return this.repo.kbSizes(this.db, this.tenantId, this.kbId);
+  }
+  useIterativeScan(efSearch: number): Promise<void> {
+    return this.repo.useIterativeScan(this.db, efSearch);
+  }
+  searchChunks(search: ChunkSearch): Promise<ChunkLists> {
+    return this.repo.searchChunks(this.db, this.tenantId, this.kbId, search);
+  }
+  searchEntities(vector: string, limit: number, exact: boolean): Promise<EntityHit[]> {
+    return this.repo.searchEntities(this.db, this.tenantId, this.kbId, vector, limit, exact);
+  }
+  searchRelations(vector: string, limit: number, exact: boolean): Promise<RelationHit[]> {
+    return this.repo.searchRelations(this.db, this.tenantId, this.kbId, vector, limit, exact);
+  }
+  relationsOfEntities(entityIds: string[], scores: number[], limit: number): Promise<RelationHit[]> {
+    return this.repo.relationsOfEntities(this.db, this.tenantId, this.kbId, entityIds, scores, limit);
+  }
+  entitiesOfRelations(relationIds: string[], scores: number[], limit: number): Promise<EntityHit[]> {
+    return this.repo.entitiesOfRelations(this.db, this.tenantId, this.kbId, relationIds, scores, limit);
+  }
+  chunksOfEntities(entityIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
+    return this.repo.chunksOfEntities(this.db, this.tenantId, this.kbId, entityIds, scores, limit);
+  }
+  chunksOfRelations(relationIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
+    return this.repo.chunksOfRelations(this.db, this.tenantId, this.kbId, relationIds, scores, limit);
   }
 }

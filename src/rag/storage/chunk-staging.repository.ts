@@ -12,7 +12,7 @@ import { chunkColumns, NewChunk } from './graph-store.repository';
 export class ChunkStagingRepository {
   /** Drops whatever earlier attempts (crashed, failed, lost) left for the document. */
   async clear(db: Db, tenantId: string, kbId: string, documentId: string, attempt?: string): Promise<void> {
-    await db.query(
+    await db.exec(
       `DELETE FROM chunk_staging WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3 ${attempt ? 'AND attempt = $4' : ''}`,
       [tenantId, kbId, documentId, ...(attempt ? [attempt] : [])],
     );
@@ -20,7 +20,7 @@ export class ChunkStagingRepository {
 
   async stage(db: Db, tenantId: string, kbId: string, documentId: string, attempt: string, chunks: NewChunk[]): Promise<void> {
     if (!chunks.length) return;
-    await db.query(
+    await db.exec(
       `INSERT INTO chunk_staging (tenant_id, kb_id, document_id, attempt, chunk_index, content, tokens, embedding)
        SELECT $1, $2, $3, $4, u.idx, u.content, u.tokens, u.embedding::vector
        FROM unnest($5::int[], $6::text[], $7::int[], $8::text[]) AS u(idx, content, tokens, embedding)`,
@@ -34,7 +34,7 @@ export class ChunkStagingRepository {
    * document's staging rows. Returns chunk index → new chunk id.
    */
   async publish(db: Db, tenantId: string, kbId: string, documentId: string, attempt: string): Promise<Map<number, string>> {
-    const rows: Array<{ id: string; chunk_index: number }> = await db.query(
+    const rows = await db.many<{ id: string; chunk_index: number }>(
       `INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding)
        SELECT s.tenant_id, s.kb_id, s.document_id, s.chunk_index, s.content, s.tokens, s.embedding
        FROM chunk_staging s

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { toSql } from 'pgvector';
 import type { Db } from '../../database/database.service';
 import { EntitySupport, entitySupportRows, RelationSupport, relationSupportRows, SupportLinks } from './fact-support';
 
-/** pgvector's text form; parameters are sent as text and cast with ::vector. */
+/**
+ * pgvector's text form (the `pgvector` package's toSql); parameters are sent
+ * as text and cast with ::vector. A non-finite component (which no vector
+ * column accepts) becomes 0.
+ */
 export function toVector(v: ArrayLike<number>): string {
-  let s = '[';
-  for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + (Number.isFinite(v[i]) ? v[i] : 0);
-  return s + ']';
+  return toSql(Array.from(v, (x) => (Number.isFinite(x) ? x : 0))) as string;
 }
 
 export interface NewChunk {
@@ -70,14 +73,14 @@ export class GraphStoreRepository {
   /** Removes the document's chunks (support rows go with them) and the facts left without support. */
   async removeDocumentContribution(db: Db, tenantId: string, kbId: string, documentId: string): Promise<void> {
     const touched = await this.factsSupportedBy(db, tenantId, kbId, documentId);
-    await db.query(`DELETE FROM chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
+    await db.exec(`DELETE FROM chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
     await this.repairFacts(db, tenantId, kbId, touched.entityIds, touched.relationIds);
   }
 
   async factsSupportedBy(db: Db, tenantId: string, kbId: string, documentId: string): Promise<{ entityIds: string[]; relationIds: string[] }> {
-    const e = await db.query(`SELECT DISTINCT entity_id FROM entity_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
-    const r = await db.query(`SELECT DISTINCT relation_id FROM relation_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
-    return { entityIds: e.map((x: { entity_id: string }) => x.entity_id), relationIds: r.map((x: { relation_id: string }) => x.relation_id) };
+    const e = await db.many<{ entity_id: string }>(`SELECT DISTINCT entity_id FROM entity_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
+    const r = await db.many<{ relation_id: string }>(`SELECT DISTINCT relation_id FROM relation_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
+    return { entityIds: e.map((x) => x.entity_id), relationIds: r.map((x) => x.relation_id) };
   }
 
   /**
@@ -87,14 +90,14 @@ export class GraphStoreRepository {
    */
   async repairFacts(db: Db, tenantId: string, kbId: string, entityIds: string[], relationIds: string[]): Promise<void> {
     if (relationIds.length) {
-      await db.query(
+      await db.exec(
         `DELETE FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND r.id = ANY($3::uuid[])
            AND NOT EXISTS (SELECT 1 FROM relation_chunks rc WHERE rc.relation_id = r.id)`,
         [tenantId, kbId, relationIds],
       );
     }
     if (entityIds.length) {
-      await db.query(
+      await db.exec(
         `DELETE FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.id = ANY($3::uuid[])
            AND NOT EXISTS (SELECT 1 FROM entity_chunks ec WHERE ec.entity_id = e.id)`,
         [tenantId, kbId, entityIds],
@@ -105,7 +108,7 @@ export class GraphStoreRepository {
   async insertChunks(db: Db, tenantId: string, kbId: string, documentId: string, chunks: NewChunk[]): Promise<Map<number, string>> {
     const ids = new Map<number, string>();
     await inBatches(chunks, ROWS_PER_INSERT, async (batch) => {
-      const rows: Array<{ id: string; chunk_index: number }> = await db.query(
+      const rows = await db.many<{ id: string; chunk_index: number }>(
         `INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding)
          SELECT $1, $2, $3, u.idx, u.content, u.tokens, u.embedding::vector
          FROM unnest($4::int[], $5::text[], $6::int[], $7::text[]) AS u(idx, content, tokens, embedding)
@@ -121,14 +124,14 @@ export class GraphStoreRepository {
   async mergeEntities(db: Db, tenantId: string, kbId: string, documentId: string, facts: EntityFact[], chunkIds: Map<number, string>): Promise<Map<string, string>> {
     const idsByKey = new Map<string, string>();
     await inBatches(facts, ROWS_PER_INSERT, async (batch) => {
-      await db.query(
+      await db.exec(
         `INSERT INTO entities (tenant_id, kb_id, name, name_key, type, description, embedding)
          SELECT $1, $2, u.name, u.key, u.type, u.description, u.embedding::vector
          FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(name, key, type, description, embedding)
          ON CONFLICT (tenant_id, kb_id, name_key) DO NOTHING`,
         [tenantId, kbId, batch.map((f) => f.name), batch.map((f) => f.key), batch.map((f) => f.type), batch.map((f) => f.support[0]?.description ?? ''), batch.map((f) => asVectorText(f.embedding))],
       );
-      const rows: Array<{ id: string; name_key: string }> = await db.query(
+      const rows = await db.many<{ id: string; name_key: string }>(
         `SELECT id, name_key FROM entities WHERE tenant_id = $1 AND kb_id = $2 AND name_key = ANY($3::text[])`,
         [tenantId, kbId, batch.map((f) => f.key)],
       );
@@ -143,7 +146,7 @@ export class GraphStoreRepository {
       }
     }
     await inBatches(support(), SUPPORT_ROWS_PER_INSERT, (batch) =>
-      db.query(
+      db.exec(
         `INSERT INTO entity_chunks (tenant_id, kb_id, entity_id, chunk_id, document_id, description)
          SELECT $1, $2, u.entity_id, u.chunk_id, $3, u.description
          FROM unnest($4::uuid[], $5::uuid[], $6::text[]) AS u(entity_id, chunk_id, description)
@@ -168,14 +171,14 @@ export class GraphStoreRepository {
     const idsByPair = new Map<string, string>();
     await inBatches(usable, ROWS_PER_INSERT, async (batch) => {
       const first = (x: (typeof batch)[number]) => x.fact.support[0];
-      await db.query(
+      await db.exec(
         `INSERT INTO relations (tenant_id, kb_id, source_id, target_id, keywords, description, weight, embedding)
          SELECT $1, $2, u.source_id, u.target_id, u.keywords, u.description, 0, u.embedding::vector
          FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS u(source_id, target_id, keywords, description, embedding)
          ON CONFLICT (tenant_id, kb_id, source_id, target_id) DO NOTHING`,
         [tenantId, kbId, batch.map((x) => x.source), batch.map((x) => x.target), batch.map((x) => first(x)?.keywords ?? ''), batch.map((x) => first(x)?.description ?? ''), batch.map((x) => asVectorText(x.fact.embedding))],
       );
-      const rows: Array<{ id: string; source_id: string; target_id: string }> = await db.query(
+      const rows = await db.many<{ id: string; source_id: string; target_id: string }>(
         `SELECT r.id, r.source_id, r.target_id
          FROM relations r JOIN unnest($3::uuid[], $4::uuid[]) AS u(source_id, target_id) ON r.source_id = u.source_id AND r.target_id = u.target_id
          WHERE r.tenant_id = $1 AND r.kb_id = $2`,
@@ -193,7 +196,7 @@ export class GraphStoreRepository {
       }
     }
     await inBatches(support(), SUPPORT_ROWS_PER_INSERT, (batch) =>
-      db.query(
+      db.exec(
         `INSERT INTO relation_chunks (tenant_id, kb_id, relation_id, chunk_id, document_id, keywords, description, weight)
          SELECT $1, $2, u.relation_id, u.chunk_id, $3, u.keywords, u.description, u.weight
          FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::float8[]) AS u(relation_id, chunk_id, keywords, description, weight)

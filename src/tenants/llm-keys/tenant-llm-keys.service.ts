@@ -1,13 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { AppException } from '../common/app-exception';
-import { iso } from '../common/text';
-import { AppConfig } from '../config/app-config';
-import { DatabaseService } from '../database/database.service';
-import { TenantLlmKeys } from '../rag/providers/tenant-llm-keys';
+import { AppException } from '../../common/app-exception';
+import { createCache } from '../../common/cache';
+import { iso } from '../../common/text';
+import { AppConfig } from '../../config/app-config';
+import { DatabaseService } from '../../database/database.service';
+import { TenantLlmKeysRepository } from './tenant-llm-keys.repository';
 
 const VERSION = 'v1';
+/** Decrypted keys (or their absence) remembered per tenant; a set or remove on this replica forgets at once. */
 const CACHE_MS = 30_000;
+const CACHE_MAX = 10_000;
 
 export interface LlmKeyStatus {
   configured: boolean;
@@ -43,18 +46,21 @@ export function decryptForTenant(key: Buffer, tenantId: string, stored: string):
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
 }
 
-/** A tenant's own LLM key (bring-your-own-key, seed 003): stored encrypted, never returned. */
+/**
+ * A tenant's own LLM key (bring-your-own-key): stored encrypted, never
+ * returned. `getKey` is what the RAG engine's TenantLlmKeys port reads
+ * (bound in src/engine/engine.module.ts).
+ */
 @Injectable()
-export class TenantLlmKeysService extends TenantLlmKeys {
+export class TenantLlmKeysService {
   private readonly logger = new Logger(TenantLlmKeysService.name);
-  private readonly cache = new Map<string, { at: number; key: string | null }>();
+  private readonly cache = createCache<string, { key: string | null }>({ max: CACHE_MAX, ttlMs: CACHE_MS });
 
   constructor(
     private readonly db: DatabaseService,
+    private readonly repo: TenantLlmKeysRepository,
     private readonly config: AppConfig,
-  ) {
-    super();
-  }
+  ) {}
 
   private key(): Buffer | null {
     const raw = this.config.settings.encryptionKey;
@@ -63,16 +69,14 @@ export class TenantLlmKeysService extends TenantLlmKeys {
 
   async getKey(tenantId: string): Promise<string | null> {
     const hit = this.cache.get(tenantId);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.key;
-    const rows: Array<{ ciphertext: string }> = await this.db.withTenant(tenantId, (db) =>
-      db.query(`SELECT ciphertext FROM tenant_llm_keys WHERE tenant_id = $1`, [tenantId]),
-    );
+    if (hit) return hit.key;
+    const ciphertext = await this.db.withTenant(tenantId, (db) => this.repo.ciphertext(db, tenantId));
     let value: string | null = null;
-    if (rows[0]) {
+    if (ciphertext !== undefined) {
       const key = this.key();
       try {
         if (!key) throw new Error('ENCRYPTION_KEY is not set');
-        value = decryptForTenant(key, tenantId, rows[0].ciphertext);
+        value = decryptForTenant(key, tenantId, ciphertext);
       } catch (err) {
         // Falling back to the server's key would bill the platform for the tenant's calls: refuse instead.
         this.logger.error({ tenant_id: tenantId, err: (err as Error).message }, 'tenant LLM key cannot be decrypted');
@@ -82,13 +86,13 @@ export class TenantLlmKeysService extends TenantLlmKeys {
         );
       }
     }
-    this.cache.set(tenantId, { at: Date.now(), key: value });
+    this.cache.set(tenantId, { key: value });
     return value;
   }
 
   async status(tenantId: string): Promise<LlmKeyStatus> {
-    const rows = await this.db.withTenant(tenantId, (db) => db.query(`SELECT key_suffix, updated_at FROM tenant_llm_keys WHERE tenant_id = $1`, [tenantId]));
-    return rows[0] ? { configured: true, key_suffix: `…${rows[0].key_suffix}`, updated_at: iso(rows[0].updated_at) } : { configured: false, key_suffix: null, updated_at: null };
+    const row = await this.db.withTenant(tenantId, (db) => this.repo.status(db, tenantId));
+    return row ? { configured: true, key_suffix: `…${row.key_suffix}`, updated_at: iso(row.updated_at) } : { configured: false, key_suffix: null, updated_at: null };
   }
 
   async set(tenantId: string, apiKey: string): Promise<LlmKeyStatus> {
@@ -96,19 +100,13 @@ export class TenantLlmKeysService extends TenantLlmKeys {
     if (!key) throw AppException.conflict('ENCRYPTION_KEY must be set on the server before a tenant LLM key can be stored.');
     const ciphertext = encryptForTenant(key, tenantId, apiKey);
     const suffix = apiKey.slice(-4);
-    await this.db.withTenant(tenantId, (db) =>
-      db.query(
-        `INSERT INTO tenant_llm_keys (tenant_id, ciphertext, key_suffix) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, key_suffix = EXCLUDED.key_suffix, updated_at = now()`,
-        [tenantId, ciphertext, suffix],
-      ),
-    );
+    await this.db.withTenant(tenantId, (db) => this.repo.upsert(db, tenantId, ciphertext, suffix));
     this.cache.delete(tenantId);
     return this.status(tenantId);
   }
 
   async remove(tenantId: string): Promise<LlmKeyStatus> {
-    await this.db.withTenant(tenantId, (db) => db.query(`DELETE FROM tenant_llm_keys WHERE tenant_id = $1`, [tenantId]));
+    await this.db.withTenant(tenantId, (db) => this.repo.remove(db, tenantId));
     this.cache.delete(tenantId);
     return { configured: false, key_suffix: null, updated_at: null };
   }

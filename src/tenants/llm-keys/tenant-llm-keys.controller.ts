@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { AuditAction } from '../audit/audit.decorator';
-import { RequirePermissions } from '../auth/decorators';
+import { AuditAction } from '../../common/audit-action';
+import { RequirePermissions } from '../../context/decorators';
 import { LlmKeyStatus, TenantLlmKeysService } from './tenant-llm-keys.service';
 
 export class SetLlmKeyDto {

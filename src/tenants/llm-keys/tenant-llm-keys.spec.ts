@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { estimateCostUsd, priceOf } from './prices';
 import { decryptForTenant, encryptForTenant, encryptionKeyBytes } from './tenant-llm-keys.service';
 
 describe('tenant LLM key encryption (AES-256-GCM)', () => {
@@ -27,15 +26,5 @@ describe('tenant LLM key encryption (AES-256-GCM)', () => {
     const bytes = randomBytes(32);
     expect(encryptionKeyBytes(bytes.toString('hex')).equals(bytes)).toBe(true);
     expect(encryptionKeyBytes(bytes.toString('base64')).equals(bytes)).toBe(true);
-  });
-});
-
-describe('price table', () => {
-  it('prices versioned model names by their longest known prefix; local is free; unknown is unpriced', () => {
-    expect(priceOf('openai', 'gpt-4o-mini-2024-07-18')).toEqual(priceOf('openai', 'gpt-4o-mini'));
-    expect(priceOf('openai', 'gpt-4o-2024-08-06')?.inputPerMillion).toBe(2.5);
-    expect(estimateCostUsd('openai', 'gpt-4o-mini', 1_000_000, 1_000_000)).toBeCloseTo(0.75, 8);
-    expect(estimateCostUsd('local', 'local-extractive', 5000, 5000)).toBe(0);
-    expect(priceOf('openai', 'some-new-model')).toBeNull();
   });
 });

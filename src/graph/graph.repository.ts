@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Db } from '../../database/database.service';
-import { ENTITY_SUPPORT, RELATION_SUPPORT } from './fact-aggregates';
+import type { Db } from '../database/database.service';
+import { ENTITY_SUPPORT, RELATION_SUPPORT } from '../rag/storage/fact-aggregates';
 
 export interface GraphNodeRow {
   id: string;
@@ -19,22 +19,22 @@ export interface GraphEdgeRow {
   weight: number;
 }
 
-/** Reads of one KB's knowledge graph (labels, neighbourhoods) for the graph routes. */
+/** The graph routes' SQL: reads of one KB's knowledge graph (labels, neighbourhoods). */
 @Injectable()
-export class GraphReadRepository {
+export class GraphRepository {
   async labels(db: Db, tenantId: string, kbId: string, limit: number, offset: number): Promise<{ rows: string[]; total: number }> {
-    const rows: Array<{ name: string }> = await db.query(
+    const rows = await db.many<{ name: string }>(
       `SELECT name FROM entities WHERE tenant_id = $1 AND kb_id = $2 ORDER BY name_key, id LIMIT $3 OFFSET $4`,
       [tenantId, kbId, limit, offset],
     );
-    const count = await db.query(`SELECT count(*)::int AS n FROM entities WHERE tenant_id = $1 AND kb_id = $2`, [tenantId, kbId]);
-    return { rows: rows.map((r) => r.name), total: count[0].n };
+    const count = await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM entities WHERE tenant_id = $1 AND kb_id = $2`, [tenantId, kbId]);
+    return { rows: rows.map((r) => r.name), total: count?.n ?? 0 };
   }
 
   /** Entities whose name matches the label (case-insensitive), or the best-connected ones for `*`. */
   async startNodes(db: Db, tenantId: string, kbId: string, label: string, limit: number): Promise<GraphNodeRow[]> {
     if (label === '*') {
-      return db.query(
+      return db.many<GraphNodeRow>(
         `WITH top AS MATERIALIZED (
            SELECT e.id, e.name, e.name_key, e.type, e.description,
                   (SELECT count(*)::int FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND r.source_id = e.id)
@@ -48,7 +48,7 @@ export class GraphReadRepository {
         [tenantId, kbId, limit],
       );
     }
-    return db.query(
+    return db.many<GraphNodeRow>(
       `SELECT e.id, e.name, e.type, COALESCE(sup.description, e.description) AS description, 0 AS degree
        FROM entities e ${ENTITY_SUPPORT('e', 'sup')}
        WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.name_key = lower(btrim($3))`,
@@ -59,7 +59,7 @@ export class GraphReadRepository {
   /** The edges touching any of `ids`, heaviest first. */
   async edgesOf(db: Db, tenantId: string, kbId: string, ids: string[], limit: number): Promise<GraphEdgeRow[]> {
     if (!ids.length) return [];
-    return db.query(
+    return db.many<GraphEdgeRow>(
       `SELECT r.id, r.source_id, r.target_id, COALESCE(sup.keywords, r.keywords) AS keywords, COALESCE(sup.description, r.description) AS description,
               COALESCE(sup.weight, 0) AS weight
        FROM relations r ${RELATION_SUPPORT('r', 'sup')}
@@ -72,7 +72,7 @@ export class GraphReadRepository {
 
   async nodesByIds(db: Db, tenantId: string, kbId: string, ids: string[]): Promise<GraphNodeRow[]> {
     if (!ids.length) return [];
-    return db.query(
+    return db.many<GraphNodeRow>(
       `SELECT e.id, e.name, e.type, COALESCE(sup.description, e.description) AS description, 0 AS degree
        FROM entities e ${ENTITY_SUPPORT('e', 'sup')}
        WHERE e.tenant_id = $1 AND e.kb_id = $2 AND e.id = ANY($3::uuid[])`,

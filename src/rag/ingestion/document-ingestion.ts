@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { Db } from '../../database/database.service';
+import { RagInstanceFactory } from '../rag-instance.factory';
+import { GraphStoreRepository } from '../storage/graph-store.repository';
+import { IngestionWorker } from './ingestion.worker';
+import { JobQueueRepository } from './job-queue.repository';
+
+/** Attempts an ingestion job gets before its document is marked failed. */
+export const JOB_MAX_ATTEMPTS = 5;
+
+/**
+ * What the documents feature asks of the engine, in one place: queue a stored
+ * document for ingestion, and take a deleted document's indexed content
+ * (chunks, support of graph facts, queued job) away. The `db` methods run in
+ * the caller's transaction, so the document row and its engine state change
+ * together; the others run after that transaction committed.
+ */
+@Injectable()
+export class DocumentIngestion {
+  constructor(
+    private readonly queue: JobQueueRepository,
+    private readonly graph: GraphStoreRepository,
+    private readonly worker: IngestionWorker,
+    private readonly instances: RagInstanceFactory,
+  ) {}
+
+  /** In the transaction that inserted the document: its ingestion job. */
+  enqueue(db: Db, tenantId: string, kbId: string, documentId: string, requestId: string | null): Promise<void> {
+    return this.queue.enqueue(db, tenantId, kbId, documentId, requestId, JOB_MAX_ATTEMPTS);
+  }
+
+  /** After that transaction committed: wakes this process's worker loops (other replicas poll). */
+  enqueued(): void {
+    this.worker.notify();
+  }
+
+  /**
+   * In the transaction deleting the document (its row locked): its queued
+   * job and its chunks go; facts left without support disappear, the others
+   * are rebuilt from what remains.
+   */
+  async removeDocument(db: Db, tenantId: string, kbId: string, documentId: string): Promise<void> {
+    await this.queue.removeForDocument(db, tenantId, kbId, documentId);
+    await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
+  }
+
+  /** After that transaction committed: the KB's cached sizes are stale. */
+  removed(tenantId: string, kbId: string): void {
+    this.instances.peek(tenantId, kbId)?.forgetKbSize();
+  }
+}
