@@ -18,7 +18,25 @@ const swc = [
 // those packages are compiled to CommonJS by swc like our own sources.
 // Several of their dependencies are ESM too, so everything is compiled except
 // large CommonJS packages that gain nothing from it.
-const SKIP = ['@electric-sql', 'typeorm', 'pg', 'pg-.*', 'openai', 'compromise', 'unpdf', 'mammoth', 'gpt-tokenizer', 'piscina', 'prom-client', 'ioredis', 'argon2', '@swc', 'jest.*', '@jest', 'pino.*'];
+const SKIP = [
+  '@electric-sql',
+  'typeorm',
+  'pg',
+  'pg-.*',
+  'openai',
+  'compromise',
+  'unpdf',
+  'mammoth',
+  'gpt-tokenizer',
+  'piscina',
+  'prom-client',
+  'ioredis',
+  'argon2',
+  '@swc',
+  'jest.*',
+  '@jest',
+  'pino.*',
+];
 const common = {
   transform: { '^.+\\.(ts|js|mjs)$': swc },
   transformIgnorePatterns: [`/node_modules/(${SKIP.join('|')})/`],

@@ -161,7 +161,15 @@ async function main() {
     console.log(`\nAuthentication overhead — ${ROUNDS} interleaved rounds × ${SECONDS}s each, 1 connection, in-memory PGlite, Node ${process.version}\n`);
     console.log(['variant'.padEnd(38), 'p50'.padStart(10), 'p99'.padStart(10), 'Δp50 vs public'.padStart(16), 'requests'.padStart(10)].join(' '));
     for (const r of rows) {
-      console.log([r.name.padEnd(38), fmt(r.p50).padStart(10), fmt(r.p99).padStart(10), (r === pub ? '—' : `${r.p50 >= pub.p50 ? '+' : '−'}${fmt(Math.abs(r.p50 - pub.p50))}`).padStart(16), String(r.n).padStart(10)].join(' '));
+      console.log(
+        [
+          r.name.padEnd(38),
+          fmt(r.p50).padStart(10),
+          fmt(r.p99).padStart(10),
+          (r === pub ? '—' : `${r.p50 >= pub.p50 ? '+' : '−'}${fmt(Math.abs(r.p50 - pub.p50))}`).padStart(16),
+          String(r.n).padStart(10),
+        ].join(' '),
+      );
     }
     const keyDelta = rows[1].p50 - pub.p50;
     console.log(`\nper-round p50 (ms): ${rows.map((r) => `${r.name.split(' (')[0]}=[${r.p50s.map((x) => x.toFixed(3)).join(', ')}]`).join('  ')}`);

@@ -94,7 +94,9 @@ async function main() {
     const tenant = async (name) => {
       const t = (await call('POST', '/api/v1/tenants', { tenant_name: `${name} ${Date.now()}` }, admin)).data.tenant_id;
       const kb = (await call('POST', `/api/v1/tenants/${t}/knowledge-bases`, { kb_name: 'main' }, admin)).data.kb_id;
-      const key = (await call('POST', `/api/v1/tenants/${t}/api-keys`, { key_name: 'app', knowledge_base_ids: [kb], permissions: ['document:write', 'document:read', 'query:run'] }, admin)).data.key;
+      const key = (
+        await call('POST', `/api/v1/tenants/${t}/api-keys`, { key_name: 'app', knowledge_base_ids: [kb], permissions: ['document:write', 'document:read', 'query:run'] }, admin)
+      ).data.key;
       return { kbPath: `/api/v1/tenants/${t}/knowledge-bases/${kb}`, key };
     };
     const B = await tenant('Victim');
@@ -102,10 +104,19 @@ async function main() {
     const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Marie Curie', 'Lisbon', 'Oslo', 'Cairo'];
     const nouns = ['the harbour', 'a treaty', 'the observatory', 'a manuscript', 'the laboratory', 'an engine', 'the archive', 'a glacier'];
     const texts = Array.from({ length: DOCS }, (_, d) =>
-      Array.from({ length: 40 }, (_, s) => `${names[(d + s) % names.length]} visited ${nouns[(d * 3 + s) % nouns.length]} in ${1800 + ((d * 40 + s) % 200)} and wrote about ${nouns[(d + 2 * s) % nouns.length]}.`).join(' '),
+      Array.from(
+        { length: 40 },
+        (_, s) =>
+          `${names[(d + s) % names.length]} visited ${nouns[(d * 3 + s) % nouns.length]} in ${1800 + ((d * 40 + s) % 200)} and wrote about ${nouns[(d + 2 * s) % nouns.length]}.`,
+      ).join(' '),
     );
     for (let i = 0; i < texts.length; i += 50) {
-      await call('POST', `${B.kbPath}/documents/texts`, { texts: texts.slice(i, i + 50), file_sources: texts.slice(i, i + 50).map((_, j) => `doc${i + j}.txt`) }, { 'x-api-key': B.key });
+      await call(
+        'POST',
+        `${B.kbPath}/documents/texts`,
+        { texts: texts.slice(i, i + 50), file_sources: texts.slice(i, i + 50).map((_, j) => `doc${i + j}.txt`) },
+        { 'x-api-key': B.key },
+      );
     }
     for (;;) {
       const list = await call('GET', `${B.kbPath}/documents?status=processed&limit=1`, null, { 'x-api-key': B.key });
@@ -128,10 +139,16 @@ async function main() {
       'CJK query': () => json(base, `${A.kbPath}/query`, A.key, { query: '漢字仮名交じり文中国語日本'.repeat(769), mode: 'mix' }),
       'NLP-tagger query': () => json(base, `${A.kbPath}/query`, A.key, { query: 'Aa '.repeat(3333), mode: 'hybrid' }),
       '2 MB one-word document': async () => settle(await json(base, `${A.kbPath}/documents/text`, A.key, { text: 'x'.repeat(2_000_000) + Date.now(), file_source: 'word.txt' })),
-      '256 KB unclosed-tag HTML': async () => settle(await multipart(base, `${A.kbPath}/documents/add`, A.key, 'tags.html', 'text/html', Buffer.from('<a'.repeat(64 * 1024) + '<script '.repeat(16 * 1024) + Date.now()))),
-      'DOCX bomb (64 MB of text)': async () => settle(await multipart(base, `${A.kbPath}/documents/add`, A.key, 'bomb.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', bomb)),
+      '256 KB unclosed-tag HTML': async () =>
+        settle(
+          await multipart(base, `${A.kbPath}/documents/add`, A.key, 'tags.html', 'text/html', Buffer.from('<a'.repeat(64 * 1024) + '<script '.repeat(16 * 1024) + Date.now())),
+        ),
+      'DOCX bomb (64 MB of text)': async () =>
+        settle(await multipart(base, `${A.kbPath}/documents/add`, A.key, 'bomb.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', bomb)),
     };
-    console.log(`victim: ${CLIENTS} clients, ${MODE} queries, KB of ${DOCS} documents; ${PHASE_SECONDS} s per phase; ${db.url ? 'PostgreSQL server' : 'embedded PGlite (on disk)'}`);
+    console.log(
+      `victim: ${CLIENTS} clients, ${MODE} queries, KB of ${DOCS} documents; ${PHASE_SECONDS} s per phase; ${db.url ? 'PostgreSQL server' : 'embedded PGlite (on disk)'}`,
+    );
     console.log('| attack | victim p50 quiet → attacked (ms) | victim p99 quiet → attacked (ms) | p99 ratio | attacker requests (statuses) |');
     console.log('|---|---|---|---|---|');
     for (const [name, attack] of Object.entries(attacks)) {
@@ -148,8 +165,12 @@ async function main() {
       const attacked = await victimPhase(base, B.kbPath, B.key, PHASE_SECONDS);
       stop = true;
       await attacker;
-      const st = Object.entries(statuses).map(([s, n]) => `${n}× ${s}`).join(', ');
-      console.log(`| ${name} | ${quiet.p50.toFixed(1)} → ${attacked.p50.toFixed(1)} | ${quiet.p99.toFixed(1)} → ${attacked.p99.toFixed(1)} | ${(attacked.p99 / quiet.p99).toFixed(2)} | ${st} |`);
+      const st = Object.entries(statuses)
+        .map(([s, n]) => `${n}× ${s}`)
+        .join(', ');
+      console.log(
+        `| ${name} | ${quiet.p50.toFixed(1)} → ${attacked.p50.toFixed(1)} | ${quiet.p99.toFixed(1)} → ${attacked.p99.toFixed(1)} | ${(attacked.p99 / quiet.p99).toFixed(2)} | ${st} |`,
+      );
       if (quiet.errors || attacked.errors) console.log(`  victim errors: ${quiet.errors} quiet, ${attacked.errors} attacked`);
     }
   } finally {

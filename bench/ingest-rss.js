@@ -28,7 +28,10 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnBenchServer, freshDatabaseUrl } = require('./lib');
 
-const SIZES_MB = (process.env.SIZES_MB ?? '5,20').split(',').map(Number).filter((n) => n > 0);
+const SIZES_MB = (process.env.SIZES_MB ?? '5,20')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const CHUNK_TOKENS = Number(process.env.CHUNK_TOKENS ?? 1200);
 const MAX_SECONDS = Number(process.env.MAX_SECONDS ?? 3600);
 
@@ -38,7 +41,7 @@ const NOUNS = ['the harbour', 'a treaty', 'the observatory', 'a manuscript', 'th
 
 function prose(bytes) {
   let seed = 11;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const pick = (a) => a[Math.floor(rnd() * a.length)];
   const parts = [];
   let size = 0;
@@ -71,7 +74,14 @@ async function ingestOnce(sizeMb) {
   const { call, admin, base, child } = server;
   try {
     const tenant = (await call('POST', '/api/v1/tenants', { tenant_name: `rss-${Date.now()}` }, admin)).data.tenant_id;
-    const kb = (await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases`, { kb_name: 'big', config: { chunk_token_size: CHUNK_TOKENS, chunk_overlap_token_size: Math.min(100, CHUNK_TOKENS / 4) } }, admin)).data.kb_id;
+    const kb = (
+      await call(
+        'POST',
+        `/api/v1/tenants/${tenant}/knowledge-bases`,
+        { kb_name: 'big', config: { chunk_token_size: CHUNK_TOKENS, chunk_overlap_token_size: Math.min(100, CHUNK_TOKENS / 4) } },
+        admin,
+      )
+    ).data.kb_id;
     const text = prose(sizeMb * 1024 * 1024);
     const bytes = Buffer.byteLength(text);
     await new Promise((r) => setTimeout(r, 2000)); // let start-up garbage settle
@@ -113,7 +123,9 @@ async function ingestOnce(sizeMb) {
 }
 
 async function main() {
-  console.log(`server process on ${process.env.DATABASE_URL ? 'a PostgreSQL server' : 'the embedded PGlite, on-disk DATA_DIR'}; sizes ${SIZES_MB.join(', ')} MB; chunks of ${CHUNK_TOKENS} tokens`);
+  console.log(
+    `server process on ${process.env.DATABASE_URL ? 'a PostgreSQL server' : 'the embedded PGlite, on-disk DATA_DIR'}; sizes ${SIZES_MB.join(', ')} MB; chunks of ${CHUNK_TOKENS} tokens`,
+  );
   const results = [];
   for (const size of SIZES_MB) {
     const r = await ingestOnce(size);

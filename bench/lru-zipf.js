@@ -90,7 +90,7 @@ const ratio = (x, b) => (x / b).toFixed(3);
 
 async function main() {
   console.log(`Zipf(${S}) over ${KEYS} KBs, ${ACCESSES} accesses after a warm-up of the same length (seed ${SEED})`);
-  console.log('ratio = hit rate / bound; bound = the hottest KBs\' share of requests (no cache of that size does better)\n');
+  console.log("ratio = hit rate / bound; bound = the hottest KBs' share of requests (no cache of that size does better)\n");
   const results = [];
   console.log('scenario            cached   LRU        W-TinyLFU  bound      LRU/bound  TinyLFU/bound  ns/get LRU, TinyLFU');
   for (const capacity of [CAPACITY, CAPACITY2]) {

@@ -56,7 +56,7 @@ const WORDS = (
   'jasmine kernel lantern magnet nebula oasis parliament quarry reef satellite tundra utopia vaccine whale xenon yeast zenith'
 ).split(' ');
 let seed = 7;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const pick = () => WORDS[Math.floor(rnd() * WORDS.length)];
 const sentence = () => Array.from({ length: 12 }, pick).join(' ') + '.';
 const pct = (a, p) => a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))];
@@ -101,16 +101,20 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
 function postJson(base, p, body, headers) {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request(base + p, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } }, (res) => {
-      const parts = [];
-      res.on('data', (d) => parts.push(d));
-      res.on('end', () => {
-        const json = JSON.parse(Buffer.concat(parts).toString('utf8'));
-        if (res.statusCode >= 300) reject(new Error(`POST ${p} → ${res.statusCode} ${JSON.stringify(json).slice(0, 300)}`));
-        else resolve(json);
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      base + p,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } },
+      (res) => {
+        const parts = [];
+        res.on('data', (d) => parts.push(d));
+        res.on('end', () => {
+          const json = JSON.parse(Buffer.concat(parts).toString('utf8'));
+          if (res.statusCode >= 300) reject(new Error(`POST ${p} → ${res.statusCode} ${JSON.stringify(json).slice(0, 300)}`));
+          else resolve(json);
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -257,7 +261,12 @@ function oneMessageRunner(pool, app) {
 async function main() {
   const database = await freshDatabaseUrl();
   // The server gets as many connections as the raw baseline's pool (DATABASE_POOL_SIZE overrides).
-  const env = { MAX_KB_PER_TENANT: String(KBS + 10), WORKER_CONCURRENCY: '0', DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? String(CLIENTS), ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }) };
+  const env = {
+    MAX_KB_PER_TENANT: String(KBS + 10),
+    WORKER_CONCURRENCY: '0',
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? String(CLIENTS),
+    ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }),
+  };
   const server = database.url ? await spawnBenchServer(env) : await bootBenchApp(env);
   const { call, admin } = server;
   const pool = database.url ? new Pool({ connectionString: database.url, max: CLIENTS }) : null;
@@ -268,7 +277,9 @@ async function main() {
     const analyze = pool ? (sql) => pool.query(sql) : (sql) => server.app.get(DatabaseService).dataSource.query(sql);
     const { tenant, kbs, loadSeconds } = await load(asTenant, analyze, embedder, call, admin);
     const key = (await call('POST', `/api/v1/tenants/${tenant}/api-keys`, { key_name: 'bench', knowledge_base_ids: ['*'], permissions: ['query:run'] }, admin)).data.key;
-    console.log(`${database.url ? 'PostgreSQL server (app in its own process)' : 'PGlite (in-process)'}: ${KBS} KBs × ${PER_KB} chunks loaded in ${loadSeconds.toFixed(1)} s; ${CLIENTS} clients, ${DURATION} s per way in ${ROUNDS} rounds, mode ${MODE}`);
+    console.log(
+      `${database.url ? 'PostgreSQL server (app in its own process)' : 'PGlite (in-process)'}: ${KBS} KBs × ${PER_KB} chunks loaded in ${loadSeconds.toFixed(1)} s; ${CLIENTS} clients, ${DURATION} s per way in ${ROUNDS} rounds, mode ${MODE}`,
+    );
     const questions = Array.from({ length: 200 }, () => `${pick()} ${pick()} ${pick()} ${pick()}?`);
     const vectors = questions.map((q) => `[${embedder.embedOne(q).join(',')}]`);
     const auth = { 'x-api-key': key };
@@ -288,7 +299,13 @@ async function main() {
       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id ORDER BY n.distance`;
     const rawQuery = pool ? (p) => pool.query(sql, p) : (p) => server.app.get(DatabaseService).dataSource.query(sql, p);
     const ways = {
-      http: () => postJson(server.base, `/api/v1/tenants/${tenant}/knowledge-bases/${randomKb()}/query`, { query: questions[randomI()], mode: MODE, only_need_context: true, chunk_top_k: 20 }, auth),
+      http: () =>
+        postJson(
+          server.base,
+          `/api/v1/tenants/${tenant}/knowledge-bases/${randomKb()}/query`,
+          { query: questions[randomI()], mode: MODE, only_need_context: true, chunk_top_k: 20 },
+          auth,
+        ),
       'raw vector': () => rawQuery([tenant, randomKb(), vectors[randomI()], 40]),
       // What the engine sends for a naive query: the tenant setup and its one search statement as one message.
       'raw engine SQL': () => {

@@ -43,9 +43,11 @@ async function boot() {
 
 async function pool(items, n, fn) {
   let i = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
 }
 
 async function main() {
@@ -87,9 +89,13 @@ async function main() {
     const pct = (k) => ((100 * hits[k]) / questions.length).toFixed(1);
     const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))].toFixed(1);
     results[mode] = { hit1: pct(1), hit5: pct(5), hit10: pct(10), p50: at(0.5), p99: at(0.99) };
-    console.log(`${mode.padEnd(7)} hit@1 ${pct(1).padStart(5)} %  hit@5 ${pct(5).padStart(5)} %  hit@10 ${pct(10).padStart(5)} %   (p50 ${results[mode].p50} ms, p99 ${results[mode].p99} ms)`);
+    console.log(
+      `${mode.padEnd(7)} hit@1 ${pct(1).padStart(5)} %  hit@5 ${pct(5).padStart(5)} %  hit@10 ${pct(10).padStart(5)} %   (p50 ${results[mode].p50} ms, p99 ${results[mode].p99} ms)`,
+    );
   }
-  console.log(`bm25    hit@1 ${BASELINE[1].toFixed(1).padStart(5)} %  hit@5 ${BASELINE[5].toFixed(1).padStart(5)} %  hit@10 ${BASELINE[10].toFixed(1).padStart(5)} %   (baseline from the dataset README)`);
+  console.log(
+    `bm25    hit@1 ${BASELINE[1].toFixed(1).padStart(5)} %  hit@5 ${BASELINE[5].toFixed(1).padStart(5)} %  hit@10 ${BASELINE[10].toFixed(1).padStart(5)} %   (baseline from the dataset README)`,
+  );
   console.log(JSON.stringify({ questions: questions.length, passages: passages.length, ingestSeconds, results }));
   await app.close();
 }

@@ -16,7 +16,8 @@ export function embeddingDimFromEnv(env: Record<string, string | undefined> = pr
   const raw = env.EMBEDDING_DIM?.trim();
   if (raw) {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 8 || n > 2000) throw new Error(`Invalid configuration: EMBEDDING_DIM must be an integer between 8 and 2000 (pgvector HNSW limit), got "${raw}"`);
+    if (!Number.isInteger(n) || n < 8 || n > 2000)
+      throw new Error(`Invalid configuration: EMBEDDING_DIM must be an integer between 8 and 2000 (pgvector HNSW limit), got "${raw}"`);
     return n;
   }
   const binding = (env.EMBEDDING_BINDING ?? 'local').trim().toLowerCase();

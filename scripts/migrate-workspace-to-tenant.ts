@@ -54,9 +54,7 @@ async function main(): Promise<number> {
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
-  const workspace = fromDir
-    ? readJsonWorkspace(fromDir, args.workspace ?? basename(resolve(fromDir)))
-    : await readPgWorkspace(fromPg!, args.workspace!);
+  const workspace = fromDir ? readJsonWorkspace(fromDir, args.workspace ?? basename(resolve(fromDir))) : await readPgWorkspace(fromPg!, args.workspace!);
   log(
     `read workspace "${workspace.name}": ${workspace.documents.length} documents, ` +
       `${workspace.documents.reduce((n, d) => n + d.chunks.length, 0)} chunks, ${workspace.entities.length} entities, ${workspace.relations.length} relations`,

@@ -36,8 +36,7 @@ async function main(): Promise<number> {
   const expected = expectedHeads(process.argv.slice(2));
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 1 });
   // Read as strata_platform, the role that sees every row, like the HTTP route.
-  const asPlatform = <T>(work: (m: Db) => Promise<T>): Promise<T> =>
-    runInTransaction(db.dataSource, `SELECT set_config('role', 'strata_platform', true)`, work);
+  const asPlatform = <T>(work: (m: Db) => Promise<T>): Promise<T> => runInTransaction(db.dataSource, `SELECT set_config('role', 'strata_platform', true)`, work);
   try {
     const repo = new AuditRepository();
     const key = auditChainKeyFor(settings);

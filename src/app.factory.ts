@@ -52,7 +52,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
   logError = (...a) => app.get(Logger).error(...(a as [unknown]));
-  // Every public API route lives under /api/v1 (CONTRACT.md); probes and the scrape endpoint stay at the root.
+  // Every public API route lives under /api/v1; probes and the scrape endpoint stay at the root.
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
 
@@ -76,7 +76,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
     .setTitle('Strata')
     .setDescription(
       'Multi-tenant knowledge-graph RAG server. Every response uses the envelope {"status":"success","data":…} or ' +
-        '{"status":"error","error":{"code","message","request_id"}}; see CONTRACT.md.',
+        '{"status":"error","error":{"code","message","request_id"}}; see the README (API overview).',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or sk- API key' })

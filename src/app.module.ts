@@ -40,7 +40,10 @@ export class AppModule {
         AppConfigModule,
         LoggingModule.forRoot(settings),
         // No proxy providers here: resolving them per request did a dynamic require() on every request.
-        ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: (req: { id?: string }) => String(req.id ?? ''), resolveProxyProviders: false } }),
+        ClsModule.forRoot({
+          global: true,
+          middleware: { mount: true, generateId: true, idGenerator: (req: { id?: string }) => String(req.id ?? ''), resolveProxyProviders: false },
+        }),
         DatabaseModule,
         ContextModule,
         AuthModule,

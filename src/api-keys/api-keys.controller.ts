@@ -14,9 +14,7 @@ import { ApiKeysService } from './api-keys.service';
 @ApiSecurity('api-key')
 @Controller('tenants/:tenantId/api-keys')
 export class ApiKeysController {
-  constructor(
-    private readonly keys: ApiKeysService,
-  ) {}
+  constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
   @RequirePermissions('apikey:manage')

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator';
 import { generateApiKey, visiblePrefix } from '../auth/api-key-format';
-import { isPermission, Permission } from '../context/permissions';
+import { isPermission } from '../context/permissions';
 import { describePrincipal, Principal } from '../context/principal';
 import { AppException } from '../common/app-exception';
 import { Page } from '../common/envelope';

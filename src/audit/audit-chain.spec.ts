@@ -1,4 +1,16 @@
-import { AuditRow, auditSafe, canonicalJson, deriveAuditChainKey, GENESIS_HASH, hashAuditRow, LegacyCutover, openCutover, sealAuditRow, sealCutover, verifyChain } from './audit-chain';
+import {
+  AuditRow,
+  auditSafe,
+  canonicalJson,
+  deriveAuditChainKey,
+  GENESIS_HASH,
+  hashAuditRow,
+  LegacyCutover,
+  openCutover,
+  sealAuditRow,
+  sealCutover,
+  verifyChain,
+} from './audit-chain';
 
 const KEY = deriveAuditChainKey('a-token-secret-of-at-least-32-characters');
 const keyed = { key: KEY, legacy: null };
@@ -71,7 +83,11 @@ describe('audit hash chain', () => {
   it('an edit whose hashes were all recomputed without the key is caught (as keyed rows, or turned into unkeyed ones)', async () => {
     const edited = chain(5).map((r, i) => (i === 2 ? { ...r, details: { forged: true } } : r));
     await expect(verifyChain(source(recomputeUnkeyed(edited, 2)), keyed)).resolves.toMatchObject({ valid: false, first_broken_seq: '1', reason: expect.stringMatching(/HMAC/) });
-    await expect(verifyChain(source(recomputeUnkeyed(edited, 1)), keyed)).resolves.toMatchObject({ valid: false, first_broken_seq: '1', reason: expect.stringMatching(/no sealed cut-over/) });
+    await expect(verifyChain(source(recomputeUnkeyed(edited, 1)), keyed)).resolves.toMatchObject({
+      valid: false,
+      first_broken_seq: '1',
+      reason: expect.stringMatching(/no sealed cut-over/),
+    });
   });
 
   it('legacy unkeyed rows verify up to the sealed cut-over, followed by keyed rows; nothing unkeyed after it', async () => {
@@ -83,10 +99,20 @@ describe('audit hash chain', () => {
     // A forged cut-over (no MAC under the key) is not one.
     expect(openCutover(KEY, JSON.stringify({ chains: { platform: { seq: '6', hash: 'x' } }, mac: '00' }))).toBeNull();
     // Rewriting a legacy row and recomputing the unkeyed prefix changes the sealed head.
-    const rewritten = [...recomputeUnkeyed(rows.slice(0, 3).map((r, i) => (i === 0 ? { ...r, actor: 'admin:2' } : r)), 1), ...rows.slice(3)];
+    const rewritten = [
+      ...recomputeUnkeyed(
+        rows.slice(0, 3).map((r, i) => (i === 0 ? { ...r, actor: 'admin:2' } : r)),
+        1,
+      ),
+      ...rows.slice(3),
+    ];
     await expect(verifyChain(source(rewritten), { key: KEY, legacy: sealed })).resolves.toMatchObject({ valid: false, first_broken_seq: '3' });
     // An unkeyed row after the cut-over, or after keyed rows, is refused.
-    await expect(verifyChain(source(recomputeUnkeyed(rows, 1)), { key: KEY, legacy: sealed })).resolves.toMatchObject({ valid: false, first_broken_seq: '4', reason: expect.stringMatching(/no sealed cut-over/) });
+    await expect(verifyChain(source(recomputeUnkeyed(rows, 1)), { key: KEY, legacy: sealed })).resolves.toMatchObject({
+      valid: false,
+      first_broken_seq: '4',
+      reason: expect.stringMatching(/no sealed cut-over/),
+    });
   });
 
   it('a chain cut by retention verifies only when a retention entry records that cut', async () => {

@@ -77,17 +77,23 @@ function rowContent(row: Omit<AuditRow, 'hash'>): string {
 
 /** Version 1 (legacy rows): sha256(prev_hash | canonical content), every column but the hash itself. */
 export function hashAuditRow(row: Omit<AuditRow, 'hash'>): string {
-  return createHash('sha256').update(`${row.prev_hash}|${rowContent(row)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${row.prev_hash}|${rowContent(row)}`)
+    .digest('hex');
 }
 
 /** Version 2: HMAC-SHA256(key, "v2|" prev_hash | canonical content); the link (seq, prev_hash) is inside the MAC. */
 export function sealAuditRow(key: Buffer, row: Omit<AuditRow, 'hash'>): string {
-  return createHmac('sha256', key).update(`v2|${row.prev_hash}|${rowContent(row)}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`v2|${row.prev_hash}|${rowContent(row)}`)
+    .digest('hex');
 }
 
 /** A MAC over any small record (the sealed cut-over of legacy chains). */
 export function macOf(key: Buffer, label: string, value: unknown): string {
-  return createHmac('sha256', key).update(`${label}|${canonicalJson(value)}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`${label}|${canonicalJson(value)}`)
+    .digest('hex');
 }
 
 /** Where each chain's unkeyed (version 1) rows end, sealed with the chain key when the server first ran with keyed rows. */
@@ -185,7 +191,8 @@ export async function verifyChain(source: ChainSource, opts: VerifyOptions & { c
       if (!prev) {
         start = String(row.seq);
         const genesis = String(row.seq) === '1' && row.prev_hash === GENESIS_HASH;
-        if (!genesis && !(await source.retentionExplains(String(row.seq), row.prev_hash))) return broken('the oldest row is not the start of the chain and no retention entry records this cut');
+        if (!genesis && !(await source.retentionExplains(String(row.seq), row.prev_hash)))
+          return broken('the oldest row is not the start of the chain and no retention entry records this cut');
       } else {
         if (BigInt(row.seq) !== BigInt(prev.seq) + 1n) return broken(`a row is missing before seq ${row.seq}`);
         if (row.prev_hash !== prev.hash) return broken('prev_hash does not match the previous row');
@@ -248,7 +255,10 @@ export async function verifyAllChains(source: ChainsSource, opts: VerifyOptions,
   const starts = new Map<string, string | undefined>();
   for (const chain of chains) {
     const name = chain ?? 'platform';
-    const r = await verifyChain({ page: (after, limit) => source.page(chain, after, limit), retentionExplains: (seq, prev) => source.retentionExplains(chain, seq, prev) }, { ...opts, chain: name });
+    const r = await verifyChain(
+      { page: (after, limit) => source.page(chain, after, limit), retentionExplains: (seq, prev) => source.retentionExplains(chain, seq, prev) },
+      { ...opts, chain: name },
+    );
     checked += r.checked;
     starts.set(name, r.starts_at_seq);
     if (!r.valid) {

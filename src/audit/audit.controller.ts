@@ -30,7 +30,9 @@ export class AuditController {
 
   @Get('audit/verify')
   @AdminOnly()
-  @ApiOperation({ summary: 'Verify the keyed audit chains (platform admin): {valid, checked, first_broken_id?, heads: [{chain, seq, hash, rows}]}; record `heads` outside the database' })
+  @ApiOperation({
+    summary: 'Verify the keyed audit chains (platform admin): {valid, checked, first_broken_id?, heads: [{chain, seq, hash, rows}]}; record `heads` outside the database',
+  })
   verify(): Promise<VerifyAllResult> {
     return this.audit.verify();
   }

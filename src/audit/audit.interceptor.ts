@@ -27,7 +27,13 @@ function resourceFrom(params: Record<string, string | undefined>, result: unknow
   if (result && typeof result === 'object') {
     const r = result as Record<string, unknown>;
     for (const f of ID_FIELDS) if (typeof r[f] === 'string') return r[f] as string;
-    if (Array.isArray(r.document_ids)) return (r.document_ids as unknown[]).filter((x) => typeof x === 'string').join(',').slice(0, 200) || null;
+    if (Array.isArray(r.document_ids))
+      return (
+        (r.document_ids as unknown[])
+          .filter((x) => typeof x === 'string')
+          .join(',')
+          .slice(0, 200) || null
+      );
   }
   for (const p of ID_PARAMS) if (params[p]) return params[p]!;
   return null;

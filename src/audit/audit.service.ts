@@ -158,9 +158,11 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
     if (!this.buffer.length) return;
     try {
       // Before the first keyed row: seal the unkeyed rows of an upgraded installation (once).
-      await (this.sealed ??= this.db.withPlatform((db) => this.repo.sealLegacy(db, this.key)).then((done) => {
-        if (done) this.logger.log('audit: sealed the unkeyed chain heads; new entries are keyed (HMAC-SHA256)');
-      }));
+      await (this.sealed ??= this.db
+        .withPlatform((db) => this.repo.sealLegacy(db, this.key))
+        .then((done) => {
+          if (done) this.logger.log('audit: sealed the unkeyed chain heads; new entries are keyed (HMAC-SHA256)');
+        }));
       await this.writeAll();
     } catch (err) {
       this.sealed = undefined;
@@ -190,7 +192,15 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
             // The tenant is gone (purged) or never existed: keep the entry in the platform chain.
             if (entry.tenantId && sqlState(one) === '23503') {
               const moved = { ...entry, tenantId: null, kbId: null, details: { ...entry.details, tenant_id: entry.tenantId, kb_id: entry.kbId } };
-              if (await this.db.withPlatform((db) => this.repo.appendBatch(db, this.key, [moved])).then(() => true, () => false)) continue;
+              if (
+                await this.db
+                  .withPlatform((db) => this.repo.appendBatch(db, this.key, [moved]))
+                  .then(
+                    () => true,
+                    () => false,
+                  )
+              )
+                continue;
             }
             this.logger.error({ err: (one as Error).message, action: entry.action, request_id: entry.requestId }, 'audit entry refused by the database; dropped');
           }
@@ -214,7 +224,11 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
     await this.flush();
     const key = this.key;
     const legacy = openCutover(key, await this.db.withPlatform((db) => this.repo.cutover(db)));
-    return verifyAllChains(this.repo.source((work) => this.db.withPlatform(work)), { key, legacy }, expected);
+    return verifyAllChains(
+      this.repo.source((work) => this.db.withPlatform(work)),
+      { key, legacy },
+      expected,
+    );
   }
 
   /**
@@ -245,7 +259,14 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
           httpStatus: null,
           requestId: null,
           clientIp: null,
-          details: { chain: chainName(cut.chain), deleted: cut.deleted, cutoff: cutoff.toISOString(), retention_days: days, kept_from_seq: cut.keptFromSeq, kept_from_prev_hash: cut.keptFromPrevHash },
+          details: {
+            chain: chainName(cut.chain),
+            deleted: cut.deleted,
+            cutoff: cutoff.toISOString(),
+            retention_days: days,
+            kept_from_seq: cut.keptFromSeq,
+            kept_from_prev_hash: cut.keptFromPrevHash,
+          },
           createdAt: new Date(),
         })),
       );

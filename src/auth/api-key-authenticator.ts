@@ -20,7 +20,10 @@ interface CachedKey {
 }
 
 export class AuthFailure extends AppException {
-  constructor(readonly reason: AuthFailureReason, message: string) {
+  constructor(
+    readonly reason: AuthFailureReason,
+    message: string,
+  ) {
     super('UNAUTHENTICATED', message);
   }
 }

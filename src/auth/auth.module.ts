@@ -20,16 +20,7 @@ import { UserStatusService } from './user-status.service';
 @Module({
   imports: [JwtModule.register({}), ThrottlingModule],
   controllers: [AuthController],
-  providers: [
-    AuthRepository,
-    SecretsService,
-    TenantStatusService,
-    UserStatusService,
-    ApiKeyAuthenticator,
-    JwtVerifier,
-    AuthService,
-    { provide: APP_GUARD, useClass: AccessGuard },
-  ],
+  providers: [AuthRepository, SecretsService, TenantStatusService, UserStatusService, ApiKeyAuthenticator, JwtVerifier, AuthService, { provide: APP_GUARD, useClass: AccessGuard }],
   exports: [SecretsService, TenantStatusService, UserStatusService, ApiKeyAuthenticator],
 })
 export class AuthModule {}

@@ -45,8 +45,7 @@ export class AuthService implements OnApplicationBootstrap {
         if (adminPassword) this.logger.log(`created platform admin "${adminUsername}" from ADMIN_PASSWORD`);
         else
           this.logger.warn(
-            `created platform admin "${adminUsername}" with generated password ${password} — shown only this once; ` +
-              'to change it, set ADMIN_PASSWORD and restart the server',
+            `created platform admin "${adminUsername}" with generated password ${password} — shown only this once; ` + 'to change it, set ADMIN_PASSWORD and restart the server',
           );
       } else if (adminPassword && !(await verifyPassword(existing.password_hash, adminPassword))) {
         // A new password also bumps token_version: the admin's tokens issued before it stop working.
@@ -68,12 +67,7 @@ export class AuthService implements OnApplicationBootstrap {
    * password is verified (AuthFailureCounter.beginLogin) and refunded when
    * it was right.
    */
-  async login(
-    username: string,
-    password: string,
-    ip?: string,
-    tenantId?: string,
-  ): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
+  async login(username: string, password: string, ip?: string, tenantId?: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
     const attempt = await this.limiter.beginLogin(ip, username);
     try {
       const rows = await this.db.withPlatform((db) => this.repo.loginCandidates(db, username, tenantId ?? null));
@@ -81,9 +75,7 @@ export class AuthService implements OnApplicationBootstrap {
       const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
       if (!user || !ok || !user.is_active) {
         this.events.emit({ type: 'auth_failed', reason: 'bad_password', ip });
-        throw AppException.unauthenticated(
-          'Wrong username or password. (If your username exists in several tenants, send tenant_id with it.)',
-        );
+        throw AppException.unauthenticated('Wrong username or password. (If your username exists in several tenants, send tenant_id with it.)');
       }
       await attempt.succeeded();
       if (user.tenant_id && (await this.tenants.statusOf(user.tenant_id)) !== 'active') {

@@ -88,7 +88,8 @@ export class SecretsService implements OnModuleInit {
     // Legacy secrets are adopted only by the start that creates the key file (the upgrade): rows that
     // appear later (an old replica still running) must not replace the secrets in use; they are deleted.
     if (changed && Object.keys(legacy).length) file.legacy = { ...legacy };
-    else if (Object.keys(legacy).length) this.logger.warn(`ignoring ${Object.keys(legacy).join(' and ')} found in platform_settings: ${path} already exists (are older replicas still running?)`);
+    else if (Object.keys(legacy).length)
+      this.logger.warn(`ignoring ${Object.keys(legacy).join(' and ')} found in platform_settings: ${path} already exists (are older replicas still running?)`);
     if (changed) this.writeKeyFile(path, file);
     return file;
   }
@@ -113,9 +114,6 @@ export class SecretsService implements OnModuleInit {
 
   private async deleteLegacy(keys: string[]): Promise<void> {
     await this.db.withPlatform((db) => this.repo.deleteSettings(db, keys));
-    this.logger.warn(
-      `moved ${keys.join(' and ')} from platform_settings into ${this.keyPath} and deleted them from the database ` +
-        '(keep the key file with your backups)',
-    );
+    this.logger.warn(`moved ${keys.join(' and ')} from platform_settings into ${this.keyPath} and deleted them from the database ` + '(keep the key file with your backups)');
   }
 }

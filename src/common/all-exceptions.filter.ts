@@ -15,7 +15,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-export function sendError(reply: FastifyReply, req: FastifyRequest, exception: unknown, logger: { error: (...a: any[]) => void }): void {
+export function sendError(reply: FastifyReply, req: FastifyRequest, exception: unknown, logger: { error: (message: unknown, context?: string) => void }): void {
   const requestId = String(req.id);
   const res = toErrorResponse(exception, requestId);
   if (res.internal) {

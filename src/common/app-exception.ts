@@ -1,5 +1,5 @@
 /**
- * Domain errors carry a contract code (CONTRACT.md §1); the filter maps them to
+ * Domain errors carry a contract code (README, API overview); the filter maps them to
  * HTTP and the envelope. Services throw these, never HttpException directly.
  */
 export type ErrorCode =

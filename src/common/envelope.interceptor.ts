@@ -4,7 +4,7 @@ import { Observable, map } from 'rxjs';
 import { RAW_RESPONSE } from './decorators';
 import { wrapSuccess } from './envelope';
 
-/** Wraps every JSON result in `{status: "success", data}` (CONTRACT.md §1) unless the route opts out with @RawResponse(). */
+/** Wraps every JSON result in `{status: "success", data}` (the API contract) unless the route opts out with @RawResponse(). */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
   constructor(private readonly reflector: Reflector) {}

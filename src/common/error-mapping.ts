@@ -63,12 +63,7 @@ function isAbortedBody(err: unknown): boolean {
 function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
   const msg = (err as Error)?.message ?? '';
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'ETIMEDOUT' ||
-    /Connection terminated|connection timeout|Driver not Connected|PGlite is closed/i.test(msg)
-  );
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || /Connection terminated|connection timeout|Driver not Connected|PGlite is closed/i.test(msg);
 }
 
 /**

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-/** `?limit=` (default 50, at most 200) and `?offset=` as CONTRACT.md §1 sets them. */
+/** `?limit=` (default 50, at most 200) and `?offset=` as the API contract sets them (README, API overview). */
 export class PageQuery {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
   @IsOptional()

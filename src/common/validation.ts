@@ -33,10 +33,7 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => {
       const details = flatten(errors);
       const first = details[0];
-      return AppException.validation(
-        first ? `Invalid request: ${first.field} — ${first.message}.` : 'The request failed validation.',
-        details,
-      );
+      return AppException.validation(first ? `Invalid request: ${first.field} — ${first.message}.` : 'The request failed validation.', details);
     },
   });
 }

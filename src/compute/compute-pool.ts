@@ -24,7 +24,10 @@ export function workerFileNextTo(callerFile: string, name: string): string {
 
 /** Why a task stopped before finishing: its caller's budget ran out, or the pool is closing. */
 export class ComputeAborted extends Error {
-  constructor(readonly reason: 'budget' | 'shutdown' | 'memory', message: string) {
+  constructor(
+    readonly reason: 'budget' | 'shutdown' | 'memory',
+    message: string,
+  ) {
     super(message);
     this.name = 'ComputeAborted';
   }

@@ -27,17 +27,7 @@ export const TENANT_ROLES: readonly TenantRole[] = ['owner', 'member', 'viewer']
 
 export const ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> = {
   owner: PERMISSIONS,
-  member: [
-    'tenant:read',
-    'kb:read',
-    'kb:write',
-    'document:read',
-    'document:write',
-    'document:delete',
-    'query:run',
-    'graph:read',
-    'usage:read',
-  ],
+  member: ['tenant:read', 'kb:read', 'kb:write', 'document:read', 'document:write', 'document:delete', 'query:run', 'graph:read', 'usage:read'],
   viewer: ['tenant:read', 'kb:read', 'document:read', 'query:run', 'graph:read'],
 };
 

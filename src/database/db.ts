@@ -61,7 +61,6 @@ export class RunnerDb implements Db {
     return (await this.many<T>(sql, params))[0];
   }
 
-
   async exec(sql: string, params?: readonly unknown[]): Promise<number> {
     const r = await this.run(sql, params);
     return r.affected ?? r.records?.length ?? 0;

@@ -36,7 +36,8 @@ export class DocumentsController {
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiOperation({
     summary: 'Upload a file (txt, md, html, pdf, docx, csv, json) for background ingestion',
-    description: '202 with the new document id. Over MAX_UPLOAD_MB, text over MAX_EXTRACTED_MB or a PDF over MAX_PDF_PAGES → 413; a file that cannot be parsed (corrupt, no text, or not within PARSE_TIMEOUT_S) → 400; another type → 415; text over the storage quota (charged on the stored text) → 429 QUOTA_EXCEEDED; the same content already in the KB → 409 naming the existing document.',
+    description:
+      '202 with the new document id. Over MAX_UPLOAD_MB, text over MAX_EXTRACTED_MB or a PDF over MAX_PDF_PAGES → 413; a file that cannot be parsed (corrupt, no text, or not within PARSE_TIMEOUT_S) → 400; another type → 415; text over the storage quota (charged on the stored text) → 429 QUOTA_EXCEEDED; the same content already in the KB → 409 naming the existing document.',
   })
   @ApiResponse({ status: 202, type: DocumentAcceptedDto })
   async upload(@Param('tenantId') tenantId: string, @Param('kbId') kbId: string, @Req() req: FastifyRequest): Promise<DocumentAcceptedDto> {

@@ -26,7 +26,11 @@ const COLUMNS = `tenant_id, kb_id, id, file_path, content_hash, format, size_byt
 @Injectable()
 export class DocumentsRepository {
   async findByHashes(db: Db, tenantId: string, kbId: string, hashes: string[]): Promise<Array<{ id: string; content_hash: string }>> {
-    return db.many<{ id: string; content_hash: string }>(`SELECT id, content_hash FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND content_hash = ANY($3::text[])`, [tenantId, kbId, hashes]);
+    return db.many<{ id: string; content_hash: string }>(`SELECT id, content_hash FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND content_hash = ANY($3::text[])`, [
+      tenantId,
+      kbId,
+      hashes,
+    ]);
   }
 
   async insert(
@@ -81,7 +85,9 @@ export class DocumentsRepository {
   }
 
   async tenantTotals(db: Db, tenantId: string): Promise<{ documents: number; bytes: number }> {
-    const row = await db.one<{ n: number; b: string | number }>(`SELECT count(*)::int AS n, COALESCE(sum(size_bytes), 0)::bigint AS b FROM documents WHERE tenant_id = $1`, [tenantId]);
+    const row = await db.one<{ n: number; b: string | number }>(`SELECT count(*)::int AS n, COALESCE(sum(size_bytes), 0)::bigint AS b FROM documents WHERE tenant_id = $1`, [
+      tenantId,
+    ]);
     return { documents: row?.n ?? 0, bytes: Number(row?.b ?? 0) };
   }
 }

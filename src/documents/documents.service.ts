@@ -71,14 +71,24 @@ export class DocumentsService {
     const requestId = this.context.requestId ?? null;
     const ids = await this.db.withTenant(tenantId, async (db) => {
       await this.assertKb(db, tenantId, kbId);
-      const existing = await this.docs.findByHashes(db, tenantId, kbId, prepared.map((d) => d.hash));
+      const existing = await this.docs.findByHashes(
+        db,
+        tenantId,
+        kbId,
+        prepared.map((d) => d.hash),
+      );
       if (existing.length) {
         const e = existing[0];
         throw new AppException('CONFLICT', `This content is already in the knowledge base as document ${e.id}.`, [
           { field: prepared.length > 1 ? `texts[${prepared.findIndex((d) => d.hash === e.content_hash)}]` : 'content', message: `duplicate of document ${e.id}` },
         ]);
       }
-      await this.quota.assertCanAdd(db, tenantId, prepared.length, prepared.reduce((s, d) => s + d.size, 0));
+      await this.quota.assertCanAdd(
+        db,
+        tenantId,
+        prepared.length,
+        prepared.reduce((s, d) => s + d.size, 0),
+      );
       const out: string[] = [];
       for (const d of prepared) {
         const row = await this.docs.insert(db, tenantId, kbId, { filePath: d.filePath, contentHash: d.hash, content: d.text, format: d.format, sizeBytes: d.size, trackId });

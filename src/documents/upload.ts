@@ -55,7 +55,8 @@ export async function readUpload(request: FastifyRequest, parser: DocumentParser
   if (file.file.truncated) throw new AppException('PAYLOAD_TOO_LARGE', 'The uploaded file is larger than this server accepts (MAX_UPLOAD_MB).');
   const fileName = (file.filename || 'upload').replace(/\u0000/g, '').slice(0, 1000) || 'upload';
   const parsed = await parser.parse(buffer, fileName, file.mimetype, { maxExtractedBytes: settings.maxExtractedBytes, maxPdfPages: settings.maxPdfPages });
-  if (!parsed.text || !parsed.text.replace(/\u0000/g, '').trim()) throw AppException.validation('The file contains no text.', [{ field: 'file', message: 'no text could be extracted' }]);
+  if (!parsed.text || !parsed.text.replace(/\u0000/g, '').trim())
+    throw AppException.validation('The file contains no text.', [{ field: 'file', message: 'no text could be extracted' }]);
   // PostgreSQL text cannot hold U+0000 (a PDF or DOCX may yield it): drop it rather than fail.
   return { fileName, text: parsed.text.replace(/\u0000/g, ''), format: parsed.format };
 }

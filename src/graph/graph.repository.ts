@@ -23,10 +23,12 @@ export interface GraphEdgeRow {
 @Injectable()
 export class GraphRepository {
   async labels(db: Db, tenantId: string, kbId: string, limit: number, offset: number): Promise<{ rows: string[]; total: number }> {
-    const rows = await db.many<{ name: string }>(
-      `SELECT name FROM entities WHERE tenant_id = $1 AND kb_id = $2 ORDER BY name_key, id LIMIT $3 OFFSET $4`,
-      [tenantId, kbId, limit, offset],
-    );
+    const rows = await db.many<{ name: string }>(`SELECT name FROM entities WHERE tenant_id = $1 AND kb_id = $2 ORDER BY name_key, id LIMIT $3 OFFSET $4`, [
+      tenantId,
+      kbId,
+      limit,
+      offset,
+    ]);
     const count = await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM entities WHERE tenant_id = $1 AND kb_id = $2`, [tenantId, kbId]);
     return { rows: rows.map((r) => r.name), total: count?.n ?? 0 };
   }

@@ -26,7 +26,12 @@ export class CreateKnowledgeBaseDto {
   @Matches(/^[^\u0000]*$/, { message: 'kb_name must not contain NUL characters' })
   kb_name: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' }) description?: string;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' })
+  description?: string;
 
   @ApiPropertyOptional({ type: KbConfigDto })
   @IsOptional()
@@ -46,7 +51,12 @@ export class UpdateKnowledgeBaseDto {
   @Matches(/^[^\u0000]*$/, { message: 'kb_name must not contain NUL characters' })
   kb_name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' }) description?: string;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' })
+  description?: string;
 
   @ApiPropertyOptional({ type: KbConfigDto, description: 'Merged into the current config' })
   @IsOptional()

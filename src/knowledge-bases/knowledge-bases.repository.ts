@@ -18,10 +18,12 @@ export interface KnowledgeBaseRow {
 @Injectable()
 export class KnowledgeBasesRepository {
   async insert(db: Db, tenantId: string, kb: { name: string; description: string | null; config: KbConfigDto }): Promise<KnowledgeBaseRow> {
-    const rows = await db.many<KnowledgeBaseRow>(
-      `INSERT INTO knowledge_bases (tenant_id, name, description, config) VALUES ($1, $2, $3, $4) RETURNING *`,
-      [tenantId, kb.name, kb.description, JSON.stringify(kb.config)],
-    );
+    const rows = await db.many<KnowledgeBaseRow>(`INSERT INTO knowledge_bases (tenant_id, name, description, config) VALUES ($1, $2, $3, $4) RETURNING *`, [
+      tenantId,
+      kb.name,
+      kb.description,
+      JSON.stringify(kb.config),
+    ]);
     return rows[0];
   }
 
@@ -36,10 +38,11 @@ export class KnowledgeBasesRepository {
   }
 
   async nameTaken(db: Db, tenantId: string, name: string, exceptKbId?: string): Promise<boolean> {
-    const rows = await db.many(
-      `SELECT 1 FROM knowledge_bases WHERE tenant_id = $1 AND lower(name) = lower($2) AND ($3::uuid IS NULL OR id <> $3::uuid)`,
-      [tenantId, name, exceptKbId ?? null],
-    );
+    const rows = await db.many(`SELECT 1 FROM knowledge_bases WHERE tenant_id = $1 AND lower(name) = lower($2) AND ($3::uuid IS NULL OR id <> $3::uuid)`, [
+      tenantId,
+      name,
+      exceptKbId ?? null,
+    ]);
     return rows.length > 0;
   }
 

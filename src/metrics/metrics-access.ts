@@ -46,8 +46,7 @@ export class MetricsAccess implements OnApplicationBootstrap {
     this.expectedHash = Buffer.from(stored.hash, 'hex');
     if (stored.created) {
       this.logger.warn(
-        `generated METRICS_TOKEN ${token} — shown only this once; scrape GET /metrics with "Authorization: Bearer <token>" ` +
-          '(or set METRICS_TOKEN, or METRICS_PUBLIC=true)',
+        `generated METRICS_TOKEN ${token} — shown only this once; scrape GET /metrics with "Authorization: Bearer <token>" ` + '(or set METRICS_TOKEN, or METRICS_PUBLIC=true)',
       );
     }
   }

@@ -53,7 +53,11 @@ export class MetricsService {
   });
   readonly ragInstanceCacheHits = new Counter({ name: 'rag_instance_cache_hits', help: 'RAG instance cache hits', registers: [this.registry] });
   readonly ragInstanceCacheMisses = new Counter({ name: 'rag_instance_cache_misses', help: 'RAG instance cache misses', registers: [this.registry] });
-  readonly ragInstanceCacheEvictions = new Counter({ name: 'rag_instance_cache_evictions', help: 'RAG instances pushed out by the cache bound (including new ones refused admission)', registers: [this.registry] });
+  readonly ragInstanceCacheEvictions = new Counter({
+    name: 'rag_instance_cache_evictions',
+    help: 'RAG instances pushed out by the cache bound (including new ones refused admission)',
+    registers: [this.registry],
+  });
   readonly failedAuthAttempts = new Counter({ name: 'failed_auth_attempts', help: 'Failed authentications', labelNames: ['reason'], registers: [this.registry] });
   readonly permissionDenials = new Counter({
     name: 'permission_denials',
@@ -61,8 +65,18 @@ export class MetricsService {
     labelNames: ['tenant_id', 'reason'],
     registers: [this.registry],
   });
-  readonly apiKeyUsage = new Counter({ name: 'api_key_usage', help: 'Requests authenticated by an API key, per key', labelNames: ['tenant_id', 'key_id'], registers: [this.registry] });
-  readonly storageUsedPerTenant = new Gauge({ name: 'storage_used_per_tenant', help: 'Bytes of document content stored per tenant', labelNames: ['tenant_id'], registers: [this.registry] });
+  readonly apiKeyUsage = new Counter({
+    name: 'api_key_usage',
+    help: 'Requests authenticated by an API key, per key',
+    labelNames: ['tenant_id', 'key_id'],
+    registers: [this.registry],
+  });
+  readonly storageUsedPerTenant = new Gauge({
+    name: 'storage_used_per_tenant',
+    help: 'Bytes of document content stored per tenant',
+    labelNames: ['tenant_id'],
+    registers: [this.registry],
+  });
   readonly documentsPerTenant = new Gauge({ name: 'documents_per_tenant', help: 'Documents per tenant', labelNames: ['tenant_id'], registers: [this.registry] });
   readonly apiCallsPerTenant = new Counter({ name: 'api_calls_per_tenant', help: 'Tenant-scoped API calls', labelNames: ['tenant_id'], registers: [this.registry] });
   readonly httpRequestDuration = new Histogram({
@@ -88,7 +102,12 @@ export class MetricsService {
     labelNames: ['tenant_id', 'category'],
     registers: [this.registry],
   });
-  readonly quotaExceeded = new Counter({ name: 'quota_exceeded', help: 'Requests refused with 429 QUOTA_EXCEEDED', labelNames: ['tenant_id', 'quota'], registers: [this.registry] });
+  readonly quotaExceeded = new Counter({
+    name: 'quota_exceeded',
+    help: 'Requests refused with 429 QUOTA_EXCEEDED',
+    labelNames: ['tenant_id', 'quota'],
+    registers: [this.registry],
+  });
   readonly auditBacklog = new Gauge({ name: 'audit_log_backlog', help: 'Audit entries buffered in memory, not yet written', registers: [this.registry] });
 
   constructor() {

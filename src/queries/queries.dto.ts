@@ -35,7 +35,9 @@ export class QueryDto {
   @Max(200)
   chunk_top_k?: number;
 
-  @ApiPropertyOptional({ description: 'Re-rank the fused chunk candidates lexically (BM25 over the candidates) before the chunk_top_k cut. Default: the KB config enable_rerank (true)' })
+  @ApiPropertyOptional({
+    description: 'Re-rank the fused chunk candidates lexically (BM25 over the candidates) before the chunk_top_k cut. Default: the KB config enable_rerank (true)',
+  })
   @IsOptional()
   @IsBoolean()
   enable_rerank?: boolean;

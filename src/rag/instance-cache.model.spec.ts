@@ -146,7 +146,13 @@ describe('InstanceCache under random operations (model-based)', () => {
     const reference: string[] = []; // least recently used first
     const finalized: string[] = [];
     const expectedFinalized: string[] = [];
-    const cache = new InstanceCache<string>(capacity, async (k) => k, (v) => void finalized.push(v), undefined, { policy: 'lru' });
+    const cache = new InstanceCache<string>(
+      capacity,
+      async (k) => k,
+      (v) => void finalized.push(v),
+      undefined,
+      { policy: 'lru' },
+    );
     for (let step = 0; step < 2000; step++) {
       const key = `k${Math.floor(15 * random() * random())}`;
       const at = reference.indexOf(key);

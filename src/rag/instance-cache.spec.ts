@@ -9,7 +9,12 @@ describe('InstanceCache (the RAG instance LRU)', () => {
   it('creates lazily, then serves hits', async () => {
     const created: string[] = [];
     const { s, stats } = counting();
-    const cache = new InstanceCache<string>(2, async (k) => (created.push(k), `v:${k}`), () => undefined, stats);
+    const cache = new InstanceCache<string>(
+      2,
+      async (k) => (created.push(k), `v:${k}`),
+      () => undefined,
+      stats,
+    );
     expect(await cache.get('a')).toBe('v:a');
     expect(await cache.get('a')).toBe('v:a');
     expect(created).toEqual(['a']);
@@ -19,7 +24,12 @@ describe('InstanceCache (the RAG instance LRU)', () => {
   it('evicts the least recently used entry and finalizes it', async () => {
     const finalized: string[] = [];
     const { s, stats } = counting();
-    const cache = new InstanceCache<string>(2, async (k) => k, (v) => void finalized.push(v), stats);
+    const cache = new InstanceCache<string>(
+      2,
+      async (k) => k,
+      (v) => void finalized.push(v),
+      stats,
+    );
     await cache.get('a');
     await cache.get('b');
     await cache.get('a'); // a is now the most recent
@@ -33,11 +43,15 @@ describe('InstanceCache (the RAG instance LRU)', () => {
     let calls = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const cache = new InstanceCache<object>(4, async () => {
-      calls++;
-      await gate;
-      return {};
-    }, () => undefined);
+    const cache = new InstanceCache<object>(
+      4,
+      async () => {
+        calls++;
+        await gate;
+        return {};
+      },
+      () => undefined,
+    );
     const all = Promise.all(Array.from({ length: 10 }, () => cache.get('kb')));
     release();
     const values = await all;
@@ -47,11 +61,15 @@ describe('InstanceCache (the RAG instance LRU)', () => {
 
   it('does not cache a failed initialisation', async () => {
     let calls = 0;
-    const cache = new InstanceCache<string>(2, async () => {
-      calls++;
-      if (calls === 1) throw new Error('boom');
-      return 'ok';
-    }, () => undefined);
+    const cache = new InstanceCache<string>(
+      2,
+      async () => {
+        calls++;
+        if (calls === 1) throw new Error('boom');
+        return 'ok';
+      },
+      () => undefined,
+    );
     await expect(cache.get('x')).rejects.toThrow('boom');
     expect(await cache.get('x')).toBe('ok');
     expect(calls).toBe(2);
@@ -60,7 +78,11 @@ describe('InstanceCache (the RAG instance LRU)', () => {
   it('invalidate finalizes the entry and the next get re-creates it', async () => {
     const finalized: string[] = [];
     let n = 0;
-    const cache = new InstanceCache<string>(2, async (k) => `${k}${++n}`, (v) => void finalized.push(v));
+    const cache = new InstanceCache<string>(
+      2,
+      async (k) => `${k}${++n}`,
+      (v) => void finalized.push(v),
+    );
     expect(await cache.get('a')).toBe('a1');
     await cache.invalidate('a');
     expect(finalized).toEqual(['a1']);
@@ -72,11 +94,15 @@ describe('InstanceCache (the RAG instance LRU)', () => {
     const gate = new Promise<void>((r) => (release = r));
     const finalized: string[] = [];
     let n = 0;
-    const cache = new InstanceCache<string>(2, async (k) => {
-      const v = `${k}${++n}`;
-      if (n === 1) await gate;
-      return v;
-    }, (v) => void finalized.push(v));
+    const cache = new InstanceCache<string>(
+      2,
+      async (k) => {
+        const v = `${k}${++n}`;
+        if (n === 1) await gate;
+        return v;
+      },
+      (v) => void finalized.push(v),
+    );
     const first = cache.get('a');
     await cache.invalidate('a');
     release();
@@ -88,7 +114,11 @@ describe('InstanceCache (the RAG instance LRU)', () => {
 
   it('clear finalizes every entry (shutdown)', async () => {
     const finalized: string[] = [];
-    const cache = new InstanceCache<string>(5, async (k) => k, (v) => void finalized.push(v));
+    const cache = new InstanceCache<string>(
+      5,
+      async (k) => k,
+      (v) => void finalized.push(v),
+    );
     await Promise.all(['a', 'b', 'c'].map((k) => cache.get(k)));
     await cache.clear();
     expect(finalized.sort()).toEqual(['a', 'b', 'c']);
@@ -96,7 +126,11 @@ describe('InstanceCache (the RAG instance LRU)', () => {
   });
 
   it('keeps at most `capacity` entries under many keys', async () => {
-    const cache = new InstanceCache<number>(3, async (k) => Number(k), () => undefined);
+    const cache = new InstanceCache<number>(
+      3,
+      async (k) => Number(k),
+      () => undefined,
+    );
     for (let i = 0; i < 50; i++) await cache.get(String(i % 7));
     expect(cache.size).toBe(3);
   });
@@ -110,7 +144,13 @@ describe('InstanceCache admission (W-TinyLFU, the default policy)', () => {
     const finalized: string[] = [];
     const created: string[] = [];
     const { s, stats } = counting();
-    const cache = new InstanceCache<string>(10, async (k) => (created.push(k), k), (v) => void finalized.push(v), stats, { policy });
+    const cache = new InstanceCache<string>(
+      10,
+      async (k) => (created.push(k), k),
+      (v) => void finalized.push(v),
+      stats,
+      { policy },
+    );
     for (let round = 0; round < 5; round++) for (const k of HOT) await cache.get(k);
     return { cache, finalized, created, s };
   }
@@ -147,7 +187,11 @@ describe('InstanceCache admission (W-TinyLFU, the default policy)', () => {
   });
 
   it('aging lets a new hot set replace the old one', async () => {
-    const cache = new InstanceCache<string>(10, async (k) => k, () => undefined);
+    const cache = new InstanceCache<string>(
+      10,
+      async (k) => k,
+      () => undefined,
+    );
     const before = Array.from({ length: 9 }, (_, i) => `a-${i}`);
     const after = Array.from({ length: 9 }, (_, i) => `b-${i}`);
     for (let round = 0; round < 20; round++) for (const k of before) await cache.get(k); // saturates their counters
@@ -158,19 +202,40 @@ describe('InstanceCache admission (W-TinyLFU, the default policy)', () => {
 
   it('with policy lru, keeps the old LRU order', async () => {
     const finalized: string[] = [];
-    const cache = new InstanceCache<string>(3, async (k) => k, (v) => void finalized.push(v), undefined, { policy: 'lru' });
+    const cache = new InstanceCache<string>(
+      3,
+      async (k) => k,
+      (v) => void finalized.push(v),
+      undefined,
+      { policy: 'lru' },
+    );
     for (const k of ['a', 'b', 'c', 'a', 'd', 'e']) await cache.get(k);
     expect(cache.keys()).toEqual(['a', 'd', 'e']);
     expect(finalized).toEqual(['b', 'c']);
   });
 
   it('rejects an unknown policy', () => {
-    expect(() => new InstanceCache<string>(3, async (k) => k, () => undefined, undefined, { policy: 'lfu' as never })).toThrow('policy');
+    expect(
+      () =>
+        new InstanceCache<string>(
+          3,
+          async (k) => k,
+          () => undefined,
+          undefined,
+          { policy: 'lfu' as never },
+        ),
+    ).toThrow('policy');
   });
 
   it('peek reads without creating, counting or touching', async () => {
     const { s, stats } = counting();
-    const cache = new InstanceCache<string>(2, async (k) => `v:${k}`, () => undefined, stats, { policy: 'lru' });
+    const cache = new InstanceCache<string>(
+      2,
+      async (k) => `v:${k}`,
+      () => undefined,
+      stats,
+      { policy: 'lru' },
+    );
     await cache.get('a');
     await cache.get('b');
     expect(cache.peek('a')).toBe('v:a');

@@ -32,7 +32,12 @@ export class CreateTenantDto {
   @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { message: 'slug must be 1-63 lowercase letters, digits or dashes' })
   slug?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' }) description?: string;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' })
+  description?: string;
 
   @ApiPropertyOptional({ enum: TIERS, default: 'standard' }) @IsOptional() @IsIn(TIERS) tier?: Tier;
 
@@ -54,7 +59,12 @@ export class UpdateTenantDto {
   @Matches(/^[^\u0000]*$/, { message: 'tenant_name must not contain NUL characters' })
   tenant_name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' }) description?: string;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' })
+  description?: string;
 
   @ApiPropertyOptional({ description: 'Admin only. false suspends the tenant: its credentials get 403 TENANT_SUSPENDED' })
   @IsOptional()

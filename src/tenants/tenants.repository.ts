@@ -21,10 +21,13 @@ export interface TenantRow {
 @Injectable()
 export class TenantsRepository {
   async insert(db: Db, t: { slug: string; name: string; description: string | null; tier: Tier; limits: TenantLimitsDto }): Promise<TenantRow> {
-    const rows = await db.many<TenantRow>(
-      `INSERT INTO tenants (slug, name, description, tier, settings) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [t.slug, t.name, t.description, t.tier, JSON.stringify({ limits: t.limits })],
-    );
+    const rows = await db.many<TenantRow>(`INSERT INTO tenants (slug, name, description, tier, settings) VALUES ($1, $2, $3, $4, $5) RETURNING *`, [
+      t.slug,
+      t.name,
+      t.description,
+      t.tier,
+      JSON.stringify({ limits: t.limits }),
+    ]);
     return rows[0];
   }
 
@@ -71,8 +74,11 @@ export class TenantsRepository {
   }
 
   async softDelete(db: Db, tenantId: string): Promise<TenantRow | undefined> {
-    const rows = await db.many<TenantRow>(`WITH changed AS (UPDATE tenants SET deleted_at = now(), is_active = false, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *)
-       SELECT * FROM changed`, [tenantId]);
+    const rows = await db.many<TenantRow>(
+      `WITH changed AS (UPDATE tenants SET deleted_at = now(), is_active = false, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *)
+       SELECT * FROM changed`,
+      [tenantId],
+    );
     return rows[0];
   }
 

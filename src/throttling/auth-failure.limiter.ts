@@ -46,7 +46,8 @@ export class AuthFailureCounter {
     events.subscribe((e) => {
       // Sending no credentials is not guessing: only wrong, expired or revoked ones count.
       // A password login (bad_password) reserved its failure before verifying (beginLogin), so it is not counted twice.
-      if (e.type === 'auth_failed' && e.reason !== 'missing' && e.reason !== 'bad_password' && e.ip) void this.storage.increment(`authfail:${e.ip}`, AUTH_FAILURE_WINDOW_MS, AUTH_FAILURES_PER_WINDOW).catch(() => undefined);
+      if (e.type === 'auth_failed' && e.reason !== 'missing' && e.reason !== 'bad_password' && e.ip)
+        void this.storage.increment(`authfail:${e.ip}`, AUTH_FAILURE_WINDOW_MS, AUTH_FAILURES_PER_WINDOW).catch(() => undefined);
     });
   }
 

@@ -36,7 +36,7 @@ export class TenantThrottlerGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  protected override async shouldSkip(ctx: ExecutionContext): Promise<boolean> {
+  protected override async shouldSkip(_ctx: ExecutionContext): Promise<boolean> {
     return !this.context.tenantId;
   }
 

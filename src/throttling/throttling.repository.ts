@@ -15,12 +15,16 @@ export class ThrottlingRepository {
   }
 
   async limits(db: Db, tenantId: string): Promise<{ max_documents?: number; max_storage_gb?: number }> {
-    const row = await db.one<{ limits: { max_documents?: number; max_storage_gb?: number } | null }>(`SELECT settings -> 'limits' AS limits FROM tenants WHERE id = $1`, [tenantId]);
+    const row = await db.one<{ limits: { max_documents?: number; max_storage_gb?: number } | null }>(`SELECT settings -> 'limits' AS limits FROM tenants WHERE id = $1`, [
+      tenantId,
+    ]);
     return row?.limits ?? {};
   }
 
   async storedDocuments(db: Db, tenantId: string): Promise<{ count: number; bytes: number }> {
-    const row = await db.one<{ n: number; bytes: string }>(`SELECT count(*)::int AS n, COALESCE(sum(size_bytes), 0)::bigint AS bytes FROM documents WHERE tenant_id = $1`, [tenantId]);
+    const row = await db.one<{ n: number; bytes: string }>(`SELECT count(*)::int AS n, COALESCE(sum(size_bytes), 0)::bigint AS bytes FROM documents WHERE tenant_id = $1`, [
+      tenantId,
+    ]);
     return { count: Number(row?.n ?? 0), bytes: Number(row?.bytes ?? 0) };
   }
 }

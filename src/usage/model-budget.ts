@@ -25,7 +25,7 @@ export const ConsumesModelBudget = (kind: ModelBudgetKind) =>
         'QUOTA_EXCEEDED when the tenant has used its monthly model budget (limits.monthly_token_limit or monthly_cost_limit_usd); ' +
         'Retry-After is then the seconds to the start of the next UTC month. ' +
         (kind === 'ingestion' ? 'Also QUOTA_EXCEEDED over the document or storage quota (Retry-After: 3600). ' : '') +
-        'RATE_LIMITED over the tenant\'s rate limit (Retry-After and RateLimit-* headers).',
+        "RATE_LIMITED over the tenant's rate limit (Retry-After and RateLimit-* headers).",
       headers: { 'Retry-After': { description: 'Seconds until the request may be retried', schema: { type: 'integer' } } },
     }),
   );

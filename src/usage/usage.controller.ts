@@ -14,7 +14,10 @@ export class UsageController {
 
   @Get()
   @RequirePermissions('usage:read')
-  @ApiOperation({ summary: 'Model usage and estimated cost by day, model and KB, with totals and the monthly model budget status (limits: warning from 80 %, exceeded from 100 % — model-calling routes then answer 429 QUOTA_EXCEEDED)' })
+  @ApiOperation({
+    summary:
+      'Model usage and estimated cost by day, model and KB, with totals and the monthly model budget status (limits: warning from 80 %, exceeded from 100 % — model-calling routes then answer 429 QUOTA_EXCEEDED)',
+  })
   get(@Param('tenantId') tenantId: string, @Query() q: UsageQuery) {
     const now = new Date();
     const since = q.since ? new Date(q.since) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));

@@ -14,9 +14,7 @@ import { UsersService } from './users.service';
 @ApiSecurity('api-key')
 @Controller('tenants/:tenantId/users')
 export class UsersController {
-  constructor(
-    private readonly users: UsersService,
-  ) {}
+  constructor(private readonly users: UsersService) {}
 
   @Post()
   @RequirePermissions('user:manage')

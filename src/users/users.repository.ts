@@ -17,10 +17,12 @@ const COLUMNS = 'id, tenant_id, username, role, is_active, created_at, updated_a
 @Injectable()
 export class UsersRepository {
   async insert(db: Db, tenantId: string, u: { username: string; passwordHash: string; role: TenantRole }): Promise<UserRow> {
-    const rows = await db.many<UserRow>(
-      `INSERT INTO users (tenant_id, username, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-      [tenantId, u.username, u.passwordHash, u.role],
-    );
+    const rows = await db.many<UserRow>(`INSERT INTO users (tenant_id, username, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`, [
+      tenantId,
+      u.username,
+      u.passwordHash,
+      u.role,
+    ]);
     return rows[0];
   }
 

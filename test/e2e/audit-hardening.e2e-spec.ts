@@ -52,7 +52,10 @@ describe('audit hardening', () => {
   });
 
   it('a logged field holding NUL (and a lone surrogate) is stored, not dropped', async () => {
-    const r = await t.http.request('POST', '/api/v1/auth/login', { raw: '{"username":"ad\\u0000min\\ud800","password":"wrong-password"}', headers: { 'content-type': 'application/json' } });
+    const r = await t.http.request('POST', '/api/v1/auth/login', {
+      raw: '{"username":"ad\\u0000min\\ud800","password":"wrong-password"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
     await t.app.get(AuditService).flush();
@@ -151,8 +154,22 @@ describe('audit hardening', () => {
         await db.many<any>(`SELECT strata_audit_append($1::uuid, $2::jsonb)`, [a.tenantId, JSON.stringify([{ ...row, hash }])]);
         return row.id;
       });
-    await expect(t.db.withPlatform((db) => db.many<any>(`INSERT INTO audit_log (id, tenant_id, seq, actor, action, outcome, created_at, prev_hash, hash) VALUES ($1, $2, 99, 'x', 'x', 'success', now(), 'x', 'x')`, [randomUUID(), a.tenantId]))).rejects.toThrow(/permission denied/);
-    await expect(t.db.withTenant(a.tenantId, (db) => db.many<any>(`INSERT INTO audit_log (id, tenant_id, seq, actor, action, outcome, created_at, prev_hash, hash) VALUES ($1, $2, 99, 'x', 'x', 'success', now(), 'x', 'x')`, [randomUUID(), a.tenantId]))).rejects.toThrow(/permission denied/);
+    await expect(
+      t.db.withPlatform((db) =>
+        db.many<any>(`INSERT INTO audit_log (id, tenant_id, seq, actor, action, outcome, created_at, prev_hash, hash) VALUES ($1, $2, 99, 'x', 'x', 'success', now(), 'x', 'x')`, [
+          randomUUID(),
+          a.tenantId,
+        ]),
+      ),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      t.db.withTenant(a.tenantId, (db) =>
+        db.many<any>(`INSERT INTO audit_log (id, tenant_id, seq, actor, action, outcome, created_at, prev_hash, hash) VALUES ($1, $2, 99, 'x', 'x', 'success', now(), 'x', 'x')`, [
+          randomUUID(),
+          a.tenantId,
+        ]),
+      ),
+    ).rejects.toThrow(/permission denied/);
     // The function chooses nothing for the caller but refuses a row that does not continue the chain.
     await expect(forge(true, false)).rejects.toThrow(/does not continue the chain/);
     const forged = await forge(false, true);

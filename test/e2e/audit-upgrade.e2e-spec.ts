@@ -40,9 +40,20 @@ describe('audit upgrade: an existing unkeyed chain keeps verifying', () => {
     let prev = GENESIS_HASH;
     for (let i = 1; i <= 3; i++) {
       const row: Omit<AuditRow, 'hash'> = {
-        seq: String(i), id: randomUUID(), tenant_id: null, kb_id: null, actor: 'admin:legacy', action: 'tenant.create', resource_id: null,
-        outcome: 'success', http_status: 201, request_id: `legacy-${i}`, client_ip: '127.0.0.1', details: { route: '/api/v1/tenants' },
-        created_at: new Date(Date.now() - (10 - i) * 1000), prev_hash: prev,
+        seq: String(i),
+        id: randomUUID(),
+        tenant_id: null,
+        kb_id: null,
+        actor: 'admin:legacy',
+        action: 'tenant.create',
+        resource_id: null,
+        outcome: 'success',
+        http_status: 201,
+        request_id: `legacy-${i}`,
+        client_ip: '127.0.0.1',
+        details: { route: '/api/v1/tenants' },
+        created_at: new Date(Date.now() - (10 - i) * 1000),
+        prev_hash: prev,
       };
       const hash = hashAuditRow(row);
       await old.dataSource.query(

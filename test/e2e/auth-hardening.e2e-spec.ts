@@ -122,7 +122,6 @@ describe('auth hardening (issue 11): tokens are re-checked against the database'
       expect(claimsOf(tenantAdmin.body.data.access_token)).toMatchObject({ kind: 'user', tenant_id: a.tenantId, role: 'owner' });
     });
   });
-
 });
 
 /** A database that survives a restart, with its own DATA_DIR (where secret.key lives). */

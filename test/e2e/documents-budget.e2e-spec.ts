@@ -34,7 +34,9 @@ describe('ingestion and the monthly model budget', () => {
     await expect(waitForProcessed(t.http, a.tenantId, a.kbIds[0], second.body.data.document_id, a.key)).rejects.toThrow(/monthly model budget/);
     const doc = (await t.http.get(`${path}/${second.body.data.document_id}`, a.key)).body.data;
     expect(doc).toMatchObject({ status: 'failed', chunks_count: 0 });
-    const jobs = await t.db.withPlatform((db) => db.many<{ attempts: number; state: string }>(`SELECT attempts, state FROM jobs WHERE document_id = $1`, [second.body.data.document_id]));
+    const jobs = await t.db.withPlatform((db) =>
+      db.many<{ attempts: number; state: string }>(`SELECT attempts, state FROM jobs WHERE document_id = $1`, [second.body.data.document_id]),
+    );
     expect(jobs).toEqual([{ attempts: 1, state: 'failed' }]);
   });
 });

@@ -26,7 +26,11 @@ describe('document upload (POST …/documents/add)', () => {
   const cases: Array<[string, (w: string) => Promise<Buffer | string> | Buffer | string, string]> = [
     ['notes.txt', (w) => `Plain text about the harbour. The keyword is ${w}.`, 'text/plain'],
     ['readme.md', (w) => `# Title\n\nMarkdown paragraph mentioning **${w}** and the lighthouse.`, 'text/markdown'],
-    ['page.html', (w) => `<html><head><title>T</title><script>var hidden = 1;</script></head><body><h1>Heading</h1><p>HTML paragraph with ${w} inside.</p></body></html>`, 'text/html'],
+    [
+      'page.html',
+      (w) => `<html><head><title>T</title><script>var hidden = 1;</script></head><body><h1>Heading</h1><p>HTML paragraph with ${w} inside.</p></body></html>`,
+      'text/html',
+    ],
     ['table.csv', (w) => `city,keyword\nLisbon,${w}\nPorto,other`, 'text/csv'],
     ['data.json', (w) => JSON.stringify({ city: 'Lisbon', note: `JSON value ${w}` }), 'application/json'],
     ['report.pdf', (w) => minimalPdf([`PDF line one mentions ${w}.`, 'PDF line two about the harbour.']), 'application/pdf'],

@@ -62,7 +62,11 @@ describe('hostile input answers 4xx in the envelope', () => {
     it('brackets inside strings are not nesting, and ordinary bodies still parse', async () => {
       const r = await t.http.post('/api/v1/tenants', { tenant_name: `Brackets ${randomUUID().slice(0, 8)}`, description: '[{'.repeat(200) + '\\"]' }, t.admin);
       expect(r.status).toBe(201);
-      const poisoned = await t.http.request('POST', '/api/v1/tenants', { raw: '{"tenant_name":"p","__proto__":{"admin":true}}', as: t.admin, headers: { 'content-type': 'application/json' } });
+      const poisoned = await t.http.request('POST', '/api/v1/tenants', {
+        raw: '{"tenant_name":"p","__proto__":{"admin":true}}',
+        as: t.admin,
+        headers: { 'content-type': 'application/json' },
+      });
       expectEnvelope(poisoned, 400, 'VALIDATION_ERROR');
       const broken = await t.http.request('POST', '/api/v1/tenants', { raw: '{"tenant_name":', as: t.admin, headers: { 'content-type': 'application/json' } });
       expectEnvelope(broken, 400, 'VALIDATION_ERROR');
@@ -119,7 +123,9 @@ describe('hostile input answers 4xx in the envelope', () => {
     });
 
     it('a Content-Length longer than the body (client stops sending) → 400 in the envelope', async () => {
-      const r = await rawRequest(t.url, `POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"username":"admin"`, { halfClose: true });
+      const r = await rawRequest(t.url, `POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"username":"admin"`, {
+        halfClose: true,
+      });
       expectEnvelope(r, 400, 'VALIDATION_ERROR');
     });
 

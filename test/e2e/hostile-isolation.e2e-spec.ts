@@ -66,7 +66,11 @@ describe('one tenant cannot stall another: hostile input against GET /health of 
   beforeAll(async () => {
     t = await startTestApp();
     A = await seedTenant(t, `Hostile ${randomUUID().slice(0, 6)}`);
-    const r = await t.http.post(`${kbPath(A.tenantId, A.kbIds[0])}/documents/text`, { text: 'The lighthouse keeper of Porto logs every ship that enters the harbour.', file_source: 'seed.txt' }, A.key);
+    const r = await t.http.post(
+      `${kbPath(A.tenantId, A.kbIds[0])}/documents/text`,
+      { text: 'The lighthouse keeper of Porto logs every ship that enters the harbour.', file_source: 'seed.txt' },
+      A.key,
+    );
     await waitForProcessed(t.http, A.tenantId, A.kbIds[0], r.body.data.document_id, A.key);
   });
   afterAll(() => t?.close());
@@ -133,8 +137,10 @@ describe('a document past its time budget fails for good, off the request thread
     expect(doc.status).toBe('failed');
     expect(doc.error).toMatch(/JOB_TIME_BUDGET_S/);
     expect(doc.chunks_count).toBe(0);
-    const jobs: Array<{ attempts: number; state: string }> = await t.db.withPlatform((db) => db.many<any>(`SELECT attempts, state FROM jobs WHERE document_id = $1`, [doc.document_id]));
+    const jobs: Array<{ attempts: number; state: string }> = await t.db.withPlatform((db) =>
+      db.many<any>(`SELECT attempts, state FROM jobs WHERE document_id = $1`, [doc.document_id]),
+    );
     expect(jobs.length).toBeLessThanOrEqual(1);
-    if (jobs.length) expect(jobs[0]).toMatchObject({ attempts: 1, state: "failed" });
+    if (jobs.length) expect(jobs[0]).toMatchObject({ attempts: 1, state: 'failed' });
   });
 });

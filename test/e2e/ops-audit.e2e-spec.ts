@@ -34,7 +34,12 @@ describe('operations: the audit log', () => {
     const conflict = entries.find((e) => e.action === 'kb.create' && e.outcome === 'failed')!;
     expect(conflict.http_status).toBe(409);
     expect(entries.find((e) => e.action === 'apikey.revoke')).toMatchObject({ resource_id: key.keyId, outcome: 'success' });
-    expect(entries.find((e) => e.action === 'auth.denied')).toMatchObject({ outcome: 'denied', http_status: 403, details: { reason: 'cross_tenant' }, request_id: denied.headers.get('x-request-id') });
+    expect(entries.find((e) => e.action === 'auth.denied')).toMatchObject({
+      outcome: 'denied',
+      http_status: 403,
+      details: { reason: 'cross_tenant' },
+      request_id: denied.headers.get('x-request-id'),
+    });
     expect(r.text).not.toContain(a.key.key!);
     expect(r.text).not.toContain(key.key!);
     expect(r.body.meta.total).toBe(entries.length);
@@ -71,7 +76,9 @@ describe('operations: the audit log', () => {
     expect(unknown.status).toBe(401);
     await t.app.get(AuditService).flush();
     const rows = await t.db.withPlatform((db) =>
-      db.many<any>(`SELECT action, outcome, http_status, tenant_id, details FROM audit_log WHERE request_id = ANY($1)`, [[bad.headers.get('x-request-id'), unknown.headers.get('x-request-id')]]),
+      db.many<any>(`SELECT action, outcome, http_status, tenant_id, details FROM audit_log WHERE request_id = ANY($1)`, [
+        [bad.headers.get('x-request-id'), unknown.headers.get('x-request-id')],
+      ]),
     );
     expect(rows).toEqual(
       expect.arrayContaining([
@@ -107,7 +114,9 @@ describe('operations: the audit log', () => {
     const a = await seedTenant(t, 'Audit Tamper');
     await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'tamper-me' }, a.key);
     await t.app.get(AuditService).flush();
-    const [row] = await t.db.withPlatform((db) => db.many<any>(`SELECT id, seq::text AS seq, actor FROM audit_log WHERE tenant_id = $1 AND action = 'kb.create' ORDER BY seq DESC LIMIT 1`, [a.tenantId]));
+    const [row] = await t.db.withPlatform((db) =>
+      db.many<any>(`SELECT id, seq::text AS seq, actor FROM audit_log WHERE tenant_id = $1 AND action = 'kb.create' ORDER BY seq DESC LIMIT 1`, [a.tenantId]),
+    );
     // The owner connection (superuser or table owner with the retention policies) edits the row behind the app's back.
     await t.db.dataSource.query(`UPDATE audit_log SET actor = 'admin:someone-else' WHERE id = $1`, [row.id]);
     const broken = await t.http.get('/api/v1/audit/verify', t.admin);

@@ -32,7 +32,16 @@ describe('operations: logs and the offline audit check', () => {
 
   it('binds request_id, tenant_id and kb_id to request logs, redacts secrets, flushes the audit log on shutdown', async () => {
     const port = String(20000 + Math.floor(Math.random() * 20000));
-    const env = { ...process.env, PORT: port, HOST: '127.0.0.1', DATA_DIR: dir, ADMIN_PASSWORD: 'ops-logs-password', LOG_LEVEL: 'info', ENCRYPTION_KEY: 'ab'.repeat(32), ...(database?.env ?? {}) };
+    const env = {
+      ...process.env,
+      PORT: port,
+      HOST: '127.0.0.1',
+      DATA_DIR: dir,
+      ADMIN_PASSWORD: 'ops-logs-password',
+      LOG_LEVEL: 'info',
+      ENCRYPTION_KEY: 'ab'.repeat(32),
+      ...(database?.env ?? {}),
+    };
     let out = '';
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (out += d.toString()));
@@ -53,7 +62,9 @@ describe('operations: logs and the offline audit check', () => {
       const token = (await http.post('/api/v1/auth/login', { username: 'admin', password: 'ops-logs-password' })).body.data.access_token;
       const tenantId = (await http.post('/api/v1/tenants', { tenant_name: 'Logged' }, { token })).body.data.tenant_id;
       const kbId = (await http.post(`/api/v1/tenants/${tenantId}/knowledge-bases`, { kb_name: 'logged-kb' }, { token })).body.data.kb_id;
-      const key = (await http.post(`/api/v1/tenants/${tenantId}/api-keys`, { key_name: 'k', knowledge_base_ids: ['*'], permissions: ['kb:read', 'tenant:write', 'query:run'] }, { token })).body.data.key;
+      const key = (
+        await http.post(`/api/v1/tenants/${tenantId}/api-keys`, { key_name: 'k', knowledge_base_ids: ['*'], permissions: ['kb:read', 'tenant:write', 'query:run'] }, { token })
+      ).body.data.key;
       const r = await http.request('GET', `/api/v1/tenants/${tenantId}/knowledge-bases/${kbId}`, { as: { key }, headers: { 'x-request-id': 'ops-log-req-1' } });
       expect(r.status).toBe(200);
       // Batched entries (queries) are only in memory until the next flush or shutdown.
@@ -65,7 +76,10 @@ describe('operations: logs and the offline audit check', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
 
-      const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const lines = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
       const mine = lines.filter((l) => l.request_id === 'ops-log-req-1');
       expect(mine.length).toBeGreaterThan(0);
       expect(mine.some((l) => l.tenant_id === tenantId && l.kb_id === kbId)).toBe(true);

@@ -122,9 +122,36 @@ describe('operations: Prometheus metrics', () => {
     expect(exprs.length).toBeGreaterThan(20);
     const text = await scrape();
     const exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
-    const promql = new Set(['sum', 'by', 'rate', 'histogram_quantile', 'topk', 'or', 'vector', 'le', 'route', 'tenant_id', 'mode', 'outcome', 'state', 'final', 'binding', 'kind', 'reason', 'status', 'category', 'quota', 'key_id']);
+    const promql = new Set([
+      'sum',
+      'by',
+      'rate',
+      'histogram_quantile',
+      'topk',
+      'or',
+      'vector',
+      'le',
+      'route',
+      'tenant_id',
+      'mode',
+      'outcome',
+      'state',
+      'final',
+      'binding',
+      'kind',
+      'reason',
+      'status',
+      'category',
+      'quota',
+      'key_id',
+    ]);
     for (const expr of exprs) {
-      const names = (expr.replace(/\{[^}]*\}/g, '').replace(/\[[^\]]*\]/g, '').match(/[a-z_][a-z0-9_]*/g) ?? []).filter((n) => !promql.has(n));
+      const names = (
+        expr
+          .replace(/\{[^}]*\}/g, '')
+          .replace(/\[[^\]]*\]/g, '')
+          .match(/[a-z_][a-z0-9_]*/g) ?? []
+      ).filter((n) => !promql.has(n));
       for (const n of names) expect([n, n.replace(/_(bucket|count|sum)$/, '')].some((m) => exported.has(m))).toBe(true);
     }
   });

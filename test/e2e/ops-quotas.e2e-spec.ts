@@ -42,7 +42,11 @@ describe('operations: document and storage quotas', () => {
     const small = await seedTenant(t, 'Quota Storage');
     await t.http.patch(`/api/v1/tenants/${small.tenantId}`, { limits: { max_storage_gb: 0.0000001 } }, t.admin); // ≈ 107 bytes
     expect((await t.http.post(`${docs(small.tenantId, small.kbIds[0])}/text`, { text: 'Short text.' }, small.key)).status).toBe(202);
-    const tooBig = await t.http.post(`${docs(small.tenantId, small.kbIds[0])}/text`, { text: 'A longer text that pushes the tenant over its tiny storage quota. '.repeat(3) }, small.key);
+    const tooBig = await t.http.post(
+      `${docs(small.tenantId, small.kbIds[0])}/text`,
+      { text: 'A longer text that pushes the tenant over its tiny storage quota. '.repeat(3) },
+      small.key,
+    );
     expect(tooBig.status).toBe(429);
     expect(tooBig.body.error.message).toMatch(/GB of documents/);
     expect(await stored(small.tenantId)).toBe(1);
@@ -57,9 +61,7 @@ describe('operations: document and storage quotas', () => {
 
   it('concurrent adds cannot slip past the quota together (the check holds a per-tenant lock)', async () => {
     const a = await seedTenant(t, 'Quota Race');
-    const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => t.http.post(`${docs(a.tenantId, a.kbIds[0])}/text`, { text: `Racing document ${i}.` }, a.key)),
-    );
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => t.http.post(`${docs(a.tenantId, a.kbIds[0])}/text`, { text: `Racing document ${i}.` }, a.key)));
     expect(results.filter((r) => r.status === 202)).toHaveLength(3);
     expect(results.filter((r) => r.status === 429)).toHaveLength(3);
     expect(await stored(a.tenantId)).toBe(3);

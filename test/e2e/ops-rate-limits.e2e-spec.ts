@@ -78,7 +78,8 @@ describe('operations: per-tenant rate limits', () => {
   it('documents per hour are limited per tenant', async () => {
     const a = await seedTenant(t, 'Doc Limited');
     await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { documents_per_hour: 2 } }, t.admin);
-    const add = (n: number) => t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/documents/text`, { text: `Document number ${n} about rate limits.` }, a.key);
+    const add = (n: number) =>
+      t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/documents/text`, { text: `Document number ${n} about rate limits.` }, a.key);
     expect((await add(1)).status).toBe(202);
     expect((await add(2)).status).toBe(202);
     const third = await add(3);
@@ -118,7 +119,6 @@ describe('operations: failed authentication is limited per client IP', () => {
     }
   });
 });
-
 
 const loginFrom = (url: string, from: string, body: Record<string, string>) => requestFrom(url, from, 'POST', '/api/v1/auth/login', { body });
 
@@ -187,7 +187,11 @@ describe('operations: with REDIS_URL two instances share one budget', () => {
       // The same tenant (same id) on both instances; the budget key is the tenant id, unique to this run.
       const a = await seedTenant(one, 'Shared Budget');
       await one.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { queries_per_minute: 4 } }, one.admin);
-      await two.db.dataSource.query(`INSERT INTO tenants (id, slug, name, settings) VALUES ($1, $2, 'Shared Budget', $3)`, [a.tenantId, `shared-${a.tenantId.slice(0, 8)}`, JSON.stringify({ limits: { queries_per_minute: 4 } })]);
+      await two.db.dataSource.query(`INSERT INTO tenants (id, slug, name, settings) VALUES ($1, $2, 'Shared Budget', $3)`, [
+        a.tenantId,
+        `shared-${a.tenantId.slice(0, 8)}`,
+        JSON.stringify({ limits: { queries_per_minute: 4 } }),
+      ]);
       const kb2 = await two.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'main' }, two.admin);
       const key2 = await createKey(two, a.tenantId, ['*'], ['query:run']);
 

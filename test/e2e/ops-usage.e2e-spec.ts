@@ -17,9 +17,36 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
     const b = await seedTenant(t, 'Usage B');
     const usage = t.app.get(UsageRecorder);
     for (let i = 0; i < 3; i++)
-      usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'openai', model: 'gpt-4o-mini', kind: 'answer', inputTokens: 1000, outputTokens: 500, executionMode: 'hosted' });
-    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[1], provider: 'openai', model: 'text-embedding-3-small', kind: 'embedding', inputTokens: 2000, outputTokens: 0, executionMode: 'byo_key' });
-    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[1], provider: 'local', model: 'local-lexical-hash', kind: 'embedding', inputTokens: 70, outputTokens: 0, executionMode: 'hosted' });
+      usage.record({
+        tenantId: a.tenantId,
+        kbId: a.kbIds[0],
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        kind: 'answer',
+        inputTokens: 1000,
+        outputTokens: 500,
+        executionMode: 'hosted',
+      });
+    usage.record({
+      tenantId: a.tenantId,
+      kbId: a.kbIds[1],
+      provider: 'openai',
+      model: 'text-embedding-3-small',
+      kind: 'embedding',
+      inputTokens: 2000,
+      outputTokens: 0,
+      executionMode: 'byo_key',
+    });
+    usage.record({
+      tenantId: a.tenantId,
+      kbId: a.kbIds[1],
+      provider: 'local',
+      model: 'local-lexical-hash',
+      kind: 'embedding',
+      inputTokens: 70,
+      outputTokens: 0,
+      executionMode: 'hosted',
+    });
     // Another tenant's usage must not show up in A's report.
     usage.record({ tenantId: b.tenantId, kbId: b.kbIds[0], provider: 'openai', model: 'gpt-4o', kind: 'answer', inputTokens: 9999, outputTokens: 9999, executionMode: 'hosted' });
 
@@ -94,7 +121,16 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
   it('with the monthly token limit used up, document text, texts and file upload are 429 QUOTA_EXCEEDED with Retry-After and store nothing; reads still work', async () => {
     const a = await seedTenant(t, 'Budget Ingestion');
     expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1000 } }, t.admin)).status).toBe(200);
-    t.app.get(UsageRecorder).record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 900, outputTokens: 100, executionMode: 'hosted' });
+    t.app.get(UsageRecorder).record({
+      tenantId: a.tenantId,
+      kbId: a.kbIds[0],
+      provider: 'local',
+      model: 'local-extractive',
+      kind: 'answer',
+      inputTokens: 900,
+      outputTokens: 100,
+      executionMode: 'hosted',
+    });
     const docs = `/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/documents`;
 
     let sentAt = Date.now();
@@ -117,13 +153,31 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
     expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 100_000 } }, t.admin)).status).toBe(200);
     const path = `/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/query`;
     const usage = t.app.get(UsageRecorder);
-    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 70_000, outputTokens: 15_000, executionMode: 'hosted' });
+    usage.record({
+      tenantId: a.tenantId,
+      kbId: a.kbIds[0],
+      provider: 'local',
+      model: 'local-extractive',
+      kind: 'answer',
+      inputTokens: 70_000,
+      outputTokens: 15_000,
+      executionMode: 'hosted',
+    });
 
     const warn = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
     expect(warn.body.data.limits).toMatchObject({ monthly_token_limit: 100_000, month_tokens: 85_000, warning: true, exceeded: false });
     expect((await t.http.post(path, { query: 'Still answered at 85 %?', mode: 'naive' }, a.key)).status).toBe(200);
 
-    usage.record({ tenantId: a.tenantId, kbId: a.kbIds[0], provider: 'local', model: 'local-extractive', kind: 'answer', inputTokens: 10_000, outputTokens: 5_000, executionMode: 'hosted' });
+    usage.record({
+      tenantId: a.tenantId,
+      kbId: a.kbIds[0],
+      provider: 'local',
+      model: 'local-extractive',
+      kind: 'answer',
+      inputTokens: 10_000,
+      outputTokens: 5_000,
+      executionMode: 'hosted',
+    });
     const over = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
     expect(over.body.data.limits).toMatchObject({ warning: true, exceeded: true });
     expect(over.body.data.limits.month_tokens).toBeGreaterThanOrEqual(100_000);

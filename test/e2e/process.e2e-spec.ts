@@ -69,77 +69,85 @@ describe('the built server process', () => {
     await database?.drop();
   });
 
-  it('becomes ready, exits 0 on SIGTERM, and keeps its data across a restart', async () => {
-    const http = new Http(`http://127.0.0.1:${port}`);
-    const first = start(env);
-    await waitReady(http, READY_DEADLINE_MS);
-    const login = await http.post('/api/v1/auth/login', { username: 'admin', password: 'process-test-password' });
-    expect(login.status).toBe(200);
-    const token = login.body.data.access_token;
-    const created = await http.post('/api/v1/tenants', { tenant_name: 'Persistent' }, { token });
-    expect(created.status).toBe(201);
-
-    const exited = exitOf(first.child);
-    first.child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(first.output()).toMatch(/database closed/);
-    // Logs are JSON lines with a request id on request lines.
-    const requestLine = first
-      .output()
-      .split('\n')
-      .find((l) => l.includes('"request_id"'));
-    expect(requestLine).toBeDefined();
-    expect(() => JSON.parse(requestLine!)).not.toThrow();
-    // The token and password never reach the log.
-    expect(first.output()).not.toContain(token);
-    expect(first.output()).not.toContain('process-test-password');
-
-    const second = start(env);
-    try {
+  it(
+    'becomes ready, exits 0 on SIGTERM, and keeps its data across a restart',
+    async () => {
+      const http = new Http(`http://127.0.0.1:${port}`);
+      const first = start(env);
       await waitReady(http, READY_DEADLINE_MS);
-      const again = await http.post('/api/v1/auth/login', { username: 'admin', password: 'process-test-password' });
-      const got = await http.get(`/api/v1/tenants/${created.body.data.tenant_id}`, { token: again.body.data.access_token });
-      expect(got.status).toBe(200);
-      expect(got.body.data.tenant_name).toBe('Persistent');
-    } finally {
-      const done = exitOf(second.child);
-      second.child.kill('SIGTERM');
-      expect(await done).toBe(0);
-    }
-  }, 3 * READY_DEADLINE_MS);
+      const login = await http.post('/api/v1/auth/login', { username: 'admin', password: 'process-test-password' });
+      expect(login.status).toBe(200);
+      const token = login.body.data.access_token;
+      const created = await http.post('/api/v1/tenants', { tenant_name: 'Persistent' }, { token });
+      expect(created.status).toBe(201);
 
-  it('without METRICS_TOKEN, prints a generated /metrics token once at first start and accepts it after a restart', async () => {
-    const mdir = mkdtempSync(join(tmpdir(), 'strata-metrics-'));
-    const mdb = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
-    const menv = { ...env, PORT: String(Number(port) + 2), DATA_DIR: mdir, METRICS_TOKEN: '', METRICS_PUBLIC: '', ...(mdb?.env ?? {}) };
-    const http = new Http(`http://127.0.0.1:${menv.PORT}`);
-    try {
-      const first = start(menv);
-      await waitReady(http, READY_DEADLINE_MS);
-      const printed = first.output().match(/generated METRICS_TOKEN (mt-[A-Za-z0-9_-]+)/);
-      expect(printed).not.toBeNull();
-      const token = printed![1];
-      const none = await http.get('/metrics');
-      expect(none.status).toBe(401);
-      expect(none.body.error.code).toBe('UNAUTHENTICATED');
-      expect((await http.get('/metrics', { token })).status).toBe(200);
-      let exited = exitOf(first.child);
+      const exited = exitOf(first.child);
       first.child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      expect(first.output()).toMatch(/database closed/);
+      // Logs are JSON lines with a request id on request lines.
+      const requestLine = first
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"request_id"'));
+      expect(requestLine).toBeDefined();
+      expect(() => JSON.parse(requestLine!)).not.toThrow();
+      // The token and password never reach the log.
+      expect(first.output()).not.toContain(token);
+      expect(first.output()).not.toContain('process-test-password');
 
-      const second = start(menv);
-      await waitReady(http, READY_DEADLINE_MS);
-      expect(second.output()).not.toContain('generated METRICS_TOKEN');
-      expect((await http.get('/metrics', { token })).status).toBe(200);
-      expect((await http.get('/metrics')).status).toBe(401);
-      exited = exitOf(second.child);
-      second.child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      rmSync(mdir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-      await mdb?.drop();
-    }
-  }, 3 * READY_DEADLINE_MS);
+      const second = start(env);
+      try {
+        await waitReady(http, READY_DEADLINE_MS);
+        const again = await http.post('/api/v1/auth/login', { username: 'admin', password: 'process-test-password' });
+        const got = await http.get(`/api/v1/tenants/${created.body.data.tenant_id}`, { token: again.body.data.access_token });
+        expect(got.status).toBe(200);
+        expect(got.body.data.tenant_name).toBe('Persistent');
+      } finally {
+        const done = exitOf(second.child);
+        second.child.kill('SIGTERM');
+        expect(await done).toBe(0);
+      }
+    },
+    3 * READY_DEADLINE_MS,
+  );
+
+  it(
+    'without METRICS_TOKEN, prints a generated /metrics token once at first start and accepts it after a restart',
+    async () => {
+      const mdir = mkdtempSync(join(tmpdir(), 'strata-metrics-'));
+      const mdb = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
+      const menv = { ...env, PORT: String(Number(port) + 2), DATA_DIR: mdir, METRICS_TOKEN: '', METRICS_PUBLIC: '', ...(mdb?.env ?? {}) };
+      const http = new Http(`http://127.0.0.1:${menv.PORT}`);
+      try {
+        const first = start(menv);
+        await waitReady(http, READY_DEADLINE_MS);
+        const printed = first.output().match(/generated METRICS_TOKEN (mt-[A-Za-z0-9_-]+)/);
+        expect(printed).not.toBeNull();
+        const token = printed![1];
+        const none = await http.get('/metrics');
+        expect(none.status).toBe(401);
+        expect(none.body.error.code).toBe('UNAUTHENTICATED');
+        expect((await http.get('/metrics', { token })).status).toBe(200);
+        let exited = exitOf(first.child);
+        first.child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+
+        const second = start(menv);
+        await waitReady(http, READY_DEADLINE_MS);
+        expect(second.output()).not.toContain('generated METRICS_TOKEN');
+        expect((await http.get('/metrics', { token })).status).toBe(200);
+        expect((await http.get('/metrics')).status).toBe(401);
+        exited = exitOf(second.child);
+        second.child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        rmSync(mdir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+        await mdb?.drop();
+      }
+    },
+    3 * READY_DEADLINE_MS,
+  );
 
   it('refuses to start on bad configuration, naming the variable', async () => {
     const bad = start({ ...env, PORT: String(Number(port) + 1), TOKEN_EXPIRE_HOURS: 'forever' });

@@ -37,7 +37,11 @@ describe('tenancy: API keys', () => {
   it('an expired key is refused (401), even while cached', async () => {
     const a = await fresh('Expiry');
     const expires = new Date(Date.now() + 1500).toISOString();
-    const created = await t.http.post(`/api/v1/tenants/${a.tenantId}/api-keys`, { key_name: 'short-lived', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: expires }, a.key);
+    const created = await t.http.post(
+      `/api/v1/tenants/${a.tenantId}/api-keys`,
+      { key_name: 'short-lived', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: expires },
+      a.key,
+    );
     expect(created.status).toBe(201);
     expect(new Date(created.body.data.expires_at).getTime()).toBe(new Date(expires).getTime());
     const key = { key: created.body.data.key };
@@ -235,7 +239,9 @@ describe('tenancy: API keys', () => {
       expect(forever.body.error.code).toBe('VALIDATION_ERROR');
       expect(forever.body.error.message).toMatch(/no later than the creating key/);
       expect(forever.body.error.message).toContain(parentRes.body.data.expires_at.slice(0, 16));
-      expect((await t.http.post(keysPath(a.tenantId), { key_name: 'later', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: inMinutes(120) }, parent)).status).toBe(400);
+      expect((await t.http.post(keysPath(a.tenantId), { key_name: 'later', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: inMinutes(120) }, parent)).status).toBe(
+        400,
+      );
       const earlier = await t.http.post(keysPath(a.tenantId), { key_name: 'earlier', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: inMinutes(30) }, parent);
       expect(earlier.status).toBe(201);
       // Keys that never expire (and users, and the admin) may still create keys that never expire.

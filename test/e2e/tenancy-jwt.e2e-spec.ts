@@ -54,12 +54,18 @@ describe('tenancy: JWTs and tenant users', () => {
       ['alg: none with the original signature kept', (x) => `${b64({ alg: 'none', typ: 'JWT' })}.${x.users.viewer.token.split('.').slice(1).join('.')}`],
       ['an algorithm swap (HS512 while the server pins HS256)', (x) => jwt(claimsOf(x.users.viewer.token), { alg: 'HS512' })],
       ['an expired token', (x) => jwt({ ...claimsOf(x.users.owner.token), iat: now() - 7200, exp: now() - 3600 })],
-      ['role claim tampered (viewer → owner), signature kept', (x) => {
-        const [h, , s] = x.users.viewer.token.split('.');
-        return `${h}.${b64({ ...claimsOf(x.users.viewer.token), role: 'owner' })}.${s}`;
-      }],
+      [
+        'role claim tampered (viewer → owner), signature kept',
+        (x) => {
+          const [h, , s] = x.users.viewer.token.split('.');
+          return `${h}.${b64({ ...claimsOf(x.users.viewer.token), role: 'owner' })}.${s}`;
+        },
+      ],
       ['role claim tampered and re-signed with a wrong key', (x) => jwt({ ...claimsOf(x.users.viewer.token), role: 'owner' }, { secret: 'x'.repeat(40) })],
-      ['admin claims forged with a wrong key', (x) => jwt({ sub: x.users.owner.id, username: 'admin', kind: 'admin', role: 'admin', exp: now() + 600 }, { secret: 'y'.repeat(40) })],
+      [
+        'admin claims forged with a wrong key',
+        (x) => jwt({ sub: x.users.owner.id, username: 'admin', kind: 'admin', role: 'admin', exp: now() + 600 }, { secret: 'y'.repeat(40) }),
+      ],
       ['garbage', () => 'not.a.jwt'],
       ['an empty bearer', () => ''],
     ];
@@ -91,7 +97,12 @@ describe('tenancy: JWTs and tenant users', () => {
   it('tenant A’s owner token on tenant B → 403 FORBIDDEN (never 404, never data)', async () => {
     const a = await tenantWithUsers('Alpha', ['owner']);
     const b = await seedTenant(t, `Bravo ${randomUUID().slice(0, 6)}`);
-    for (const path of [`/api/v1/tenants/${b.tenantId}`, `/api/v1/tenants/${b.tenantId}/knowledge-bases`, `/api/v1/tenants/${b.tenantId}/knowledge-bases/${b.kbIds[0]}`, `/api/v1/tenants/${b.tenantId}/api-keys`]) {
+    for (const path of [
+      `/api/v1/tenants/${b.tenantId}`,
+      `/api/v1/tenants/${b.tenantId}/knowledge-bases`,
+      `/api/v1/tenants/${b.tenantId}/knowledge-bases/${b.kbIds[0]}`,
+      `/api/v1/tenants/${b.tenantId}/api-keys`,
+    ]) {
       const r = await t.http.get(path, { token: a.users.owner.token });
       expect(r.status).toBe(403);
       expect(r.body.error.code).toBe('FORBIDDEN');

@@ -144,7 +144,10 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
     const problems: string[] = [];
     const victimIds = idsOf({ tenantId: B.tenantId, kbId: B.kbIds[0], keyId: B.keyId, userId: B.userId, documentId: B.documentId });
     for (const route of tenantAndKbRoutes()) {
-      for (const [who, as] of [['key', A.key], ['owner jwt', { token: A.ownerToken }]] as const) {
+      for (const [who, as] of [
+        ['key', A.key],
+        ['owner jwt', { token: A.ownerToken }],
+      ] as const) {
         const r = await call(route, victimIds, as);
         const p = denialProblem(r);
         if (p) problems.push(`${who}: ${route} → ${p}`);
@@ -171,7 +174,16 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
     const keys = new Map<string, Credentials>();
     for (const route of tenantAndKbRoutes()) {
       for (const missing of ROUTE_TABLE[route].permissions ?? []) {
-        if (!keys.has(missing)) keys.set(missing, await createKey(t, A.tenantId, ['*'], ALL_PERMISSIONS.filter((p) => p !== missing)));
+        if (!keys.has(missing))
+          keys.set(
+            missing,
+            await createKey(
+              t,
+              A.tenantId,
+              ['*'],
+              ALL_PERMISSIONS.filter((p) => p !== missing),
+            ),
+          );
         const r = await call(route, idsOf({ tenantId: A.tenantId, kbId: A.kbIds[0] }), keys.get(missing)!);
         const p = denialProblem(r);
         if (p) problems.push(`without ${missing}: ${route} → ${p}`);
@@ -183,7 +195,10 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
   it('(d) a random UUID as tenantId → 403 for keys and user tokens alike', async () => {
     const problems: string[] = [];
     for (const route of tenantAndKbRoutes()) {
-      for (const [who, as] of [['key', A.key], ['owner jwt', { token: A.ownerToken }]] as const) {
+      for (const [who, as] of [
+        ['key', A.key],
+        ['owner jwt', { token: A.ownerToken }],
+      ] as const) {
         const r = await call(route, idsOf({ tenantId: randomUUID(), kbId: randomUUID() }), as);
         const p = denialProblem(r);
         if (p) problems.push(`${who}: ${route} → ${p}`);
@@ -226,7 +241,10 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
     const adminOnly = scoped('admin-only');
     expect(adminOnly.length).toBeGreaterThan(0);
     for (const route of adminOnly) {
-      for (const [who, as] of [['key', A.key], ['owner jwt', { token: A.ownerToken }]] as const) {
+      for (const [who, as] of [
+        ['key', A.key],
+        ['owner jwt', { token: A.ownerToken }],
+      ] as const) {
         const r = await call(route, idsOf({ tenantId: A.tenantId, kbId: A.kbIds[0] }), as);
         const p = denialProblem(r);
         if (p) problems.push(`${who}: ${route} → ${p}`);

@@ -3,7 +3,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 
 /**
  * A snapshot of what every route of the running app requires, read from its
- * decorators (ARCHITECTURE.md habit 4). Adding a route or changing who may
+ * decorators. Adding a route or changing who may
  * call one changes this snapshot, so the change shows up in review. When the
  * change is intended: run this file with `-u` and commit the .snap file (CI
  * runs with CI=true, where a missing or different snapshot fails).

@@ -97,7 +97,12 @@ describe('tenancy: validation and hostile input', () => {
       ['key: no permissions', 'POST', '/api/v1/tenants/{A}/api-keys', { key_name: 'k', knowledge_base_ids: ['*'], permissions: [] }],
       ['key: empty name', 'POST', '/api/v1/tenants/{A}/api-keys', { key_name: '', knowledge_base_ids: ['*'], permissions: ['kb:read'] }],
       ['key: 10 000-char name', 'POST', '/api/v1/tenants/{A}/api-keys', { key_name: long, knowledge_base_ids: ['*'], permissions: ['kb:read'] }],
-      ['key: expires_at in the past', 'POST', '/api/v1/tenants/{A}/api-keys', { key_name: 'k', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: '2020-01-01T00:00:00Z' }],
+      [
+        'key: expires_at in the past',
+        'POST',
+        '/api/v1/tenants/{A}/api-keys',
+        { key_name: 'k', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: '2020-01-01T00:00:00Z' },
+      ],
       ['key: expires_at not a date', 'POST', '/api/v1/tenants/{A}/api-keys', { key_name: 'k', knowledge_base_ids: ['*'], permissions: ['kb:read'], expires_at: 'tomorrow' }],
       ['key: unknown KB id', 'POST', '/api/v1/tenants/{A}/api-keys', { key_name: 'k', knowledge_base_ids: ['{random}'], permissions: ['kb:read'] }],
       ['key: B’s KB id', 'POST', '/api/v1/tenants/{A}/api-keys', { key_name: 'k', knowledge_base_ids: ['{Bkb}'], permissions: ['kb:read'] }],
@@ -111,7 +116,8 @@ describe('tenancy: validation and hostile input', () => {
       ['user: 10 000-char username', 'POST', '/api/v1/tenants/{A}/users', { username: long, password: 'long-enough-pw', role: 'viewer' }],
       ['user: SQL in the username', 'POST', '/api/v1/tenants/{A}/users', { username: "x' OR 1=1 --", password: 'long-enough-pw', role: 'viewer' }],
     ])('%s → 400', async (_name, method, path, body) => {
-      const fill = (s: string) => s.replace('{A}', A.tenantId).replace('{B}', B.tenantId).replace('{Bkb}', B.kbIds[0]).replace('{Akb}', A.kbIds[0]).replace('{random}', randomUUID());
+      const fill = (s: string) =>
+        s.replace('{A}', A.tenantId).replace('{B}', B.tenantId).replace('{Bkb}', B.kbIds[0]).replace('{Akb}', A.kbIds[0]).replace('{random}', randomUUID());
       const filled = JSON.parse(fill(JSON.stringify(body)));
       const r = await t.http.request(method, fill(path), { as: t.admin, body: filled });
       expectClientError(r, 400, 'VALIDATION_ERROR');
@@ -121,9 +127,17 @@ describe('tenancy: validation and hostile input', () => {
     });
 
     it('prototype-pollution keys are refused, not merged', async () => {
-      const r = await t.http.request('POST', `${T()}/knowledge-bases`, { as: t.admin, raw: '{"kb_name":"proto","__proto__":{"admin":true}}', headers: { 'content-type': 'application/json' } });
+      const r = await t.http.request('POST', `${T()}/knowledge-bases`, {
+        as: t.admin,
+        raw: '{"kb_name":"proto","__proto__":{"admin":true}}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(r.status).toBe(400);
-      const c = await t.http.request('POST', `${T()}/knowledge-bases`, { as: t.admin, raw: '{"kb_name":"proto","constructor":{"prototype":{"admin":true}}}', headers: { 'content-type': 'application/json' } });
+      const c = await t.http.request('POST', `${T()}/knowledge-bases`, {
+        as: t.admin,
+        raw: '{"kb_name":"proto","constructor":{"prototype":{"admin":true}}}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(c.status).toBe(400);
     });
 
@@ -178,7 +192,7 @@ describe('tenancy: validation and hostile input', () => {
 
   describe('hostile but valid strings are stored verbatim', () => {
     it.each([
-      ["SQL", "Robert'); DROP TABLE knowledge_bases; --"],
+      ['SQL', "Robert'); DROP TABLE knowledge_bases; --"],
       ['unicode', 'Ünïcödé 知识库 📚 مكتبة'],
       ['zero-width and RTL marks', 'a\u200bb\u202ec'],
       ['HTML', '<script>alert(1)</script>'],

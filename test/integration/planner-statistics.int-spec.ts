@@ -28,7 +28,9 @@ describe('planner statistics of the RAG tables', () => {
     const A = await seedTenant(t, `Stats ${randomUUID().slice(0, 6)}`, ['kb']);
     const people = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Marie Curie', 'Niels Bohr', 'Emmy Noether'];
     for (let i = 0; i < 6; i++) {
-      const text = Array.from({ length: 40 }, (_, j) => `${people[(i + j) % 6]} met ${people[(i + j + 1) % 6]} in Paris in year ${1900 + i * 40 + j} to discuss engine ${j}.`).join(' ');
+      const text = Array.from({ length: 40 }, (_, j) => `${people[(i + j) % 6]} met ${people[(i + j + 1) % 6]} in Paris in year ${1900 + i * 40 + j} to discuss engine ${j}.`).join(
+        ' ',
+      );
       await addTextAndWait(t.http, A.tenantId, A.kbIds[0], text, `doc-${i}.txt`, A.key);
     }
     await stats().settled();

@@ -80,8 +80,15 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     expect(fake.requests[0].body.encoding_format).toBe('float');
     expect(usage.events).toHaveLength(3);
     expect(usage.events[0]).toEqual({
-      tenantId: 'tenant-a', kbId: 'kb-1', apiKeyId: 'key-1', provider: 'openai', model: 'fake-embed',
-      kind: 'embedding', inputTokens: 192, outputTokens: 0, executionMode: 'hosted',
+      tenantId: 'tenant-a',
+      kbId: 'kb-1',
+      apiKeyId: 'key-1',
+      provider: 'openai',
+      model: 'fake-embed',
+      kind: 'embedding',
+      inputTokens: 192,
+      outputTokens: 0,
+      executionMode: 'hosted',
     });
     expect(await metrics.registry.getSingleMetricAsString('provider_latency_seconds')).toContain('binding="openai",kind="embedding"');
   });
@@ -108,7 +115,10 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
       entities: [{ name: 'Acme', type: 'organization', description: 'A company', score: 1 }],
       relations: [{ source: 'Acme', target: 'Paris', keywords: 'founded in', description: 'HQ', score: 1 }],
       responseType: 'Bullet Points',
-      history: [{ role: 'user' as const, content: 'Hi' }, { role: 'assistant' as const, content: 'Hello' }],
+      history: [
+        { role: 'user' as const, content: 'Hi' },
+        { role: 'assistant' as const, content: 'Hello' },
+      ],
     };
     const res = await set.answerer.answer(input, ctx);
     expect(res.text).toContain('Fake answer to: Where was Acme founded?');
@@ -233,7 +243,7 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     expect(fake.maxInFlight).toBe(2);
   });
 
-  it('uses a tenant\'s own key (byo_key) for LLM calls, the server key for embeddings', async () => {
+  it("uses a tenant's own key (byo_key) for LLM calls, the server key for embeddings", async () => {
     const providers = new ModelProviders({ settings: settings(fake.url) as Settings } as AppConfig, usage, metrics, new OneTenantKey());
     const own = await providers.forTenant('byo-tenant');
     const hosted = await providers.forTenant('tenant-a');
@@ -249,7 +259,9 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
 
   it('runs on local providers when nothing is configured', async () => {
     const local = new ModelProviders(
-      { settings: settings(fake.url, { llmBinding: 'local', embeddingBinding: 'local', embeddingModel: 'local-lexical-hash', embeddingDim: 64, llmBindingHost: null }) as Settings } as AppConfig,
+      {
+        settings: settings(fake.url, { llmBinding: 'local', embeddingBinding: 'local', embeddingModel: 'local-lexical-hash', embeddingDim: 64, llmBindingHost: null }) as Settings,
+      } as AppConfig,
       usage,
       metrics,
       { getKey: async () => null },

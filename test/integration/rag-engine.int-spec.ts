@@ -28,7 +28,14 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
     B = await seedTenant(t, `Bravo ${randomUUID().slice(0, 6)}`, ['b-main']);
     marieId = await addTextAndWait(t.http, A.tenantId, A.kbIds[0], MARIE, 'curie.txt', A.key);
     volcanoId = await addTextAndWait(t.http, A.tenantId, A.kbIds[0], VOLCANO, 'etna.md', A.key);
-    await addTextAndWait(t.http, B.tenantId, B.kbIds[0], `Bravo's confidential plan: the codename ${secret} protects Marie Curie's notebook and Mount Etna's sensors.`, 'bravo.txt', B.key);
+    await addTextAndWait(
+      t.http,
+      B.tenantId,
+      B.kbIds[0],
+      `Bravo's confidential plan: the codename ${secret} protects Marie Curie's notebook and Mount Etna's sensors.`,
+      'bravo.txt',
+      B.key,
+    );
     await addTextAndWait(t.http, A.tenantId, A.kbIds[1], `The second KB of Alpha keeps ${kb2Secret} about Marie Curie and Mount Etna.`, 'second.txt', A.key);
   });
   afterAll(() => t?.close());
@@ -57,13 +64,22 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
     expect(data.mode).toBe(mode);
     expect(Object.keys(data.context).sort()).toEqual(['chunks', 'entities', 'relations']);
     expect(data.context.chunks.length).toBeGreaterThan(0);
-    expect(data.context.chunks[0]).toEqual({ chunk_id: expect.any(String), document_id: marieId, file_path: 'curie.txt', content: expect.stringContaining('Curie'), score: expect.any(Number) });
+    expect(data.context.chunks[0]).toEqual({
+      chunk_id: expect.any(String),
+      document_id: marieId,
+      file_path: 'curie.txt',
+      content: expect.stringContaining('Curie'),
+      score: expect.any(Number),
+    });
     expect(data.references[0]).toEqual({ document_id: marieId, file_path: 'curie.txt', chunk_id: data.context.chunks[0].chunk_id, score: expect.any(Number) });
     if (mode === 'naive') {
       expect(data.context.entities).toEqual([]);
       expect(data.context.relations).toEqual([]);
     } else {
-      const names = [...data.context.entities.map((e: { name: string }) => e.name), ...data.context.relations.flatMap((x: { source: string; target: string }) => [x.source, x.target])];
+      const names = [
+        ...data.context.entities.map((e: { name: string }) => e.name),
+        ...data.context.relations.flatMap((x: { source: string; target: string }) => [x.source, x.target]),
+      ];
       expect(names.join(' ')).toMatch(/Curie/);
       for (const e of data.context.entities) expect(e).toEqual({ name: expect.any(String), type: expect.any(String), description: expect.any(String), score: expect.any(Number) });
     }
@@ -72,7 +88,12 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
   it.each([...MODES, 'bypass'])('mode %s answers with response, references and usage', async (mode) => {
     const r = await query(A, A.kbIds[0], { query: 'Where is Mount Etna?', mode, response_type: 'Single Paragraph' });
     expect(r.status).toBe(200);
-    expect(r.body.data).toEqual({ response: expect.any(String), mode, references: expect.any(Array), usage: expect.objectContaining({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) }) });
+    expect(r.body.data).toEqual({
+      response: expect.any(String),
+      mode,
+      references: expect.any(Array),
+      usage: expect.objectContaining({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) }),
+    });
     if (mode === 'bypass') expect(r.body.data.references).toEqual([]);
     else {
       expect(r.body.data.response.length).toBeGreaterThan(0);
@@ -81,7 +102,14 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
   });
 
   it('the default mode is mix, and conversation_history is accepted', async () => {
-    const r = await query(A, A.kbIds[0], { query: 'And the volcano?', conversation_history: [{ role: 'user', content: 'Tell me about Sicily' }, { role: 'assistant', content: 'Sicily is an island.' }], only_need_context: true });
+    const r = await query(A, A.kbIds[0], {
+      query: 'And the volcano?',
+      conversation_history: [
+        { role: 'user', content: 'Tell me about Sicily' },
+        { role: 'assistant', content: 'Sicily is an island.' },
+      ],
+      only_need_context: true,
+    });
     expect(r.status).toBe(200);
     expect(r.body.data.mode).toBe('mix');
   });
@@ -95,11 +123,17 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/x-ndjson/);
     expect(res.headers.get('x-request-id')).toBeTruthy();
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({ mode: 'mix', references: expect.any(Array) });
     expect(lines[0].references.map((x: { document_id: string }) => x.document_id)).toContain(marieId);
     expect(lines.at(-1)).toEqual({ done: true });
-    const text = lines.filter((l) => typeof l.response === 'string').map((l) => l.response).join('');
+    const text = lines
+      .filter((l) => typeof l.response === 'string')
+      .map((l) => l.response)
+      .join('');
     expect(text.length).toBeGreaterThan(0);
   });
 
@@ -110,7 +144,16 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
   });
 
   it('rejects bad query bodies with 400 and details', async () => {
-    for (const body of [{}, { query: '' }, { query: 'x', mode: 'nope' }, { query: 'x', top_k: 0 }, { query: 'x', chunk_top_k: 'many' }, { query: 'x', surprise: 1 }, { query: 'x', conversation_history: [{ role: 'robot', content: 'hi' }] }, { query: 'nul \u0000 inside' }]) {
+    for (const body of [
+      {},
+      { query: '' },
+      { query: 'x', mode: 'nope' },
+      { query: 'x', top_k: 0 },
+      { query: 'x', chunk_top_k: 'many' },
+      { query: 'x', surprise: 1 },
+      { query: 'x', conversation_history: [{ role: 'robot', content: 'hi' }] },
+      { query: 'nul \u0000 inside' },
+    ]) {
       const r = await query(A, A.kbIds[0], body);
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('VALIDATION_ERROR');
@@ -144,7 +187,11 @@ describe('RAG engine over HTTP: ingestion, every query mode, deletion, isolation
   it('texts: adds several documents at once with their file sources; mismatched file_sources is 400', async () => {
     const bad = await t.http.post(`${kbPath(A.tenantId, A.kbIds[1])}/documents/texts`, { texts: ['one text', 'two text'], file_sources: ['only-one.txt'] }, A.key);
     expect(bad.status).toBe(400);
-    const r = await t.http.post(`${kbPath(A.tenantId, A.kbIds[1])}/documents/texts`, { texts: ['Ada Lovelace wrote the first program.', 'Alan Turing described a universal machine.'], file_sources: ['ada.txt', 'turing.txt'] }, A.key);
+    const r = await t.http.post(
+      `${kbPath(A.tenantId, A.kbIds[1])}/documents/texts`,
+      { texts: ['Ada Lovelace wrote the first program.', 'Alan Turing described a universal machine.'], file_sources: ['ada.txt', 'turing.txt'] },
+      A.key,
+    );
     expect(r.status).toBe(202);
     expect(r.body.data).toEqual({ document_ids: [expect.any(String), expect.any(String)], status: 'pending', track_id: expect.any(String) });
     for (const id of r.body.data.document_ids) await waitForProcessed(t.http, A.tenantId, A.kbIds[1], id, A.key);

@@ -109,7 +109,11 @@ describe('ingestion queue: crash recovery, fairness, retries', () => {
 
     beforeAll(async () => {
       await drain();
-      const r = await t.http.post(`/api/v1/tenants/${A.tenantId}/knowledge-bases`, { kb_name: 'small-chunks', config: { chunk_token_size: 50, chunk_overlap_token_size: 5 } }, t.admin);
+      const r = await t.http.post(
+        `/api/v1/tenants/${A.tenantId}/knowledge-bases`,
+        { kb_name: 'small-chunks', config: { chunk_token_size: 50, chunk_overlap_token_size: 5 } },
+        t.admin,
+      );
       expect(r.status).toBe(201);
       kb = r.body.data.kb_id;
     });
@@ -204,10 +208,7 @@ describe('ingestion queue: crash recovery, fairness, retries', () => {
     expect((await worker.processNext())?.outcome).toBe('processed');
     const after = await platform<{ n: number }>(`SELECT count(*)::int AS n FROM chunks WHERE document_id = $1`, [id]);
     expect(after[0].n).toBe(before[0].n);
-    const support = await platform<{ n: number }>(
-      `SELECT count(*)::int AS n FROM entity_chunks ec JOIN chunks c ON c.id = ec.chunk_id WHERE c.document_id = $1`,
-      [id],
-    );
+    const support = await platform<{ n: number }>(`SELECT count(*)::int AS n FROM entity_chunks ec JOIN chunks c ON c.id = ec.chunk_id WHERE c.document_id = $1`, [id]);
     expect(support[0].n).toBeGreaterThan(0);
   });
 

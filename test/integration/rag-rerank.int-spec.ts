@@ -33,7 +33,14 @@ describe('query re-rank', () => {
     for (const kb of A.kbIds) {
       for (const [i, text] of docs.entries()) await addTextAndWait(t.http, A.tenantId, kb, text, `d${i}.txt`, A.key);
     }
-    answerId = await addTextAndWait(t.http, A.tenantId, A.kbIds[0], 'Her only poem mixed a glacier, a tariff and a sonnet into one odd verse about trade in the north.', 'answer.txt', A.key);
+    answerId = await addTextAndWait(
+      t.http,
+      A.tenantId,
+      A.kbIds[0],
+      'Her only poem mixed a glacier, a tariff and a sonnet into one odd verse about trade in the north.',
+      'answer.txt',
+      A.key,
+    );
     await addTextAndWait(t.http, A.tenantId, A.kbIds[1], 'Her only poem mixed a glacier, a tariff and a sonnet into one odd verse about trade in the north.', 'answer.txt', A.key);
   });
   afterAll(() => t?.close());

@@ -28,18 +28,40 @@ describe('retrieval SQL', () => {
   const relation: Record<string, string> = {};
 
   async function addChunk(kb: string, document: string, name: string, index: number) {
-    const [row] = await q(`INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding) VALUES ($1, $2, $3, $4, $5, 1, $6::vector) RETURNING id`, [tenantId, kb, document, index, `chunk ${name}`, vec(0)]);
+    const [row] = await q(`INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding) VALUES ($1, $2, $3, $4, $5, 1, $6::vector) RETURNING id`, [
+      tenantId,
+      kb,
+      document,
+      index,
+      `chunk ${name}`,
+      vec(0),
+    ]);
     return row.id as string;
   }
   async function addEntity(kb: string, name: string, embedding: string) {
-    const [row] = await q(`INSERT INTO entities (tenant_id, kb_id, name, name_key, type, description, embedding) VALUES ($1, $2, $3, $4, 'thing', '', $5::vector) RETURNING id`, [tenantId, kb, name, name.toLowerCase(), embedding]);
+    const [row] = await q(`INSERT INTO entities (tenant_id, kb_id, name, name_key, type, description, embedding) VALUES ($1, $2, $3, $4, 'thing', '', $5::vector) RETURNING id`, [
+      tenantId,
+      kb,
+      name,
+      name.toLowerCase(),
+      embedding,
+    ]);
     return row.id as string;
   }
   async function support(kb: string, document: string, entityId: string, chunkId: string) {
-    await q(`INSERT INTO entity_chunks (tenant_id, kb_id, entity_id, chunk_id, document_id, description) VALUES ($1, $2, $3, $4, $5, 'seen')`, [tenantId, kb, entityId, chunkId, document]);
+    await q(`INSERT INTO entity_chunks (tenant_id, kb_id, entity_id, chunk_id, document_id, description) VALUES ($1, $2, $3, $4, $5, 'seen')`, [
+      tenantId,
+      kb,
+      entityId,
+      chunkId,
+      document,
+    ]);
   }
   async function addDocument(kb: string, name: string) {
-    const [row] = await q(`INSERT INTO documents (tenant_id, kb_id, file_path, content_hash, content, size_bytes, status, track_id) VALUES ($1, $2, $3, $4, '', 0, 'processed', 't') RETURNING id`, [tenantId, kb, name, randomUUID()]);
+    const [row] = await q(
+      `INSERT INTO documents (tenant_id, kb_id, file_path, content_hash, content, size_bytes, status, track_id) VALUES ($1, $2, $3, $4, '', 0, 'processed', 't') RETURNING id`,
+      [tenantId, kb, name, randomUUID()],
+    );
     return row.id as string;
   }
 
@@ -64,16 +86,24 @@ describe('retrieval SQL', () => {
     await support(kbId, doc, entity.far, chunk.one);
     await support(kbId, doc, entity.mid, chunk.tieA);
     await support(kbId, doc, entity.mid, chunk.tieB);
-    for (const [name, s, tg] of [['n1-n2', 'near1', 'near2'], ['mid-far', 'mid', 'far'], ['far-n1', 'far', 'near1']] as const) {
+    for (const [name, s, tg] of [
+      ['n1-n2', 'near1', 'near2'],
+      ['mid-far', 'mid', 'far'],
+      ['far-n1', 'far', 'near1'],
+    ] as const) {
       const [row] = await q(
         `INSERT INTO relations (tenant_id, kb_id, source_id, target_id, keywords, description, weight, embedding) VALUES ($1, $2, $3, $4, '', '', 0, $5::vector) RETURNING id`,
         [tenantId, kbId, entity[s], entity[tg], vec(2)],
       );
       relation[name] = row.id;
-      await q(
-        `INSERT INTO relation_chunks (tenant_id, kb_id, relation_id, chunk_id, document_id, keywords, description, weight) VALUES ($1, $2, $3, $4, $5, 'k', 'd', $6)`,
-        [tenantId, kbId, row.id, chunk.many, doc, name === 'mid-far' ? 2 : 1],
-      );
+      await q(`INSERT INTO relation_chunks (tenant_id, kb_id, relation_id, chunk_id, document_id, keywords, description, weight) VALUES ($1, $2, $3, $4, $5, 'k', 'd', $6)`, [
+        tenantId,
+        kbId,
+        row.id,
+        chunk.many,
+        doc,
+        name === 'mid-far' ? 2 : 1,
+      ]);
     }
 
     // Another KB of the same tenant: its entity supports its own chunk.

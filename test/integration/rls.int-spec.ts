@@ -135,7 +135,9 @@ describe('row-level security', () => {
       if ('id' in row) row.id = typeof row.id === 'string' ? randomUUID() : row.id;
       tried++;
       try {
-        await t.db.withTenant(A.tenantId, (db) => db.many<any>(`INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_record(null::"${table}", $1::json)`, [JSON.stringify(row)]));
+        await t.db.withTenant(A.tenantId, (db) =>
+          db.many<any>(`INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_record(null::"${table}", $1::json)`, [JSON.stringify(row)]),
+        );
         problems.push(`${table}: INSERT with B's tenant_id succeeded`);
       } catch (err) {
         if (sqlstate(err) !== '42501') problems.push(`${table}: failed with ${sqlstate(err)} ${(err as Error).message}, not an RLS/privilege error`);
@@ -202,9 +204,7 @@ describe('row-level security', () => {
       await expect(t.db.withPlatform((db) => db.many<any>(`SELECT * FROM no_such_table`))).rejects.toThrow(/no_such_table/);
     }
     const states = await Promise.all(
-      Array.from({ length: 12 }, () =>
-        q(`SELECT current_user AS u, current_setting('app.tenant_id', true) AS t, now() = statement_timestamp() AS own_tx`),
-      ),
+      Array.from({ length: 12 }, () => q(`SELECT current_user AS u, current_setting('app.tenant_id', true) AS t, now() = statement_timestamp() AS own_tx`)),
     );
     for (const [row] of states) expect(row).toEqual({ u: 'postgres', t: expect.not.stringMatching(/[0-9a-f]{8}-/), own_tx: true });
     const back: Array<{ u: string; t: string }> = await t.db.withTenant(B.tenantId, (db) => db.many<any>(`SELECT current_user AS u, current_setting('app.tenant_id') AS t`));

@@ -75,15 +75,23 @@ describe('LightRAG workspace import (JSON working directory)', () => {
     await c.connect();
     try {
       await c.query(`CREATE TABLE LIGHTRAG_DOC_FULL (id varchar(255), workspace varchar(255), doc_name varchar(1024), content text, meta jsonb, PRIMARY KEY (workspace, id))`);
-      await c.query(`CREATE TABLE LIGHTRAG_DOC_CHUNKS (id varchar(255), workspace varchar(255), full_doc_id varchar(256), chunk_order_index int, tokens int, content text, file_path varchar(256), PRIMARY KEY (workspace, id))`);
-      await c.query(`CREATE TABLE LIGHTRAG_VDB_ENTITY (id varchar(255), workspace varchar(255), entity_name varchar(512), content text, chunk_ids varchar(255)[], file_path text, PRIMARY KEY (workspace, id))`);
-      await c.query(`CREATE TABLE LIGHTRAG_VDB_RELATION (id varchar(255), workspace varchar(255), source_id varchar(512), target_id varchar(512), content text, chunk_ids varchar(255)[], file_path text, PRIMARY KEY (workspace, id))`);
+      await c.query(
+        `CREATE TABLE LIGHTRAG_DOC_CHUNKS (id varchar(255), workspace varchar(255), full_doc_id varchar(256), chunk_order_index int, tokens int, content text, file_path varchar(256), PRIMARY KEY (workspace, id))`,
+      );
+      await c.query(
+        `CREATE TABLE LIGHTRAG_VDB_ENTITY (id varchar(255), workspace varchar(255), entity_name varchar(512), content text, chunk_ids varchar(255)[], file_path text, PRIMARY KEY (workspace, id))`,
+      );
+      await c.query(
+        `CREATE TABLE LIGHTRAG_VDB_RELATION (id varchar(255), workspace varchar(255), source_id varchar(512), target_id varchar(512), content text, chunk_ids varchar(255)[], file_path text, PRIMARY KEY (workspace, id))`,
+      );
       const text = 'The Forth Bridge crosses the Firth of Forth. It was designed by John Fowler and Benjamin Baker.';
       await c.query(`INSERT INTO LIGHTRAG_DOC_FULL VALUES ('doc-1', 'bridges', 'forth.txt', $1, '{}'), ('doc-x', 'other', 'x.txt', 'Other workspace text', '{}')`, [text]);
       await c.query(`INSERT INTO LIGHTRAG_DOC_CHUNKS VALUES ('chunk-1', 'bridges', 'doc-1', 0, 22, $1, 'forth.txt')`, [text]);
       await c.query(`INSERT INTO LIGHTRAG_VDB_ENTITY VALUES ('ent-1', 'bridges', 'John Fowler', E'John Fowler\\nEngineer of the Forth Bridge.', '{chunk-1}', 'forth.txt'),
                                                       ('ent-2', 'bridges', 'Forth Bridge', E'Forth Bridge\\nA cantilever railway bridge.', '{chunk-1}', 'forth.txt')`);
-      await c.query(`INSERT INTO LIGHTRAG_VDB_RELATION VALUES ('rel-1', 'bridges', 'John Fowler', 'Forth Bridge', E'design\\tJohn Fowler\\nForth Bridge\\nJohn Fowler designed the Forth Bridge.', '{chunk-1}', 'forth.txt')`);
+      await c.query(
+        `INSERT INTO LIGHTRAG_VDB_RELATION VALUES ('rel-1', 'bridges', 'John Fowler', 'Forth Bridge', E'design\\tJohn Fowler\\nForth Bridge\\nJohn Fowler designed the Forth Bridge.', '{chunk-1}', 'forth.txt')`,
+      );
     } finally {
       await c.end();
     }

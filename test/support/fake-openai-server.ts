@@ -13,15 +13,12 @@ import { AddressInfo } from 'node:net';
  * message.
  */
 export type Fault =
-  | { kind: 'status'; status: number; retryAfter?: string; body?: string }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'invalid_json' }
-  | { kind: 'wrong_dimension'; dim: number };
+  { kind: 'status'; status: number; retryAfter?: string; body?: string } | { kind: 'delay'; ms: number } | { kind: 'invalid_json' } | { kind: 'wrong_dimension'; dim: number };
 
 export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   at: number;
 }
 
@@ -90,7 +87,7 @@ export class FakeOpenAiServer {
     });
     try {
       const raw = await readBody(req);
-      let body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      let body: any;
       try {
         body = raw ? JSON.parse(raw) : {};
       } catch {
@@ -116,7 +113,7 @@ export class FakeOpenAiServer {
     }
   }
 
-  private embeddings(res: ServerResponse, body: any, fault: Fault | undefined): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  private embeddings(res: ServerResponse, body: any, fault: Fault | undefined): void {
     const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
     const dim = fault?.kind === 'wrong_dimension' ? fault.dim : (body.dimensions ?? this.dim);
     const data = inputs.map((text, index) => {
@@ -128,7 +125,7 @@ export class FakeOpenAiServer {
     send(res, 200, { object: 'list', model: body.model, data, usage: { prompt_tokens: tokens, total_tokens: tokens } });
   }
 
-  private chat(res: ServerResponse, body: any, fault: Fault | undefined): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  private chat(res: ServerResponse, body: any, fault: Fault | undefined): void {
     const messages: Array<{ role: string; content: string }> = body.messages ?? [];
     const all = messages.map((m) => m.content).join('\n');
     const lastUser = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';

@@ -19,7 +19,7 @@
  *       tenant      has {tenantId} (not {kbId}): the caller's own tenant only;
  *       kb          has {tenantId} and {kbId}: own tenant and inside the key's KB scope.
  *     permissions: exactly what @RequirePermissions(...) lists (the contract's
- *     names, CONTRACT.md §2).
+ *     names).
  *  3. Optional `body`: a plausible valid JSON body, sent with every denied
  *     call so a 403 cannot be confused with a 400 (the guard runs before
  *     validation, so `{}` — the default — works too); `upload: true` sends a
@@ -31,7 +31,7 @@
  *  5. Run `npx jest test/e2e/tenancy-` and, when the permission snapshot
  *     changes because you meant it to, `-u` it and commit the .snap file.
  *
- * `planned: true` marks a contract route (CONTRACT.md §3) another piece of
+ * `planned: true` marks a contract route another piece of
  * work will add: it is not required to exist yet, but once it does its
  * declaration is checked like every other. Remove the flag when it lands.
  */
@@ -86,7 +86,7 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   [`PATCH ${T}/users/{userId}`]: { class: 'tenant', permissions: ['user:manage'], body: { is_active: false } },
   [`DELETE ${T}/users/{userId}`]: { class: 'tenant', permissions: ['user:manage'] },
 
-  // documents (CONTRACT.md §3)
+  // documents
   [`POST ${KB}/documents/add`]: { class: 'kb', permissions: ['document:write'], upload: true },
   [`POST ${KB}/documents/text`]: { class: 'kb', permissions: ['document:write'], body: { text: 'intruder text' } },
   [`POST ${KB}/documents/texts`]: { class: 'kb', permissions: ['document:write'], body: { texts: ['intruder text'] } },

@@ -80,5 +80,5 @@ export async function createKey(t: TestApp, tenantId: string, kbIds: string[], p
   return { key: r.body.data.key, keyId: r.body.data.key_id };
 }
 
-/** Every permission name (CONTRACT.md §2), from the one list the server uses. */
+/** Every permission name, from the one list the server uses. */
 export const ALL_PERMISSIONS: string[] = [...PERMISSIONS];

@@ -39,7 +39,7 @@ function readJson<T extends object>(dir: string, file: string, required: boolean
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${path} is not a JSON object`);
   return parsed as Partial<T>;
@@ -165,7 +165,11 @@ export function readJsonWorkspace(workingDir: string, name?: string): Workspace 
         .map((e) => ({
           name: String(e.entity_name),
           type: 'unknown',
-          description: String(e.content ?? '').split('\n').slice(1).join('\n').trim(),
+          description: String(e.content ?? '')
+            .split('\n')
+            .slice(1)
+            .join('\n')
+            .trim(),
           chunkIds: splitSourceIds(e.source_id),
         })),
       relations: rels.map(relationFromVdb).filter((r): r is WorkspaceRelation => r !== null),

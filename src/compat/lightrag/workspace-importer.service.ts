@@ -154,7 +154,12 @@ export class WorkspaceImporter {
     const ctx = { tenantId, kbId, purpose: 'embedding' as const };
     const vectors: number[][] = [];
     for (let i = 0; i < chunks.length; i += EMBED_BATCH) {
-      vectors.push(...(await providers.embedding.embed(chunks.slice(i, i + EMBED_BATCH).map((c) => c.content), ctx)));
+      vectors.push(
+        ...(await providers.embedding.embed(
+          chunks.slice(i, i + EMBED_BATCH).map((c) => c.content),
+          ctx,
+        )),
+      );
     }
     const { entities, relations } = await embedFacts(providers, graph, ctx);
     await this.db.withTenant(tenantId, async (db) => {

@@ -39,8 +39,14 @@ function growth(build: (bytes: number) => string, run: (input: string) => unknow
   let bestSmall = Infinity;
   let bestLarge = Infinity;
   for (let i = 0; i < 5; i++) {
-    bestSmall = Math.min(bestSmall, ms(() => run(small)));
-    bestLarge = Math.min(bestLarge, ms(() => run(large)));
+    bestSmall = Math.min(
+      bestSmall,
+      ms(() => run(small)),
+    );
+    bestLarge = Math.min(
+      bestLarge,
+      ms(() => run(large)),
+    );
   }
   return bestLarge / Math.max(1, bestSmall);
 }
@@ -112,8 +118,22 @@ describe('DOCX: a decompression bomb is refused before or while inflating', () =
   const xml = Buffer.from(DOCX_HEAD + 'Hello' + DOCX_TAIL);
   it.each<[string, () => Buffer]>([
     ['too many zip entries', () => docx([{ name: 'word/document.xml', data: xml }, ...Array.from({ length: 5001 }, (_, i) => ({ name: `x/${i}`, data: Buffer.alloc(0) }))])],
-    ['a path-traversal entry name', () => docx([{ name: 'word/document.xml', data: xml }, { name: '../../etc/passwd', data: Buffer.from('x') }])],
-    ['the main part twice', () => docx([{ name: 'word/document.xml', data: xml }, { name: 'word/document.xml', data: xml }])],
+    [
+      'a path-traversal entry name',
+      () =>
+        docx([
+          { name: 'word/document.xml', data: xml },
+          { name: '../../etc/passwd', data: Buffer.from('x') },
+        ]),
+    ],
+    [
+      'the main part twice',
+      () =>
+        docx([
+          { name: 'word/document.xml', data: xml },
+          { name: 'word/document.xml', data: xml },
+        ]),
+    ],
     ['an encrypted main part', () => docx([{ name: 'word/document.xml', data: xml, flags: 1 }])],
     ['no main part', () => docx([{ name: '_rels/.rels', data: Buffer.from(DOCX_RELS) }])],
     ['a truncated central directory', () => docx([{ name: 'word/document.xml', data: xml }]).subarray(0, 60)],
@@ -127,7 +147,13 @@ describe('DOCX: a decompression bomb is refused before or while inflating', () =
       '<w:document xmlns:w="w" xmlns:mc="mc"><w:body><w:p><w:pPr><w:tabs><w:tab w:val="left"/></w:tabs></w:pPr><w:r><w:t>a &amp; b</w:t><w:tab/><w:t>c</w:t><w:br/><w:t>d</w:t></w:r></w:p>' +
       '<w:p/><w:p><mc:AlternateContent><mc:Choice><w:r><w:t>twice</w:t></w:r></mc:Choice><mc:Fallback><w:r><w:t>once</w:t></w:r></mc:Fallback></mc:AlternateContent></w:p>' +
       '<w:p><w:del><w:r><w:delText>gone</w:delText></w:r></w:del><w:r><w:t xml:space="preserve"> kept </w:t></w:r></w:p></w:body></w:document>';
-    const out = await parseDocument(zipOf([{ name: '_rels/.rels', data: Buffer.from(DOCX_RELS) }, { name: 'word/document.xml', deflated: deflateRawSync(body), declaredSize: Buffer.byteLength(body) }]), 'm.docx');
+    const out = await parseDocument(
+      zipOf([
+        { name: '_rels/.rels', data: Buffer.from(DOCX_RELS) },
+        { name: 'word/document.xml', deflated: deflateRawSync(body), declaredSize: Buffer.byteLength(body) },
+      ]),
+      'm.docx',
+    );
     expect(out.text).toBe('a & b\tc\nd\n\nonce\n\n kept');
     expect((await parseDocument(await minimalDocx(['x']), 'x.docx', undefined, small)).text).toBe('x');
   });
@@ -175,7 +201,12 @@ describe('JSON, CSV and plain text: bounded and linear', () => {
   });
 
   it('CSV: quote characters after a long field cost linear time; a header repeated per row past the cap is 413', async () => {
-    expect(growth((b) => 'a'.repeat(b / 2) + '"'.repeat(b / 2), (s) => csvToText(s))).toBeLessThan(32);
+    expect(
+      growth(
+        (b) => 'a'.repeat(b / 2) + '"'.repeat(b / 2),
+        (s) => csvToText(s),
+      ),
+    ).toBeLessThan(32);
     const csv = 'h'.repeat(100) + '\n' + '1\n'.repeat(20);
     expect((await failure(parseDocument(Buffer.from(csv), 'rows.csv', undefined, small))).status).toBe(413);
   });

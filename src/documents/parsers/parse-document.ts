@@ -16,12 +16,18 @@ export interface ParsedDocument {
 export const SUPPORTED_FORMATS: readonly DocumentFormat[] = ['txt', 'md', 'html', 'pdf', 'docx', 'csv', 'json'];
 
 const BY_EXTENSION: Record<string, DocumentFormat> = {
-  txt: 'txt', text: 'txt', log: 'txt',
-  md: 'md', markdown: 'md',
-  html: 'html', htm: 'html', xhtml: 'html',
+  txt: 'txt',
+  text: 'txt',
+  log: 'txt',
+  md: 'md',
+  markdown: 'md',
+  html: 'html',
+  htm: 'html',
+  xhtml: 'html',
   pdf: 'pdf',
   docx: 'docx',
-  csv: 'csv', tsv: 'csv',
+  csv: 'csv',
+  tsv: 'csv',
   json: 'json',
 };
 

@@ -9,7 +9,6 @@ export interface ParseTask {
 }
 
 /** Piscina's entry for parsing an upload in a worker thread (DocumentParser loads the compiled file). */
-export default computeTask(
-  (task: ParseTask): Promise<ParsedDocument> =>
-    parseDocument(Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength), task.fileName, task.mimeType, task.limits),
+export default computeTask((task: ParseTask): Promise<ParsedDocument> =>
+  parseDocument(Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength), task.fileName, task.mimeType, task.limits),
 );

@@ -184,6 +184,5 @@ export async function* chunkStream(source: AsyncIterable<string> | Iterable<stri
     }
   }
   await absorb(carry);
-  carry = '';
   yield* emitReady(true);
 }

@@ -55,7 +55,7 @@ export function* boundedPieces(text: string): Generator<string> {
   let start = 0;
   let run = 0;
   let prev = -1;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
     const cls = charClass(cp);

@@ -18,9 +18,7 @@ export interface ExtractionResult {
 }
 
 export type RagComputeResult =
-  | { op: 'encode'; tokens: Uint32Array }
-  | { op: 'embed'; vectors: number[][]; inputTokens: number }
-  | { op: 'extract'; result: ExtractionResult; inputTokens: number };
+  { op: 'encode'; tokens: Uint32Array } | { op: 'embed'; vectors: number[][]; inputTokens: number } | { op: 'extract'; result: ExtractionResult; inputTokens: number };
 
 /** One embedder per (dimension, model) in each thread; a server uses one, tests a few. */
 const embedders = createCache<string, LocalEmbeddingProvider>({ max: 8 });

@@ -76,11 +76,14 @@ export class IngestionService {
       } catch (caught) {
         // A document that outlives its budget is poisoned or too big for this
         // server: it fails for good, so no replica ever runs it again.
-        const err = budget.signal.aborted || (caught instanceof ComputeAborted && caught.reason === 'budget')
-          ? AppException.validation(`Ingestion stopped: the document needed more than the ${Math.round(budgetMs / 1000)} s this server allows per document (JOB_TIME_BUDGET_S); it will not be retried.`)
-          : caught instanceof ComputeAborted && caught.reason === 'memory'
-            ? AppException.validation(`Ingestion stopped: ${caught.message} It will not be retried.`)
-            : caught;
+        const err =
+          budget.signal.aborted || (caught instanceof ComputeAborted && caught.reason === 'budget')
+            ? AppException.validation(
+                `Ingestion stopped: the document needed more than the ${Math.round(budgetMs / 1000)} s this server allows per document (JOB_TIME_BUDGET_S); it will not be retried.`,
+              )
+            : caught instanceof ComputeAborted && caught.reason === 'memory'
+              ? AppException.validation(`Ingestion stopped: ${caught.message} It will not be retried.`)
+              : caught;
         const retryable = !(err instanceof AppException && err.status < 500);
         const message = err instanceof AppException ? err.message : `Ingestion failed: ${(err as Error)?.message ?? String(err)}`;
         const state = await this.db.withTenant(tenantId, async (db) => {
@@ -141,7 +144,16 @@ export class IngestionService {
         ctx('embedding'),
       );
       for (const chunk of batch) merger.add(chunk.index, await providers.extraction.extract(chunk.content, ctx('extraction')));
-      await inTenant((db) => this.staging.stage(db, tenantId, kbId, documentId, attempt, batch.map((c, i) => ({ ...c, embedding: vectors[i] }))));
+      await inTenant((db) =>
+        this.staging.stage(
+          db,
+          tenantId,
+          kbId,
+          documentId,
+          attempt,
+          batch.map((c, i) => ({ ...c, embedding: vectors[i] })),
+        ),
+      );
       chunkCount += batch.length;
     };
     let outcome: JobOutcome;

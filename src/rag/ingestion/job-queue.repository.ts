@@ -25,10 +25,13 @@ export interface JobRow {
 @Injectable()
 export class JobQueueRepository {
   async enqueue(db: Db, tenantId: string, kbId: string, documentId: string, requestId: string | null, maxAttempts: number): Promise<void> {
-    await db.exec(
-      `INSERT INTO jobs (tenant_id, kb_id, document_id, kind, max_attempts, request_id) VALUES ($1, $2, $3, 'ingest', $4, $5)`,
-      [tenantId, kbId, documentId, maxAttempts, requestId],
-    );
+    await db.exec(`INSERT INTO jobs (tenant_id, kb_id, document_id, kind, max_attempts, request_id) VALUES ($1, $2, $3, 'ingest', $4, $5)`, [
+      tenantId,
+      kbId,
+      documentId,
+      maxAttempts,
+      requestId,
+    ]);
   }
 
   /**
@@ -103,10 +106,13 @@ export class JobQueueRepository {
       [lockTimeoutMs],
     );
     for (const r of rows) {
-      await db.exec(
-        `UPDATE documents SET status = $4, error = $5, updated_at = now() WHERE tenant_id = $1 AND kb_id = $2 AND id = $3 AND status = 'processing'`,
-        [r.tenant_id, r.kb_id, r.document_id, r.state === 'failed' ? 'failed' : 'pending', r.state === 'failed' ? 'The worker processing this document stopped responding too many times.' : null],
-      );
+      await db.exec(`UPDATE documents SET status = $4, error = $5, updated_at = now() WHERE tenant_id = $1 AND kb_id = $2 AND id = $3 AND status = 'processing'`, [
+        r.tenant_id,
+        r.kb_id,
+        r.document_id,
+        r.state === 'failed' ? 'failed' : 'pending',
+        r.state === 'failed' ? 'The worker processing this document stopped responding too many times.' : null,
+      ]);
     }
     return rows.length;
   }

@@ -41,7 +41,11 @@ describe('CallBounds with the openai client against a fake OpenAI server', () =>
     const chat = (content = 'hi') => bounds.run(() => client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content }] }));
     return { bounds, chat };
   };
-  const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as AppException);
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => null,
+      (e: unknown) => e as AppException,
+    );
 
   it("retries retryable failures (the client's own backoff) and returns the first success", async () => {
     fake.fail({ kind: 'status', status: 503 }, 2);
@@ -104,7 +108,9 @@ describe('CallBounds with the openai client against a fake OpenAI server', () =>
 describe('JSON shapes', () => {
   it('parses fenced JSON and validates extraction, adding entities named only by relations', () => {
     const v = validateExtraction(
-      parseJsonObject('```json\n{"entities":[{"name":"Acme","type":"Organization","description":"A firm"},{"name":"acme","type":"organization","description":"Makes things"}],"relations":[{"source":"Acme","target":"Paris","keywords":["based in"],"description":"HQ","weight":"7"}]}\n```'),
+      parseJsonObject(
+        '```json\n{"entities":[{"name":"Acme","type":"Organization","description":"A firm"},{"name":"acme","type":"organization","description":"Makes things"}],"relations":[{"source":"Acme","target":"Paris","keywords":["based in"],"description":"HQ","weight":"7"}]}\n```',
+      ),
     );
     expect(v).toEqual({
       entities: [

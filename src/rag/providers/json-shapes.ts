@@ -2,7 +2,10 @@ import { ExtractedEntity, ExtractedRelation, QueryKeywords } from './provider.ty
 
 /** Parses a model's JSON answer, tolerating code fences and prose around the object. */
 export function parseJsonObject(text: string): unknown {
-  const t = text.trim().replace(/^```(?:json)?\s*/i, '').replace(/\s*```$/, '');
+  const t = text
+    .trim()
+    .replace(/^```(?:json)?\s*/i, '')
+    .replace(/\s*```$/, '');
   try {
     return JSON.parse(t);
   } catch {
@@ -73,8 +76,7 @@ export function validateExtraction(value: unknown): { entities: ExtractedEntity[
 
 export function validateKeywords(value: unknown): QueryKeywords | null {
   if (!isObj(value)) return null;
-  const list = (v: unknown): string[] | null =>
-    v === undefined ? [] : Array.isArray(v) ? v.map((x) => str(x)).filter((x): x is string => !!x) : null;
+  const list = (v: unknown): string[] | null => (v === undefined ? [] : Array.isArray(v) ? v.map((x) => str(x)).filter((x): x is string => !!x) : null);
   const highLevel = list(value.high_level_keywords);
   const lowLevel = list(value.low_level_keywords);
   if (highLevel === null || lowLevel === null) return null;

@@ -23,7 +23,13 @@ export interface RerankOptions {
 export function lexicalRerank<T extends { content: string; score: number }>(query: string, candidates: T[], opts: RerankOptions = {}): T[] {
   if (candidates.length === 0) return [];
   const { vectorWeight = 0.5, k1 = 1.2, b = 0.75 } = opts;
-  const terms = [...new Set(words(query).filter((w) => !STOP_WORDS.has(w) && !QUERY_WORDS.has(w)).map(stem))];
+  const terms = [
+    ...new Set(
+      words(query)
+        .filter((w) => !STOP_WORDS.has(w) && !QUERY_WORDS.has(w))
+        .map(stem),
+    ),
+  ];
   const termSet = new Set(terms);
   const docs = candidates.map((c) => {
     // Only the query's terms are ever looked up: count those, and the length.
@@ -54,7 +60,5 @@ export function lexicalRerank<T extends { content: string; score: number }>(quer
   });
   const max = Math.max(...combined);
   const min = Math.min(0, ...combined);
-  return candidates
-    .map((c, i) => ({ ...c, score: max > min ? (combined[i] - min) / (max - min) : 1 }))
-    .sort((a, b2) => b2.score - a.score);
+  return candidates.map((c, i) => ({ ...c, score: max > min ? (combined[i] - min) / (max - min) : 1 })).sort((a, b2) => b2.score - a.score);
 }

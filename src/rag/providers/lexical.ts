@@ -94,7 +94,7 @@ export function sentences(text: string): string[] {
   for (const block of text.split(/\n\s*\n|\r\n\s*\r\n/)) {
     const flat = block.replace(/\s+/g, ' ').trim();
     if (!flat) continue;
-    const parts = flat.split(/(?<=[.!?。！？])["”’)\]]?\s+(?=["“‘(\[]?[\p{Lu}\p{N}])|(?<=[。！？])/u);
+    const parts = flat.split(/(?<=[.!?。！？])["”’)\]]?\s+(?=["“‘([]?[\p{Lu}\p{N}])|(?<=[。！？])/u);
     for (const p of parts) {
       const t = p.trim();
       if (t) out.push(t);

@@ -60,7 +60,13 @@ export function composeExtractiveAnswer(input: AnswerInput): string {
   if (input.bypass) {
     return 'The local model cannot answer without retrieved context (mode "bypass" needs an LLM: set LLM_BINDING=openai).';
   }
-  const terms = [...new Set(words(input.query).filter((w) => !STOP_WORDS.has(w) && !QUERY_WORDS.has(w)).map(stem))];
+  const terms = [
+    ...new Set(
+      words(input.query)
+        .filter((w) => !STOP_WORDS.has(w) && !QUERY_WORDS.has(w))
+        .map(stem),
+    ),
+  ];
   const refs = referenceList(input);
   const candidates: Candidate[] = [];
   input.chunks.forEach((c, chunkIdx) => {

@@ -126,4 +126,3 @@ export function fnv1a(s: string): number {
   h ^= h >>> 13;
   return h >>> 0;
 }
-

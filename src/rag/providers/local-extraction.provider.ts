@@ -45,7 +45,8 @@ export class LocalExtractionProvider implements ExtractionProvider {
 const MAX_DESCRIPTION = 600;
 const MAX_ENTITIES_PER_SENTENCE = 6;
 const TYPE_RANK: Record<string, number> = { person: 3, organization: 3, location: 3, event: 3, concept: 1 };
-const EVENT_WORDS = /\b(war|battle|revolution|olympics|festival|conference|election|summit|championship|crisis|treaty|siege|massacre|games|cup|expedition|uprising|rebellion|council|congress)$/i;
+const EVENT_WORDS =
+  /\b(war|battle|revolution|olympics|festival|conference|election|summit|championship|crisis|treaty|siege|massacre|games|cup|expedition|uprising|rebellion|council|congress)$/i;
 
 interface EntityAcc {
   name: string;
@@ -65,7 +66,11 @@ interface RelationAcc {
 export function normaliseName(raw: string, proper: boolean): string {
   let s = raw.replace(/\s+/g, ' ').replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
   s = s.replace(/['’]s$/i, '');
-  if (proper) s = s.split(' ').map((w) => (w && w === w.toLowerCase() ? w[0].toUpperCase() + w.slice(1) : w)).join(' ');
+  if (proper)
+    s = s
+      .split(' ')
+      .map((w) => (w && w === w.toLowerCase() ? w[0].toUpperCase() + w.slice(1) : w))
+      .join(' ');
   return s;
 }
 
@@ -93,12 +98,12 @@ function phrasesOf(terms: Term[]): string[] {
   const out: string[] = [];
   let cur = '';
   terms.forEach((t, i) => {
-    if (cur && /[(\["“]/.test(t.pre)) {
+    if (cur && /[(["“]/.test(t.pre)) {
       out.push(cur);
       cur = '';
     }
     cur += (cur ? ' ' : '') + t.text;
-    if (i < terms.length - 1 && /[,;:()\[\]"”“!?.]/.test(t.post)) {
+    if (i < terms.length - 1 && /[,;:()[\]"”“!?.]/.test(t.post)) {
       out.push(cur);
       cur = '';
     }
@@ -131,7 +136,14 @@ function parsePiece(text: string, base: number, into: Parsed): void {
   const doc = nlp(text);
   const document = (doc as unknown as { document: Term[][] }).document;
   const sentenceAt = (n: number) => base + n;
-  for (const terms of document) into.sents.push(terms.map((t) => t.pre + t.text + t.post).join('').replace(/\s+/g, ' ').trim());
+  for (const terms of document)
+    into.sents.push(
+      terms
+        .map((t) => t.pre + t.text + t.post)
+        .join('')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
   const collect = (view: unknown, type: string, proper: boolean) => {
     for (const m of matches(doc, view)) {
       for (const p of phrasesOf(m.terms)) {
@@ -152,7 +164,12 @@ function parsePiece(text: string, base: number, into: Parsed): void {
   collect(doc.match('#Adjective? #Noun+').not('(#Pronoun|#Determiner|#Possessive|#Person|#Place|#Organization|#ProperNoun|#Value|#Date)'), 'common', false);
   for (const m of matches(doc, doc.verbs().not('(#Auxiliary|#Copula|#Modal)'))) {
     const si = sentenceAt(m.sentence);
-    const v = m.terms.map((t) => t.text).join(' ').toLowerCase().replace(/[^\p{L}\s-]/gu, '').trim();
+    const v = m.terms
+      .map((t) => t.text)
+      .join(' ')
+      .toLowerCase()
+      .replace(/[^\p{L}\s-]/gu, '')
+      .trim();
     if (v && !STOP_WORDS.has(v)) into.verbsBySentence.set(si, [...(into.verbsBySentence.get(si) ?? []), v]);
   }
 }

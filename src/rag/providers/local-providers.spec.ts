@@ -1,4 +1,4 @@
-import { UsageEvent, UsageRecorder } from '../../usage/usage-recorder';
+import { ModelUsage, UsageSink } from '../ports';
 import { LocalAnswerer, composeExtractiveAnswer } from './local-answerer';
 import { LocalEmbeddingProvider } from './local-embedding.provider';
 import { LocalExtractionProvider, extractEntitiesAndRelations, normaliseName } from './local-extraction.provider';
@@ -7,9 +7,9 @@ import { stem } from './lexical';
 import { AnswerInput, CallContext } from './provider.types';
 import { ProviderTelemetry } from './provider-telemetry';
 
-class MemoryUsage extends UsageRecorder {
-  events: UsageEvent[] = [];
-  record(e: UsageEvent): void {
+class MemoryUsage extends UsageSink {
+  events: ModelUsage[] = [];
+  record(e: ModelUsage): void {
     this.events.push(e);
   }
 }

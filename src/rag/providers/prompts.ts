@@ -69,9 +69,7 @@ export function answerMessages(input: AnswerInput): ChatMessage[] {
   const entities = input.entities.map((e) => JSON.stringify({ entity: e.name, type: e.type, description: e.description })).join('\n');
   const relations = input.relations.map((r) => JSON.stringify({ entity1: r.source, entity2: r.target, keywords: r.keywords, description: r.description })).join('\n');
   const refs = referenceList(input);
-  const chunks = input.chunks
-    .map((c) => JSON.stringify({ reference_id: refs.idOf.get(c.file_path || c.document_id), content: c.content }))
-    .join('\n');
+  const chunks = input.chunks.map((c) => JSON.stringify({ reference_id: refs.idOf.get(c.file_path || c.document_id), content: c.content })).join('\n');
   const system = `---Role---
 You are an expert AI assistant specialising in synthesising information from a provided knowledge base. Answer the user query using ONLY the information in the Context below.
 

@@ -144,7 +144,7 @@ export class QueryEngine {
       content: item.content,
       score,
     }));
-    const chunks = (input.enableRerank ?? instance.config.enableRerank ? rerankFused(input.query, fused) : fused)
+    const chunks = ((input.enableRerank ?? instance.config.enableRerank) ? rerankFused(input.query, fused) : fused)
       .slice(0, chunkTopK)
       .map((c) => ({ ...c, score: round(c.score) }));
     const context: RetrievedContext = {

@@ -71,7 +71,10 @@ function splitChunkLists(rows: ChunkSearchRow[]): ChunkLists {
 
 /** pgvector's iterative index scans for the rest of the transaction (0.8+); ef_search kept within [40, 1000]. */
 function iterativeScanStatement(efSearch: number): Statement {
-  return { sql: `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`, params: [String(Math.min(1000, Math.max(40, efSearch)))] };
+  return {
+    sql: `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`,
+    params: [String(Math.min(1000, Math.max(40, efSearch)))],
+  };
 }
 
 /**
@@ -320,15 +323,7 @@ export class RetrievalRepository {
    * rows kept only. The sum runs in a fixed order, so chunks supported by the
    * same scores tie exactly whatever the plan, and ties go by chunk id.
    */
-  private async chunksSupporting(
-    db: Db,
-    fact: 'entity' | 'relation',
-    tenantId: string,
-    kbId: string,
-    factIds: string[],
-    scores: number[],
-    limit: number,
-  ): Promise<ChunkHit[]> {
+  private async chunksSupporting(db: Db, fact: 'entity' | 'relation', tenantId: string, kbId: string, factIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
     if (!factIds.length) return [];
     const support = fact === 'entity' ? 'entity_chunks' : 'relation_chunks';
     return db.many<ChunkHit>(

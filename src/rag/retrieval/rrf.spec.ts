@@ -20,7 +20,13 @@ describe('reciprocalRankFusion', () => {
   it('keeps the order of a single list and breaks ties by best rank', () => {
     const fused = reciprocalRankFusion([[{ id: '1' }, { id: '2' }, { id: '3' }]], id);
     expect(fused.map((f) => f.item.id)).toEqual(['1', '2', '3']);
-    const tie = reciprocalRankFusion([[{ id: 'p' }, { id: 'q' }], [{ id: 'q' }, { id: 'p' }]], id);
+    const tie = reciprocalRankFusion(
+      [
+        [{ id: 'p' }, { id: 'q' }],
+        [{ id: 'q' }, { id: 'p' }],
+      ],
+      id,
+    );
     expect(tie[0].score).toBeCloseTo(tie[1].score, 12);
   });
 

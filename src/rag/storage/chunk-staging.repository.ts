@@ -12,10 +12,12 @@ import { chunkColumns, NewChunk } from './graph-store.repository';
 export class ChunkStagingRepository {
   /** Drops whatever earlier attempts (crashed, failed, lost) left for the document. */
   async clear(db: Db, tenantId: string, kbId: string, documentId: string, attempt?: string): Promise<void> {
-    await db.exec(
-      `DELETE FROM chunk_staging WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3 ${attempt ? 'AND attempt = $4' : ''}`,
-      [tenantId, kbId, documentId, ...(attempt ? [attempt] : [])],
-    );
+    await db.exec(`DELETE FROM chunk_staging WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3 ${attempt ? 'AND attempt = $4' : ''}`, [
+      tenantId,
+      kbId,
+      documentId,
+      ...(attempt ? [attempt] : []),
+    ]);
   }
 
   async stage(db: Db, tenantId: string, kbId: string, documentId: string, attempt: string, chunks: NewChunk[]): Promise<void> {

@@ -78,8 +78,16 @@ export class GraphStoreRepository {
   }
 
   async factsSupportedBy(db: Db, tenantId: string, kbId: string, documentId: string): Promise<{ entityIds: string[]; relationIds: string[] }> {
-    const e = await db.many<{ entity_id: string }>(`SELECT DISTINCT entity_id FROM entity_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
-    const r = await db.many<{ relation_id: string }>(`SELECT DISTINCT relation_id FROM relation_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
+    const e = await db.many<{ entity_id: string }>(`SELECT DISTINCT entity_id FROM entity_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [
+      tenantId,
+      kbId,
+      documentId,
+    ]);
+    const r = await db.many<{ relation_id: string }>(`SELECT DISTINCT relation_id FROM relation_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [
+      tenantId,
+      kbId,
+      documentId,
+    ]);
     return { entityIds: e.map((x) => x.entity_id), relationIds: r.map((x) => x.relation_id) };
   }
 
@@ -129,12 +137,21 @@ export class GraphStoreRepository {
          SELECT $1, $2, u.name, u.key, u.type, u.description, u.embedding::vector
          FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(name, key, type, description, embedding)
          ON CONFLICT (tenant_id, kb_id, name_key) DO NOTHING`,
-        [tenantId, kbId, batch.map((f) => f.name), batch.map((f) => f.key), batch.map((f) => f.type), batch.map((f) => f.support[0]?.description ?? ''), batch.map((f) => asVectorText(f.embedding))],
+        [
+          tenantId,
+          kbId,
+          batch.map((f) => f.name),
+          batch.map((f) => f.key),
+          batch.map((f) => f.type),
+          batch.map((f) => f.support[0]?.description ?? ''),
+          batch.map((f) => asVectorText(f.embedding)),
+        ],
       );
-      const rows = await db.many<{ id: string; name_key: string }>(
-        `SELECT id, name_key FROM entities WHERE tenant_id = $1 AND kb_id = $2 AND name_key = ANY($3::text[])`,
-        [tenantId, kbId, batch.map((f) => f.key)],
-      );
+      const rows = await db.many<{ id: string; name_key: string }>(`SELECT id, name_key FROM entities WHERE tenant_id = $1 AND kb_id = $2 AND name_key = ANY($3::text[])`, [
+        tenantId,
+        kbId,
+        batch.map((f) => f.key),
+      ]);
       for (const r of rows) idsByKey.set(r.name_key, r.id);
     });
     function* support() {
@@ -158,7 +175,15 @@ export class GraphStoreRepository {
   }
 
   /** Inserts relations not yet in the KB (one per unordered pair; rows never rewritten) and adds this document's support. */
-  async mergeRelations(db: Db, tenantId: string, kbId: string, documentId: string, facts: RelationFact[], entityIds: Map<string, string>, chunkIds: Map<number, string>): Promise<void> {
+  async mergeRelations(
+    db: Db,
+    tenantId: string,
+    kbId: string,
+    documentId: string,
+    facts: RelationFact[],
+    entityIds: Map<string, string>,
+    chunkIds: Map<number, string>,
+  ): Promise<void> {
     const usable = facts
       .map((f) => {
         const a = entityIds.get(f.sourceKey);
@@ -176,7 +201,15 @@ export class GraphStoreRepository {
          SELECT $1, $2, u.source_id, u.target_id, u.keywords, u.description, 0, u.embedding::vector
          FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS u(source_id, target_id, keywords, description, embedding)
          ON CONFLICT (tenant_id, kb_id, source_id, target_id) DO NOTHING`,
-        [tenantId, kbId, batch.map((x) => x.source), batch.map((x) => x.target), batch.map((x) => first(x)?.keywords ?? ''), batch.map((x) => first(x)?.description ?? ''), batch.map((x) => asVectorText(x.fact.embedding))],
+        [
+          tenantId,
+          kbId,
+          batch.map((x) => x.source),
+          batch.map((x) => x.target),
+          batch.map((x) => first(x)?.keywords ?? ''),
+          batch.map((x) => first(x)?.description ?? ''),
+          batch.map((x) => asVectorText(x.fact.embedding)),
+        ],
       );
       const rows = await db.many<{ id: string; source_id: string; target_id: string }>(
         `SELECT r.id, r.source_id, r.target_id
@@ -201,7 +234,16 @@ export class GraphStoreRepository {
          SELECT $1, $2, u.relation_id, u.chunk_id, $3, u.keywords, u.description, u.weight
          FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::float8[]) AS u(relation_id, chunk_id, keywords, description, weight)
          ON CONFLICT (relation_id, chunk_id) DO UPDATE SET weight = relation_chunks.weight + EXCLUDED.weight`,
-        [tenantId, kbId, documentId, batch.map((s) => s.relationId), batch.map((s) => s.chunkId), batch.map((s) => s.keywords), batch.map((s) => s.description), batch.map((s) => s.weight)],
+        [
+          tenantId,
+          kbId,
+          documentId,
+          batch.map((s) => s.relationId),
+          batch.map((s) => s.chunkId),
+          batch.map((s) => s.keywords),
+          batch.map((s) => s.description),
+          batch.map((s) => s.weight),
+        ],
       ),
     );
   }

@@ -26,7 +26,7 @@ export class TenantLlmKeysController {
 
   @Get()
   @RequirePermissions('tenant:read')
-  @ApiOperation({ summary: "Whether the tenant has its own LLM key (only a masked suffix, never the key)" })
+  @ApiOperation({ summary: 'Whether the tenant has its own LLM key (only a masked suffix, never the key)' })
   get(@Param('tenantId') tenantId: string): Promise<LlmKeyStatus> {
     return this.keys.status(tenantId);
   }

@@ -80,10 +80,7 @@ export class TenantLlmKeysService {
       } catch (err) {
         // Falling back to the server's key would bill the platform for the tenant's calls: refuse instead.
         this.logger.error({ tenant_id: tenantId, err: (err as Error).message }, 'tenant LLM key cannot be decrypted');
-        throw new AppException(
-          'CONFLICT',
-          "This tenant's own LLM key cannot be decrypted with the server's ENCRYPTION_KEY; set the key again or remove it.",
-        );
+        throw new AppException('CONFLICT', "This tenant's own LLM key cannot be decrypted with the server's ENCRYPTION_KEY; set the key again or remove it.");
       }
     }
     this.cache.set(tenantId, { key: value });

@@ -147,7 +147,11 @@ export async function docxBomb(mb: number, declaredMb?: number): Promise<Buffer>
   return zipOf([
     { name: '[Content_Types].xml', data: Buffer.from('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>') },
     { name: '_rels/.rels', data: Buffer.from(DOCX_RELS) },
-    { name: 'word/document.xml', deflated: await deflateRepeated(DOCX_HEAD, chunk, times, DOCX_TAIL), declaredSize: declaredMb === undefined ? size : Math.round(declaredMb * 1024 * 1024) },
+    {
+      name: 'word/document.xml',
+      deflated: await deflateRepeated(DOCX_HEAD, chunk, times, DOCX_TAIL),
+      declaredSize: declaredMb === undefined ? size : Math.round(declaredMb * 1024 * 1024),
+    },
   ]);
 }
 
