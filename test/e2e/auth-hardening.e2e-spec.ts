@@ -1,12 +1,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SecretsService } from '../../src/auth/secrets.service';
 import { ownLoopback, requestFrom } from '../support/http';
 import { claimsOf, jwt as signJwt, nowSeconds as now } from '../support/jwt';
 import { ADMIN_PASSWORD, seedTenant, startTestApp, TestApp, TOKEN_SECRET } from '../support/test-app';
-import { freshDatabase, TestDatabase } from '../support/test-db';
+import { persistentDatabase } from '../support/test-db';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -125,19 +124,6 @@ describe('auth hardening (issue 11): tokens are re-checked against the database'
 });
 
 /** A database that survives a restart, with its own DATA_DIR (where secret.key lives). */
-async function persistentDatabase(): Promise<TestDatabase & { dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-secrets-'));
-  const base = process.env.TEST_DATABASE_URL ? await freshDatabase() : { env: {}, url: null, drop: async () => undefined };
-  return {
-    dir,
-    url: base.url,
-    env: { ...base.env, DATA_DIR: dir },
-    drop: async () => {
-      await base.drop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Every row of every table, as text: what a database dump gives away. */
 async function dumpEverything(t: TestApp): Promise<{ text: string; values: Array<string | Buffer> }> {

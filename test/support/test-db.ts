@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 
 export interface TestDatabase {
@@ -31,6 +34,24 @@ export async function freshDatabase(): Promise<TestDatabase> {
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/**
+ * A database that outlives one app: PGlite in a temporary DATA_DIR (or a
+ * fresh server database), so a test can stop the app and start another on it.
+ */
+export async function persistentDatabase(): Promise<TestDatabase & { dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-db-'));
+  const base = process.env.TEST_DATABASE_URL ? await freshDatabase() : { env: {}, url: null, drop: async () => undefined };
+  return {
+    dir,
+    url: base.url,
+    env: { ...base.env, DATA_DIR: dir },
+    drop: async () => {
+      await base.drop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
