@@ -36,7 +36,7 @@ const autocannon = require('autocannon');
 const dist = path.join(__dirname, '..', 'dist', 'src');
 const { Controller, Get, Param } = require('@nestjs/common');
 const { AppModule } = require(path.join(dist, 'app.module'));
-const { Public, RequirePermissions } = require(path.join(dist, 'auth', 'decorators'));
+const { Public, RequirePermissions } = require(path.join(dist, 'context', 'decorators'));
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
