@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { joinDescriptions, splitSourceIds, Workspace, WorkspaceChunk, WorkspaceDocument, WorkspaceEntity, WorkspaceRelation } from './workspace.types';
+import { joinDescriptions, splitSourceIds, Workspace, WorkspaceSkip, WorkspaceChunk, WorkspaceDocument, WorkspaceEntity, WorkspaceRelation } from './workspace.types';
 
 /** The fields read from LightRAG's JSON stores; every value is checked where it is used. */
 interface KvDocument {
@@ -133,17 +133,26 @@ export function readJsonWorkspace(workingDir: string, name?: string): Workspace 
   const textChunks = readJson<Record<string, KvChunk>>(dir, 'kv_store_text_chunks.json', false);
   const status = readJson<Record<string, KvDocument>>(dir, 'kv_store_doc_status.json', false);
 
+  const skipped: WorkspaceSkip[] = [];
   const chunksByDoc = new Map<string, WorkspaceChunk[]>();
   for (const [id, c] of Object.entries(textChunks) as Array<[string, KvChunk]>) {
     const docId = String(c.full_doc_id ?? '');
-    if (!docId || typeof c.content !== 'string') continue;
+    if (!docId || typeof c.content !== 'string') {
+      skipped.push({ kind: 'chunk', id, reason: 'no full_doc_id or no text content' });
+      continue;
+    }
     const list = chunksByDoc.get(docId) ?? [];
     list.push({ sourceId: id, index: Number(c.chunk_order_index ?? list.length), content: c.content, tokens: Number(c.tokens ?? 0) });
     chunksByDoc.set(docId, list);
   }
   const documents: WorkspaceDocument[] = [];
   for (const [id, d] of Object.entries(fullDocs) as Array<[string, KvDocument]>) {
-    if (typeof d.content !== 'string' || !d.content.trim()) continue;
+    if (typeof d.content !== 'string' || !d.content.trim()) {
+      skipped.push({ kind: 'document', id, reason: 'empty or missing content' });
+      for (const c of chunksByDoc.get(id) ?? []) skipped.push({ kind: 'chunk', id: c.sourceId, reason: `its document ${id} has no content` });
+      chunksByDoc.delete(id);
+      continue;
+    }
     documents.push({
       sourceId: id,
       filePath: String(d.file_path ?? status[id]?.file_path ?? id),
@@ -152,10 +161,16 @@ export function readJsonWorkspace(workingDir: string, name?: string): Workspace 
     });
   }
 
+  for (const [docId, chunks] of chunksByDoc) {
+    if (!(docId in fullDocs)) for (const c of chunks) skipped.push({ kind: 'chunk', id: c.sourceId, reason: `its document ${docId} is not in kv_store_full_docs.json` });
+  }
+
   let graph: { entities: WorkspaceEntity[]; relations: WorkspaceRelation[] };
   const graphml = join(dir, 'graph_chunk_entity_relation.graphml');
   if (existsSync(graphml)) {
-    graph = parseGraphml(readFileSync(graphml, 'utf8'));
+    const xml = readFileSync(graphml, 'utf8');
+    if (!/<graphml[\s>]/.test(xml) || !/<\/graphml>\s*$/.test(xml)) throw new Error(`${graphml} is not a complete GraphML document`);
+    graph = parseGraphml(xml);
   } else {
     const ents = readJson<VdbFile<VdbEntity>>(dir, 'vdb_entities.json', false).data ?? [];
     const rels = readJson<VdbFile<VdbRelation>>(dir, 'vdb_relationships.json', false).data ?? [];
@@ -175,5 +190,31 @@ export function readJsonWorkspace(workingDir: string, name?: string): Workspace 
       relations: rels.map(relationFromVdb).filter((r): r is WorkspaceRelation => r !== null),
     };
   }
-  return { name: name ?? basename(dir), documents, ...graph };
+  return { name: name ?? basename(dir), documents, ...graph, skipped };
+}
+
+/** The files LightRAG's JSON storages write into a working directory (or a workspace's sub-directory). */
+const STORAGE_FILE = /^(kv_store_[a-z_]+\.json|vdb_[a-z_]+\.json|graph_chunk_entity_relation\.graphml)$/;
+
+function holdsStorage(dir: string): boolean {
+  return readdirSync(dir).some((f) => STORAGE_FILE.test(f) && statSync(join(dir, f)).isFile());
+}
+
+/**
+ * The workspaces of a LightRAG working directory: LightRAG's JSON storages put
+ * workspace `w` in the sub-directory `w`, and the default (empty) workspace in
+ * the directory itself. Returns the workspace names ('' for the default one)
+ * with their directories, the default first, then by name.
+ */
+export function listJsonWorkspaces(workingDir: string): Array<{ workspace: string; dir: string }> {
+  const root = resolve(workingDir);
+  if (!existsSync(root)) throw new Error(`working directory ${root} does not exist`);
+  const found: Array<{ workspace: string; dir: string }> = [];
+  if (holdsStorage(root)) found.push({ workspace: '', dir: root });
+  const subs = readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  for (const sub of subs) if (holdsStorage(join(root, sub))) found.push({ workspace: sub, dir: join(root, sub) });
+  return found;
 }

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { Db, Row } from '../../database/db';
-import { splitSourceIds, Workspace, WorkspaceChunk, WorkspaceDocument, WorkspaceEntity, WorkspaceRelation } from './workspace.types';
+import { splitSourceIds, Workspace, WorkspaceSkip, WorkspaceChunk, WorkspaceDocument, WorkspaceEntity, WorkspaceRelation } from './workspace.types';
 
 /** The reading half of Db on a plain pg client: LightRAG's database is only read, outside any Strata unit of work. */
 type SourceDb = Pick<Db, 'many' | 'one'>;
@@ -47,14 +47,14 @@ interface RelationRow {
  * ("keywords\tsource\ntarget\ndescription"). Vectors are not read: Strata
  * embeds again with its own model.
  */
-export async function readPgWorkspace(url: string, workspace: string): Promise<Workspace> {
+export async function readPgWorkspace(url: string, workspace: string, opts: { allowEmpty?: boolean } = {}): Promise<Workspace> {
   const client = new Client({ connectionString: url });
   await client.connect();
   const db = sourceDb(client);
   try {
     if (!(await tableExists(db, 'lightrag_doc_full'))) throw new Error('no LIGHTRAG_DOC_FULL table in that database');
     const docs = await db.many<DocRow>(`SELECT id, content, doc_name FROM LIGHTRAG_DOC_FULL WHERE workspace = $1 ORDER BY id`, [workspace]);
-    if (docs.length === 0) throw new Error(`workspace "${workspace}" has no documents in LIGHTRAG_DOC_FULL`);
+    if (docs.length === 0 && !opts.allowEmpty) throw new Error(`workspace "${workspace}" has no documents in LIGHTRAG_DOC_FULL`);
     const chunkTable = (await tableExists(db, 'lightrag_doc_chunks')) ? 'LIGHTRAG_DOC_CHUNKS' : 'LIGHTRAG_VDB_CHUNKS';
     const chunks = await db.many<ChunkRow>(
       `SELECT id, full_doc_id, chunk_order_index, tokens, content, file_path FROM ${chunkTable} WHERE workspace = $1 ORDER BY full_doc_id, chunk_order_index`,
@@ -68,8 +68,16 @@ export async function readPgWorkspace(url: string, workspace: string): Promise<W
       byDoc.set(c.full_doc_id, list);
       if (c.file_path && !pathOf.has(c.full_doc_id)) pathOf.set(c.full_doc_id, c.file_path);
     }
+    const skipped: WorkspaceSkip[] = [];
+    const docIds = new Set(docs.map((d) => d.id));
+    for (const c of chunks) if (!docIds.has(c.full_doc_id)) skipped.push({ kind: 'chunk', id: c.id, reason: `its document ${c.full_doc_id} is not in LIGHTRAG_DOC_FULL` });
+    const hasContent = (d: DocRow): d is DocRow & { content: string } => typeof d.content === 'string' && d.content.trim() !== '';
+    for (const d of docs.filter((x) => !hasContent(x))) {
+      skipped.push({ kind: 'document', id: d.id, reason: 'empty or missing content' });
+      for (const c of byDoc.get(d.id) ?? []) skipped.push({ kind: 'chunk', id: c.sourceId, reason: `its document ${d.id} has no content` });
+    }
     const documents: WorkspaceDocument[] = docs
-      .filter((d): d is DocRow & { content: string } => typeof d.content === 'string' && d.content.trim() !== '')
+      .filter(hasContent)
       .map((d) => ({ sourceId: d.id, filePath: pathOf.get(d.id) ?? d.doc_name ?? d.id, content: d.content, chunks: byDoc.get(d.id) ?? [] }));
 
     const entities: WorkspaceEntity[] = [];
@@ -98,7 +106,32 @@ export async function readPgWorkspace(url: string, workspace: string): Promise<W
         });
       }
     }
-    return { name: workspace, documents, entities, relations };
+    return { name: workspace, documents, entities, relations, skipped };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Every workspace of LightRAG's PostgreSQL storage: the distinct `workspace`
+ * values of the LIGHTRAG_* tables that hold a workspace column ('' is the
+ * default workspace), sorted.
+ */
+export async function listPgWorkspaces(url: string): Promise<string[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const db = sourceDb(client);
+  try {
+    const tables = await db.many<{ table_name: string }>(
+      `SELECT DISTINCT table_name FROM information_schema.columns
+        WHERE lower(table_name) LIKE 'lightrag\\_%' AND lower(column_name) = 'workspace' AND table_schema = current_schema() ORDER BY table_name`,
+    );
+    if (!tables.some((t) => t.table_name.toLowerCase() === 'lightrag_doc_full')) throw new Error('no LIGHTRAG_DOC_FULL table in that database');
+    const names = new Set<string>();
+    for (const t of tables) {
+      for (const r of await db.many<{ workspace: string | null }>(`SELECT DISTINCT workspace FROM "${t.table_name.replace(/"/g, '""')}"`)) names.add(r.workspace ?? '');
+    }
+    return [...names].sort();
   } finally {
     await client.end();
   }

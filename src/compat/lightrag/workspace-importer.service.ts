@@ -11,13 +11,23 @@ import { embedFacts } from '../../rag/ingestion/fact-embedding';
 import { ModelProviders } from '../../rag/providers/model-providers';
 import { GraphStoreRepository, toVector } from '../../rag/storage/graph-store.repository';
 import { TenantsService } from '../../tenants/tenants.service';
-import { Workspace, WorkspaceDocument } from './workspace.types';
+import { Workspace, WorkspaceDocument, WorkspaceSkip } from './workspace.types';
 
 export interface ImportOptions {
   tenant?: string;
   kb?: string;
   dryRun?: boolean;
   onProgress?: (line: string) => void;
+  /** Called after each document (imported, or already present) with how many of the workspace's documents are done. */
+  onDocument?: (done: number, total: number) => void;
+}
+
+/** found = imported + already_present + skipped (in a dry run, "imported" is what would be imported). */
+export interface ItemCounts {
+  found: number;
+  imported: number;
+  already_present: number;
+  skipped: number;
 }
 
 export interface ImportSummary {
@@ -33,7 +43,13 @@ export interface ImportSummary {
   chunks_imported: number;
   entities_linked: number;
   relations_linked: number;
+  /** Per kind of item; entities and relations are counted once each, however many documents they span. */
+  counts: { documents: ItemCounts; chunks: ItemCounts; entities: ItemCounts; relations: ItemCounts };
+  /** Every item left out, with the reason. */
+  skipped: WorkspaceSkip[];
 }
+
+const noCounts = (): ItemCounts => ({ found: 0, imported: 0, already_present: 0, skipped: 0 });
 
 const EMBED_BATCH = 64;
 
@@ -75,6 +91,8 @@ export class WorkspaceImporter {
       chunks_imported: 0,
       entities_linked: 0,
       relations_linked: 0,
+      counts: { documents: noCounts(), chunks: noCounts(), entities: noCounts(), relations: noCounts() },
+      skipped: [...(ws.skipped ?? [])],
     };
 
     let tenantId = await this.tenants.findIdBySlug(slug);
@@ -100,13 +118,19 @@ export class WorkspaceImporter {
     }
 
     const total = ws.documents.length;
+    const importedDocs = new Set<string>();
+    const presentDocs = new Set<string>();
     for (const [i, doc] of ws.documents.entries()) {
       const prefix = `[${i + 1}/${total}] ${doc.filePath}`;
       if (existing.has(contentHash(doc.content))) {
         summary.documents_skipped++;
+        summary.counts.chunks.already_present += doc.chunks.length;
+        presentDocs.add(doc.sourceId);
         say(`${prefix}: already imported, skipped`);
+        opts.onDocument?.(i + 1, total);
         continue;
       }
+      importedDocs.add(doc.sourceId);
       const graph = this.graphOf(ws, doc);
       const chunkCount = Math.max(doc.chunks.length, 1);
       if (opts.dryRun) {
@@ -115,6 +139,7 @@ export class WorkspaceImporter {
         summary.entities_linked += graph.entities.size;
         summary.relations_linked += graph.relations.size;
         say(`${prefix}: would import ${chunkCount} chunks, ${graph.entities.size} entities, ${graph.relations.size} relations`);
+        opts.onDocument?.(i + 1, total);
         continue;
       }
       const written = await this.writeDocument(tenantId!, kbId!, doc, graph);
@@ -123,8 +148,34 @@ export class WorkspaceImporter {
       summary.entities_linked += graph.entities.size;
       summary.relations_linked += graph.relations.size;
       say(`${prefix}: imported ${written.chunks} chunks, ${graph.entities.size} entities, ${graph.relations.size} relations`);
+      opts.onDocument?.(i + 1, total);
     }
+    this.count(ws, summary, importedDocs, presentDocs);
     return summary;
+  }
+
+  /** Fills summary.counts: documents and chunks from the loop, entities and relations by the documents that support them. */
+  private count(ws: Workspace, summary: ImportSummary, importedDocs: Set<string>, presentDocs: Set<string>): void {
+    const skips = (kind: WorkspaceSkip['kind']) => summary.skipped.filter((s) => s.kind === kind).length;
+    const c = summary.counts;
+    c.documents = { found: ws.documents.length + skips('document'), imported: summary.documents_imported, already_present: summary.documents_skipped, skipped: skips('document') };
+    c.chunks.imported = summary.chunks_imported;
+    c.chunks.skipped = skips('chunk');
+    c.chunks.found = ws.documents.reduce((n, d) => n + d.chunks.length, 0) + c.chunks.skipped;
+    const docOfChunk = new Map<string, string>();
+    for (const d of ws.documents) for (const ch of d.chunks) docOfChunk.set(ch.sourceId, d.sourceId);
+    const classify = (kind: 'entity' | 'relation', id: string, chunkIds: string[], into: ItemCounts): void => {
+      into.found++;
+      const docs = chunkIds.map((ch) => docOfChunk.get(ch)).filter((d): d is string => d !== undefined);
+      if (docs.some((d) => importedDocs.has(d))) into.imported++;
+      else if (docs.some((d) => presentDocs.has(d))) into.already_present++;
+      else {
+        into.skipped++;
+        summary.skipped.push({ kind, id, reason: 'no supporting chunk in any imported document' });
+      }
+    };
+    for (const e of ws.entities) classify('entity', e.name, e.chunkIds, c.entities);
+    for (const r of ws.relations) classify('relation', `${r.source} -> ${r.target}`, r.chunkIds, c.relations);
   }
 
   /** The workspace's graph facts supported by this document's chunks, keyed by chunk index. */

@@ -34,8 +34,17 @@ export interface WorkspaceRelation {
   chunkIds: string[];
 }
 
+/** An item of the source left out of the import, and why. */
+export interface WorkspaceSkip {
+  kind: 'document' | 'chunk' | 'entity' | 'relation';
+  id: string;
+  reason: string;
+}
+
 export interface Workspace {
   name: string;
+  /** What the reader left out (a document without content, a chunk without its document). */
+  skipped?: WorkspaceSkip[];
   documents: WorkspaceDocument[];
   entities: WorkspaceEntity[];
   relations: WorkspaceRelation[];
