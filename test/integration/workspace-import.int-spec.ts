@@ -142,7 +142,7 @@ describe('scripts/migrate-workspace-to-tenant (the command line)', () => {
       const second = await run(['--working-dir', FIXTURE, '--json'], env);
       expect(second.code).toBe(0);
       const summary = JSON.parse(second.out.split('\n').find((l) => l.startsWith('{'))!);
-      expect(summary).toMatchObject({ documents_imported: 0, documents_skipped: 2, created_tenant: false });
+      expect(summary.workspaces[0].summary).toMatchObject({ documents_imported: 0, documents_skipped: 2, created_tenant: false });
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await db?.drop();
