@@ -143,7 +143,12 @@ async function main(): Promise<number> {
     !json && process.stdout.isTTY
       ? new MultiBar({ format: '{workspace} [{bar}] {value}/{total} documents', hideCursor: true, clearOnComplete: false }, Presets.shades_classic)
       : null;
-  const log = (line: string) => (bars ? bars.log(`${line}\n`) : json ? process.stderr.write(`${line}\n`) : process.stdout.write(`${line}\n`));
+  const log = (line: string): void => {
+    if (bars) {
+      bars.log(`${line}\n`);
+      bars.update(); // the log buffer is written on the next redraw: redraw now
+    } else (json ? process.stderr : process.stdout).write(`${line}\n`);
+  };
 
   const targets = fromDir ? targetsFromDir(fromDir, args.all, args.workspace, args.tenant) : await targetsFromPg(fromPg!, args.all, args.workspace, args.tenant);
   let app: INestApplicationContext | null = null;
