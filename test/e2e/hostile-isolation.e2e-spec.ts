@@ -18,6 +18,15 @@ import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 const HEALTH_BOUND_MS = 1000;
 
 /**
+ * The bound is a wall-clock time on a shared 2-core machine where other test
+ * files run at the same time: one over-the-bound sample by scheduling alone
+ * (seen once: 1 035 ms) must not fail CI, so each case runs again once. A real
+ * stall — the seconds-long, input-driven blocking this file is about — is
+ * deterministic and fails both runs. HEALTH_LOG=1 prints each case's figures.
+ */
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
+/**
  * Peak growth of this process's RSS (the app, its compute threads and the
  * test) while one hostile request runs. The server before the fix went from
  * 0.86 to 4.1 GB on one DOCX bomb; the bound leaves room for the two compute
@@ -36,6 +45,7 @@ async function underWatch<T>(t: TestApp, work: () => Promise<T>): Promise<T> {
     expect(peakMb - baseMb).toBeLessThan(RSS_GROWTH_BOUND_MB);
   } finally {
     const stats = await watch.stop();
+    if (process.env.HEALTH_LOG) process.stdout.write(`health: ${JSON.stringify(stats)}\n`);
     expect(stats.errors).toBe(0);
     expect(stats.count).toBeGreaterThan(0);
     expect(stats.maxMs).toBeLessThan(HEALTH_BOUND_MS);

@@ -58,6 +58,15 @@ function trimPhrase(phrase: string): string {
  */
 export const QUERY_NLP_CHARS = 1000;
 
+/**
+ * compromise builds its tagger's lexicon on first use (~0.2 s on the
+ * request thread, longer on a loaded machine): done once at boot instead, so
+ * no tenant's first query pays for it while every other tenant waits.
+ */
+export function warmUpQueryTagger(): void {
+  extractQueryKeywords('Who founded the lighthouse of Porto, in Portugal, and when did Maria Silva visit it?');
+}
+
 export function extractQueryKeywords(query: string): QueryKeywords {
   const q = (query ?? '').slice(0, QUERY_NLP_CHARS).trim();
   if (!q) return { highLevel: [], lowLevel: [] };

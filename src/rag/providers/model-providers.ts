@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import OpenAI from 'openai';
 import { AppConfig, Settings } from '../../config/app-config';
 import { CallBounds, Semaphore } from './call-bounds';
 import { LocalAnswerer } from './local-answerer';
 import { LocalEmbeddingProvider } from './local-embedding.provider';
 import { LocalExtractionProvider } from './local-extraction.provider';
-import { LocalKeywordExtractor } from './local-keyword-extractor';
+import { LocalKeywordExtractor, warmUpQueryTagger } from './local-keyword-extractor';
 import { OpenAiEmbeddingProvider } from './openai-embedding.provider';
 import { OpenAiAnswerer, OpenAiExtractionProvider, OpenAiKeywordExtractor } from './openai-extraction.provider';
 import { OpenAiLlmProvider } from './openai-llm.provider';
@@ -113,16 +113,21 @@ export class ModelFactory {
  * not boot without them.
  */
 @Injectable()
-export class ModelProviders {
+export class ModelProviders implements OnApplicationBootstrap {
   readonly factory: ModelFactory;
 
   constructor(
-    config: AppConfig,
+    private readonly config: AppConfig,
     usage: UsageSink,
     metrics: EngineMetrics,
     private readonly tenantKeys: TenantLlmKeys,
   ) {
     this.factory = new ModelFactory({ settings: config.settings, usage, metrics });
+  }
+
+  /** The local keyword extractor's tagger is loaded before the first request, not during it. */
+  onApplicationBootstrap(): void {
+    if (this.config.settings.llmBinding !== 'openai') warmUpQueryTagger();
   }
 
   /** The shared embedding provider (one vector width for the whole server). */
