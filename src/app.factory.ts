@@ -12,6 +12,7 @@ import { jsonNestingExceeds, MAX_JSON_DEPTH } from './common/json-depth';
 import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import { parseSettings, Settings } from './config/app-config';
+import { compatErrorHandler } from './compat/lightrag/api/lightrag-errors';
 
 export interface CreatedApp {
   app: NestFastifyApplication;
@@ -25,6 +26,9 @@ export interface CreatedApp {
 export async function createApp(env: Record<string, string | undefined> = process.env, opts: { logger?: boolean } = {}): Promise<CreatedApp> {
   const settings = parseSettings(env);
   let logError: (...a: unknown[]) => void = () => undefined;
+  const compatError = compatErrorHandler(settings);
+  const logger = { error: (...a: unknown[]) => logError(...a) };
+  const answerError = (reply: FastifyReply, req: FastifyRequest, err: unknown) => compatError(reply, req, err, logger) || sendError(reply, req, err, logger);
   const adapter = new FastifyAdapter({
     bodyLimit: settings.maxUploadBytes,
     genReqId: (req: import('node:http').IncomingMessage) => {
@@ -40,7 +44,7 @@ export async function createApp(env: Record<string, string | undefined> = proces
     allowErrorHandlerOverride: true,
     routerOptions: { maxParamLength: 500 },
     // Errors raised before routing (a bad %-escape, a path segment over maxParamLength) answer in the envelope too…
-    frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => sendError(reply, req, err, { error: (...a: unknown[]) => logError(...a) }),
+    frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => answerError(reply, req, err),
     // …and so do requests Node's HTTP parser refuses (Content-Length mismatch, bad request line, huge headers).
     clientErrorHandler: answerClientError,
   });
@@ -52,8 +56,9 @@ export async function createApp(env: Record<string, string | undefined> = proces
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   else app.useLogger(false);
   logError = (...a) => app.get(Logger).error(...(a as [unknown]));
-  // Every public API route lives under /api/v1; probes and the scrape endpoint stay at the root.
-  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'metrics'] });
+  // Every public API route lives under /api/v1; probes, the scrape endpoint and the LightRAG-compatible API stay at the root.
+  const compat = settings.lightragCompatPrefix?.slice(1);
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'metrics', ...(compat ? [compat, `${compat}/{*splat}`] : [])] });
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -64,13 +69,20 @@ export async function createApp(env: Record<string, string | undefined> = proces
     if (jsonNestingExceeds(body)) return done(AppException.validation(`The JSON body is nested too deeply (more than ${MAX_JSON_DEPTH} levels).`), undefined);
     return parseJson(req as never, body as never, done);
   });
+  // LightRAG's POST /login is an OAuth2 password form; no other route takes form bodies.
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: 64 * 1024 }, (req, body, done) => {
+    const url = (req as unknown as { url: string }).url;
+    if (!compat || !url.startsWith(`/${compat}/`) || !/\/login(\?|$)/.test(url))
+      return done(new AppException('UNSUPPORTED_MEDIA_TYPE', 'Form bodies are accepted only by the LightRAG-compatible login.'), undefined);
+    return done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
   await app.register(multipart as never, { limits: { fileSize: settings.maxUploadBytes, files: 1, fields: 20 } });
   fastify.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', String(req.id));
     return payload;
   });
   // Errors Fastify raises before Nest sees the request (malformed JSON, body too large, bad content type).
-  fastify.setErrorHandler((err, req, reply) => sendError(reply, req, err, { error: (...a: unknown[]) => logError(...a) }));
+  fastify.setErrorHandler((err, req, reply) => answerError(reply, req, err));
 
   const doc = new DocumentBuilder()
     .setTitle('Strata')

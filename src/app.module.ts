@@ -4,6 +4,8 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { CompatModule } from './compat/compat.module';
+import { LightragApiModule } from './compat/lightrag/api/lightrag-api.module';
+import { compatErrorHandler } from './compat/lightrag/api/lightrag-errors';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
@@ -61,9 +63,10 @@ export class AppModule {
         CompatModule,
         GraphModule,
         HealthModule,
+        ...(settings.lightragCompatPrefix ? [LightragApiModule.at(settings.lightragCompatPrefix)] : []),
       ],
       providers: [
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_FILTER, useFactory: () => new AllExceptionsFilter(compatErrorHandler(settings)) },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
       ],
     };

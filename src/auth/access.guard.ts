@@ -9,6 +9,7 @@ import { Permission, ROLE_PERMISSIONS } from '../context/permissions';
 import { Principal, describePrincipal } from '../context/principal';
 import { DenialKind, SecurityEvents } from '../context/security-events';
 import { TenantContext } from '../context/tenant-context';
+import { ScopeResolvers, WORKSPACE_SCOPE, WorkspaceNeed } from '../context/workspace-scope';
 import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { TenantStatusService } from './tenant-status.service';
 import { UserStatusService } from './user-status.service';
@@ -24,7 +25,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  *  2. authenticate: X-API-Key (or `Bearer sk-…`) → API key; other Bearer → JWT,
  *     whose user or admin is re-read (cached 5 s): it must exist, be active and
  *     still be at the token's version (a password change bumps it);
- *  3. the composite tenant:kb check: the path's tenant must be the principal's,
+ *  3. on @WorkspaceScoped() routes (the LightRAG-compatible API), the tenant
+ *     and KB come from the registered ScopeResolver instead of the path, after
+ *     the tenant's status and the user's state are checked;
+ *     the composite tenant:kb check: the path's tenant must be the principal's,
  *     the path's KB must be inside the key's KB scope (foreign ids → 403 whether
  *     or not they exist), the tenant must be active;
  *  4. @AdminOnly() and @RequirePermissions(...);
@@ -46,6 +50,7 @@ export class AccessGuard implements CanActivate {
     private readonly events: SecurityEvents,
     private readonly throttler: TenantThrottlerGuard,
     private readonly jwt: JwtVerifier,
+    private readonly scopes: ScopeResolvers,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -53,8 +58,9 @@ export class AccessGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const params = (req.params ?? {}) as Record<string, string | undefined>;
-    const pathTenant = params.tenantId;
-    const pathKb = params.kbId;
+    let pathTenant = params.tenantId;
+    let pathKb = params.kbId;
+    const scoped = this.reflector.getAllAndOverride<WorkspaceNeed | undefined>(WORKSPACE_SCOPE, targets);
 
     const authenticated = await this.authenticate(req);
     const base = { principal: describePrincipal(authenticated), ip: req.ip, requestId: String(req.id), method: req.method, route: req.routeOptions?.url };
@@ -65,6 +71,7 @@ export class AccessGuard implements CanActivate {
         this.events.emit({ type: 'auth_failed', reason: 'inactive', ...base });
         throw AppException.unauthenticated(admin ? STALE_TOKEN : 'This admin no longer exists or is disabled.');
       }
+      if (scoped) ({ tenantId: pathTenant, kbId: pathKb } = await this.scopes.get().resolve(req, authenticated, scoped));
       if (pathTenant !== undefined && !UUID.test(pathTenant)) throw AppException.validation('tenantId must be a UUID.', [{ field: 'tenantId', message: 'must be a UUID' }]);
       if (pathKb !== undefined && !UUID.test(pathKb)) throw AppException.validation('kbId must be a UUID.', [{ field: 'kbId', message: 'must be a UUID' }]);
       // The admin may act on a suspended or deleted tenant (to restore it), but not on one that never existed.
@@ -91,6 +98,7 @@ export class AccessGuard implements CanActivate {
       // The stored role wins over the token's: a demoted user must not keep the old role until the token expires.
       if (state.role !== principal.role) principal = { ...principal, role: state.role, permissions: new Set(ROLE_PERMISSIONS[state.role]) };
     }
+    if (scoped) ({ tenantId: pathTenant, kbId: pathKb } = await this.scopes.get().resolve(req, principal, scoped));
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets)) deny('admin_only', 'Only the platform admin may do this.');
     if (pathTenant !== undefined && pathTenant !== principal.tenantId) deny('cross_tenant');
     if (pathKb !== undefined && principal.kind === 'api_key' && principal.kbIds !== null && !principal.kbIds.has(pathKb)) deny('cross_kb');

@@ -21,6 +21,6 @@ import { UserStatusService } from './user-status.service';
   imports: [JwtModule.register({}), ThrottlingModule],
   controllers: [AuthController],
   providers: [AuthRepository, SecretsService, TenantStatusService, UserStatusService, ApiKeyAuthenticator, JwtVerifier, AuthService, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [SecretsService, TenantStatusService, UserStatusService, ApiKeyAuthenticator],
+  exports: [SecretsService, TenantStatusService, UserStatusService, ApiKeyAuthenticator, AuthService],
 })
 export class AuthModule {}

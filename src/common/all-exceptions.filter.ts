@@ -2,15 +2,24 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toErrorResponse } from './error-mapping';
 
-/** Every error leaving a route goes through here into the contract's envelope. */
+/** Answers an error in another API's shape and returns true, or returns false to leave it to the envelope. */
+export type AlternateErrorShape = (reply: FastifyReply, req: FastifyRequest, exception: unknown, logger: { error: (...a: unknown[]) => void }) => boolean;
+
+/**
+ * Every error leaving a route goes through here into the contract's envelope
+ * (an `alternate` shape first: the LightRAG-compatible API answers its own URLs).
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+
+  constructor(private readonly alternate?: AlternateErrorShape) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
+    if (this.alternate?.(reply, req, exception, this.logger)) return;
     sendError(reply, req, exception, this.logger);
   }
 }

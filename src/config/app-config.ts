@@ -8,6 +8,7 @@ import { ComputeEnv } from './compute.env';
 import { DatabaseEnv } from './database.env';
 import { EngineEnv } from './engine.env';
 import { secretVariables } from './env.decorators';
+import { LightragEnv } from './lightrag.env';
 import { LimitsEnv } from './limits.env';
 import { LoggingEnv } from './logging.env';
 import { MetricsEnv } from './metrics.env';
@@ -22,7 +23,7 @@ export type { Settings } from './settings';
 type Env = Record<string, string | undefined>;
 
 /** The configuration domains, in the order their errors are reported. */
-const DOMAINS = [ServerEnv, DatabaseEnv, RedisEnv, AuthEnv, ModelsEnv, EngineEnv, ComputeEnv, LimitsEnv, AuditEnv, MetricsEnv, LoggingEnv] as const;
+const DOMAINS = [ServerEnv, DatabaseEnv, RedisEnv, AuthEnv, ModelsEnv, EngineEnv, ComputeEnv, LimitsEnv, AuditEnv, MetricsEnv, LoggingEnv, LightragEnv] as const;
 
 /** Every variable marked @Secret(), across the domains. */
 export const SECRET_VARIABLES: readonly string[] = DOMAINS.flatMap((domain) => secretVariables(domain));
@@ -72,6 +73,7 @@ export function parseSettings(env: Env): Settings {
     ...load(AuditEnv, vars).toSettings(),
     ...load(MetricsEnv, vars).toSettings(),
     ...load(LoggingEnv, vars).toSettings(),
+    ...load(LightragEnv, vars).toSettings(),
   };
   return Object.freeze(settings);
 }

@@ -64,6 +64,20 @@ export interface Settings {
   parseTimeoutMs: number;
   /** Longest one ingestion job may run; past it the document fails for good (never retried). */
   jobTimeBudgetMs: number;
+  /** Where the LightRAG-compatible API is served (null = not served). */
+  lightragCompatPrefix: string | null;
+  /** No fallback to the tenant's default KB: a compat request must name its workspace (or use a one-KB key). */
+  lightragCompatStrict: boolean;
+  /** The KB a compat request that names no workspace is routed to (non-strict mode). */
+  lightragCompatDefaultKb: string;
+  /** What GET /lightrag/auth-status tells the LightRAG WebUI: show a login page, or ask for an API key. */
+  lightragCompatWebuiAuth: 'login' | 'apikey';
+  /** Compat inserts report `duplicated` when the KB already holds a document of the same file name. */
+  lightragCompatDedupeByName: boolean;
+  ollamaEmulatingModelName: string;
+  ollamaEmulatingModelTag: string;
+  webuiTitle: string;
+  webuiDescription: string;
 }
 
 /** One invalid variable: its name and what it expects. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiResponse, Credentials } from '../support/http';
-import { classOf, declaredRoutes, fillPath, openApiRoutes, ROUTE_TABLE, RouteDeclaration, routeParams } from '../support/route-matrix';
+import { classOf, declaredRoutes, fillPath, isCompatRoute, openApiRoutes, ROUTE_TABLE, RouteDeclaration, routeParams, ruleOf } from '../support/route-matrix';
 import { ALL_PERMISSIONS, createKey, METRICS_TOKEN, seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -19,6 +19,7 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
   let B: { tenantId: string; kbIds: string[]; keyId: string; userId: string; documentId: string | null };
   let secretsOfB: string[];
   let kb2DocumentId: string | null = null;
+  let bSlug = '';
 
   async function login(username: string, password: string): Promise<string> {
     const r = await t.http.post('/api/v1/auth/login', { username, password });
@@ -68,15 +69,18 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
       kb2DocumentId = r.body?.data?.document_id ?? r.body?.data?.document_ids?.[0] ?? null;
     }
     B = { tenantId: b.tenantId, kbIds: b.kbIds, keyId: b.key.keyId, userId: bUser, documentId };
+    bSlug = tenantB.slug;
     secretsOfB = [B.tenantId, ...B.kbIds, B.keyId, B.userId, tenantB.tenant_name, tenantB.slug, `bravo-kb-${suffix}`, `bravo-user-${suffix}`, keyB.key_prefix, b.key.key!];
     if (documentId) secretsOfB.push(documentId);
   });
   afterAll(() => t?.close());
 
   /** Path parameters: the victim's real ids where they exist, random UUIDs otherwise. */
-  function idsOf(victim: { tenantId: string; kbId: string; keyId?: string; userId?: string; documentId?: string | null }): Record<string, string> {
+  function idsOf(victim: { tenantId: string; kbId: string; keyId?: string; userId?: string; documentId?: string | null; workspace?: string }): Record<string, string> {
     return new Proxy({} as Record<string, string>, {
       get: (_, name: string) => {
+        // The compat API's workspace selector (header or /w/{workspace} path): tenant__kb by ids unless told.
+        if (name === 'workspace') return victim.workspace ?? `${victim.tenantId}__${victim.kbId}`;
         if (name === 'tenantId') return victim.tenantId;
         if (name === 'kbId') return victim.kbId;
         if (name === 'keyId') return victim.keyId ?? randomUUID();
@@ -87,32 +91,39 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
     });
   }
 
-  async function call(route: string, ids: Record<string, string>, as: Credentials, body?: unknown): Promise<ApiResponse & { path: string }> {
+  async function call(route: string, ids: Record<string, string>, as: Credentials, body?: unknown): Promise<ApiResponse & { path: string; sent: string }> {
     const { method, path } = fillPath(route, ids);
     const sendsBody = ['POST', 'PUT', 'PATCH'].includes(method);
-    if (sendsBody && ROUTE_TABLE[route]?.upload && body === undefined) {
+    // A compat route served at /lightrag/… names its workspace in the LIGHTRAG-WORKSPACE header.
+    const headers: Record<string, string> = isCompatRoute(route) && !route.includes('{workspace}') ? { 'lightrag-workspace': ids.workspace } : {};
+    if (sendsBody && ruleOf(route)?.upload && body === undefined) {
       const form = new FormData();
       form.append('file', new Blob([`intruder upload ${randomUUID()}`], { type: 'text/plain' }), 'intruder.txt');
-      return { ...(await t.http.request(method, path, { as, raw: form })), path };
+      return { ...(await t.http.request(method, path, { as, raw: form, headers })), path, sent: headers['lightrag-workspace'] ?? '' };
     }
-    const r = await t.http.request(method, path, { as, body: sendsBody ? (body ?? ROUTE_TABLE[route]?.body ?? {}) : undefined });
-    return { ...r, path };
+    const r = await t.http.request(method, path, { as, headers, body: sendsBody ? (body ?? ruleOf(route)?.body ?? {}) : undefined });
+    return { ...r, path, sent: headers['lightrag-workspace'] ?? '' };
   }
 
-  /** A denial must be a 403 FORBIDDEN envelope that carries nothing of B. */
-  function denialProblem(r: ApiResponse, code = 'FORBIDDEN'): string | null {
-    if (r.status !== 403 || r.body?.error?.code !== code) return `${r.status} ${r.text.slice(0, 200)}`;
-    const leaked = secretsOfB.filter((s) => r.text.includes(s));
+  /**
+   * A denial must be a 403 FORBIDDEN envelope that carries nothing of B
+   * (on the compat API: 403 {"detail"}; the selector the caller sent may be echoed).
+   */
+  function denialProblem(r: ApiResponse & { path?: string; sent?: string }, code = 'FORBIDDEN'): string | null {
+    const sent = r.sent ?? '';
+    const compat = r.path?.startsWith('/lightrag');
+    if (r.status !== 403 || (compat ? typeof r.body?.detail !== 'string' : r.body?.error?.code !== code)) return `${r.status} ${r.text.slice(0, 200)}`;
+    const leaked = secretsOfB.filter((s) => r.text.includes(s) && !sent.includes(s) && !(r.path ?? '').includes(s));
     if (leaked.length) return `403 but the body names ${leaked.join(', ')}`;
     return null;
   }
 
-  const scoped = (cls: string) => routes.filter((r) => ROUTE_TABLE[r]?.class === cls);
-  const tenantAndKbRoutes = () => routes.filter((r) => ['tenant', 'kb'].includes(ROUTE_TABLE[r]?.class ?? ''));
+  const scoped = (cls: string) => routes.filter((r) => ruleOf(r)?.class === cls);
+  const tenantAndKbRoutes = () => routes.filter((r) => ['tenant', 'kb', 'workspace'].includes(ruleOf(r)?.class ?? ''));
 
   it('every route the app serves is classified in test/support/route-matrix.ts', () => {
     expect(routes.length).toBeGreaterThan(20);
-    const unclassified = routes.filter((r) => !ROUTE_TABLE[r]);
+    const unclassified = routes.filter((r) => !ruleOf(r));
     expect(unclassified).toEqual([]);
     const stale = Object.entries(ROUTE_TABLE)
       .filter(([r, rule]) => !rule.planned && !routes.includes(r))
@@ -123,13 +134,14 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
   it('every controller route is in the OpenAPI document (no route escapes the matrix through the docs)', async () => {
     const doc = JSON.parse((await t.http.get('/docs-json')).text);
     const documented = new Set(openApiRoutes(doc));
-    expect([...declarations.keys()].filter((r) => !documented.has(r))).toEqual([]);
+    // The LightRAG-compatible API is kept out of Strata's document (its shapes are LightRAG's); the matrix covers it below.
+    expect([...declarations.keys()].filter((r) => !documented.has(r) && !isCompatRoute(r))).toEqual([]);
   });
 
   it('each declared class and permission set matches the route’s decorators', () => {
     const mismatches: string[] = [];
     for (const [route, d] of declarations) {
-      const rule = ROUTE_TABLE[route];
+      const rule = ruleOf(route);
       if (!rule) continue; // reported by the first test
       const actual = classOf(d);
       if (actual !== rule.class) mismatches.push(`${route}: table says ${rule.class}, decorators and path say ${actual}`);
@@ -161,7 +173,7 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
 
   it('(b) a key scoped to KB1 on its sibling KB2 → 403 on every KB route', async () => {
     const problems: string[] = [];
-    for (const route of scoped('kb')) {
+    for (const route of [...scoped('kb'), ...scoped('workspace')]) {
       const r = await call(route, idsOf({ tenantId: A.tenantId, kbId: A.kbIds[1] }), A.kb1Key);
       const p = denialProblem(r);
       if (p) problems.push(`${route} → ${p}`);
@@ -173,7 +185,7 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
     const problems: string[] = [];
     const keys = new Map<string, Credentials>();
     for (const route of tenantAndKbRoutes()) {
-      for (const missing of ROUTE_TABLE[route].permissions ?? []) {
+      for (const missing of ruleOf(route)!.permissions ?? []) {
         if (!keys.has(missing))
           keys.set(
             missing,
@@ -210,7 +222,7 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
   it('(e) B’s ids under A’s own tenant path (A’s all-powerful key) → 404 NOT_FOUND, nothing of B', async () => {
     const problems: string[] = [];
     const victimIds = idsOf({ tenantId: A.tenantId, kbId: B.kbIds[0], keyId: B.keyId, userId: B.userId, documentId: B.documentId });
-    const withSubIds = tenantAndKbRoutes().filter((r) => routeParams(r).some((p) => p !== 'tenantId'));
+    const withSubIds = tenantAndKbRoutes().filter((r) => !isCompatRoute(r) && routeParams(r).some((p) => p !== 'tenantId'));
     expect(withSubIds.length).toBeGreaterThan(5);
     for (const route of withSubIds) {
       const r = await call(route, victimIds, A.key);
@@ -236,6 +248,23 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
     expect(problems).toEqual([]);
   });
 
+  it('(w) compat routes: B’s KB named by name, by ids or not existing → one 403 body for A’s key, header and path form alike', async () => {
+    const compat = scoped('workspace');
+    expect(compat.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const route of compat) {
+      const bodies: string[] = [];
+      for (const ws of [`${bSlug}__bravo-kb-${suffix}`, `${B.tenantId}__${B.kbIds[0]}`, `${bSlug}__no-such-kb-${suffix}`, `${randomUUID()}__${randomUUID()}`]) {
+        const r = await call(route, idsOf({ tenantId: B.tenantId, kbId: B.kbIds[0], workspace: ws }), A.key);
+        const p = denialProblem(r);
+        if (p) problems.push(`${route} [${ws}] → ${p}`);
+        bodies.push(String(r.body?.detail).replace(ws, '<selector>'));
+      }
+      if (new Set(bodies).size !== 1) problems.push(`${route}: the 403 bodies differ: ${[...new Set(bodies)].join(' | ')}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('admin-only routes: a tenant key and a tenant owner token → 403', async () => {
     const problems: string[] = [];
     const adminOnly = scoped('admin-only');
@@ -257,9 +286,11 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
 
   it('every non-public route refuses a request without credentials (401)', async () => {
     const problems: string[] = [];
-    for (const route of routes.filter((r) => ROUTE_TABLE[r] && ROUTE_TABLE[r].class !== 'public')) {
-      const r = await call(route, idsOf({ tenantId: B.tenantId, kbId: B.kbIds[0] }), {});
-      if (r.status !== 401 || r.body?.error?.code !== 'UNAUTHENTICATED') problems.push(`${route} → ${r.status}`);
+    for (const route of routes.filter((r) => ruleOf(r) && ruleOf(r)!.class !== 'public')) {
+      const r = await call(route, idsOf({ tenantId: B.tenantId, kbId: B.kbIds[0], workspace: `${B.tenantId}__${B.kbIds[0]}` }), {});
+      // The compat API answers in LightRAG's shape: {"detail": "…"}.
+      const unauthenticated = isCompatRoute(route) ? typeof r.body?.detail === 'string' : r.body?.error?.code === 'UNAUTHENTICATED';
+      if (r.status !== 401 || !unauthenticated) problems.push(`${route} → ${r.status}`);
     }
     expect(problems).toEqual([]);
   });
@@ -272,7 +303,8 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
     const problems: string[] = [];
     const exactKeys = new Map<string, Credentials>();
     for (const route of tenantAndKbRoutes()) {
-      const perms = ROUTE_TABLE[route].permissions ?? [];
+      // A compat route that needs no permission (health) still needs a key, and a key holds at least one.
+      const perms = ruleOf(route)!.permissions?.length ? ruleOf(route)!.permissions! : ['kb:read'];
       const id = perms.join(',');
       if (!exactKeys.has(id)) exactKeys.set(id, await createKey(t, A.tenantId, ['*'], perms));
       const r = await call(route, idsOf({ tenantId: A.tenantId, kbId: randomUUID() }), exactKeys.get(id)!, {});
@@ -285,7 +317,7 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
     const problems: string[] = [];
     for (const route of scoped('public')) {
       // @Public (no user or key), but /metrics still wants its scrape token (METRICS_TOKEN, ops-metrics spec).
-      const r = await call(route, {}, route === 'GET /metrics' ? { token: METRICS_TOKEN } : {}, {});
+      const r = await call(route, idsOf({ tenantId: A.tenantId, kbId: A.kbIds[0] }), route === 'GET /metrics' ? { token: METRICS_TOKEN } : {}, {});
       if ([401, 403].includes(r.status) || r.status >= 500) problems.push(`${route} → ${r.status}`);
     }
     expect(problems).toEqual([]);

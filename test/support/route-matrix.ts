@@ -17,7 +17,12 @@
  *       public      @Public(): no credentials (health, login);
  *       admin-only  @AdminOnly(): the platform admin only;
  *       tenant      has {tenantId} (not {kbId}): the caller's own tenant only;
- *       kb          has {tenantId} and {kbId}: own tenant and inside the key's KB scope.
+ *       kb          has {tenantId} and {kbId}: own tenant and inside the key's KB scope;
+ *       workspace   the LightRAG-compatible API (@LightragRoute): the tenant and KB
+ *                   come from the workspace selector (LIGHTRAG-WORKSPACE header or
+ *                   the /lightrag/w/{workspace}/… path form), checked like kb.
+ *     A compat route is listed once, at its /lightrag/… path; its path-scoped
+ *     twin /lightrag/w/{workspace}/… takes the same rule (ruleOf).
  *     permissions: exactly what @RequirePermissions(...) lists (the contract's
  *     names).
  *  3. Optional `body`: a plausible valid JSON body, sent with every denied
@@ -38,7 +43,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 
-export type RouteClass = 'public' | 'admin-only' | 'tenant' | 'kb';
+export type RouteClass = 'public' | 'admin-only' | 'tenant' | 'kb' | 'workspace';
 
 export interface RouteRule {
   class: RouteClass;
@@ -106,17 +111,38 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   'POST /api/v1/audit/verify': { class: 'admin-only', body: { heads: [] } },
   [`GET ${T}/usage`]: { class: 'tenant', permissions: ['usage:read'] },
 
+  // the LightRAG-compatible API (src/compat/lightrag/api; each also served at /lightrag/w/{workspace}/…)
+  'GET /lightrag/auth-status': { class: 'public' },
+  'POST /lightrag/login': { class: 'public' },
+  'GET /lightrag/health': { class: 'workspace' },
+
   // the tenant's own LLM key
   [`GET ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:read'] },
   [`PUT ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:write'], body: { api_key: 'sk-intruder-llm-key-0000' } },
   [`DELETE ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:write'] },
 };
 
+/** The path-scoped form of the LightRAG-compatible API: the same route as its /lightrag/… twin. */
+export const COMPAT_WORKSPACE_PATH = '/lightrag/w/{workspace}';
+
+/** The rule of a route: its own entry, or for a path-scoped compat route its /lightrag/… twin's. */
+export function ruleOf(route: string): RouteRule | undefined {
+  return (
+    ROUTE_TABLE[route] ??
+    ROUTE_TABLE[route.replace(` ${COMPAT_WORKSPACE_PATH}/`, ' /lightrag/').replace(new RegExp(` ${COMPAT_WORKSPACE_PATH.replace(/[{}]/g, '\\$&')}$`), ' /lightrag')]
+  );
+}
+
+/** Whether a route belongs to the LightRAG-compatible API (kept out of Strata's OpenAPI document). */
+export const isCompatRoute = (route: string) => / \/lightrag(\/|$)/.test(route);
+
 /** What the decorators on a route say (mirrors AccessGuard: handler metadata overrides class metadata). */
 export interface RouteDeclaration {
   route: string;
   isPublic: boolean;
   adminOnly: boolean;
+  /** @LightragRoute(need): the tenant and KB come from the workspace selector. */
+  workspace?: string;
   permissions: string[];
 }
 
@@ -124,6 +150,7 @@ export interface RouteDeclaration {
 const IS_PUBLIC = 'strata:public';
 const ADMIN_ONLY = 'strata:admin-only';
 const REQUIRED_PERMISSIONS = 'strata:permissions';
+const WORKSPACE_SCOPE = 'strata:workspace-scope';
 const PATH_METADATA = 'path';
 const METHOD_METADATA = 'method';
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'ALL', 'OPTIONS', 'HEAD', 'SEARCH'];
@@ -140,12 +167,14 @@ function joinPath(...parts: string[]): string {
 /**
  * The path the HTTP server really serves a controller route at: under the
  * global prefix (main's setGlobalPrefix('api/v1')) unless the route is one the
- * prefix excludes (health, metrics). Asked of Fastify's own router, so a route
+ * prefix excludes (health, metrics); a module mounted by RouterModule (the
+ * LightRAG-compatible API at /lightrag) serves under its module path. Asked of Fastify's own router, so a route
  * the prefix does not reach is reported where it is.
  */
-function servedPath(app: INestApplication, method: string, path: string): string {
+function servedPath(app: INestApplication, method: string, path: string, modulePath: string): string {
   const fastify = app.getHttpAdapter().getInstance() as { hasRoute(o: { method: string; url: string }): boolean };
   const url = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
+  if (modulePath) return `${modulePath}${path === '/' ? '' : path}`;
   for (const candidate of [`/api/v1${path === '/' ? '' : path}`, path]) if (fastify.hasRoute({ method, url: url(candidate) })) return candidate;
   return path;
 }
@@ -155,6 +184,9 @@ export function declaredRoutes(app: INestApplication): RouteDeclaration[] {
   const out: RouteDeclaration[] = [];
   const modules = app.get(ModulesContainer);
   for (const mod of modules.values()) {
+    // RouterModule.register records a module's path as metadata "__module_path__<application id>" on the module class.
+    const moduleKey = mod.metatype ? Reflect.getMetadataKeys(mod.metatype).find((k) => String(k).startsWith('__module_path__')) : undefined;
+    const modulePath: string = moduleKey ? Reflect.getMetadata(moduleKey, mod.metatype) : '';
     for (const wrapper of mod.controllers.values()) {
       const ctrl = wrapper.metatype as (new (...a: unknown[]) => unknown) | undefined;
       if (!ctrl || !ctrl.prototype) continue;
@@ -171,9 +203,10 @@ export function declaredRoutes(app: INestApplication): RouteDeclaration[] {
         for (const b of base)
           for (const p of paths)
             out.push({
-              route: `${METHODS[method] ?? String(method)} ${servedPath(app, METHODS[method] ?? String(method), joinPath(b, p))}`,
+              route: `${METHODS[method] ?? String(method)} ${servedPath(app, METHODS[method] ?? String(method), joinPath(b, p), modulePath)}`,
               isPublic: pick<boolean>(IS_PUBLIC) === true,
               adminOnly: pick<boolean>(ADMIN_ONLY) === true,
+              workspace: pick<string>(WORKSPACE_SCOPE),
               permissions: [...(pick<string[]>(REQUIRED_PERMISSIONS) ?? [])].sort(),
             });
       }
@@ -194,6 +227,7 @@ export function openApiRoutes(doc: { paths: Record<string, Record<string, unknow
 export function classOf(d: RouteDeclaration): RouteClass | 'unscoped' {
   if (d.isPublic) return 'public';
   if (d.adminOnly) return 'admin-only';
+  if (d.workspace) return 'workspace';
   const path = d.route.split(' ')[1];
   if (path.includes('{tenantId}') && path.includes('{kbId}')) return 'kb';
   if (path.includes('{tenantId}')) return 'tenant';

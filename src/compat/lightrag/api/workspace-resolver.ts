@@ -1,0 +1,170 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AppException } from '../../../common/app-exception';
+import { slugify } from '../../../common/text';
+import { AppConfig } from '../../../config/app-config';
+import { DatabaseService } from '../../../database/database.service';
+import type { Principal } from '../../../context/principal';
+import { ResolvedScope, ScopeResolver, ScopeResolvers, WorkspaceNeed } from '../../../context/workspace-scope';
+import { matchKbs, parseSelector, ParsedSelector, UUID } from './workspace-selector';
+import { WorkspaceKb, WorkspaceRepository } from './workspace.repository';
+
+export const MISSING_WORKSPACE = 'Missing LIGHTRAG-WORKSPACE header. Workspace identification is required.';
+
+/** What the resolver leaves on the request for the compat layer's response headers and handlers. */
+export interface CompatRequestState {
+  lightragKbId?: string;
+  lightragKbName?: string;
+}
+
+interface Source {
+  name: 'path' | 'header' | 'model';
+  value: string;
+}
+
+/**
+ * Turns a LightRAG client's workspace selector into the caller's tenant and
+ * KB (the reference's §2.2), for AccessGuard, which then applies the native
+ * routes' checks. The selector only routes; the credential authorises:
+ *  - sources in order: the /w/{workspace} path segment, LIGHTRAG-WORKSPACE
+ *    (else X-Workspace-ID), the Ollama model tag; later ones may only agree;
+ *  - then an API key bound to exactly one KB; then (non-strict, non-destructive)
+ *    the tenant's KB named LIGHTRAG_COMPAT_DEFAULT_KB;
+ *  - malformed → 400; unknown in the caller's tenant → 404; another tenant's
+ *    or outside the key's KB scope → 403 with one body whether or not it exists.
+ */
+@Injectable()
+export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly repo: WorkspaceRepository,
+    private readonly config: AppConfig,
+    private readonly registry: ScopeResolvers,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  async resolve(request: unknown, principal: Principal, need: WorkspaceNeed): Promise<ResolvedScope> {
+    const req = request as FastifyRequest & CompatRequestState;
+    const sources = this.sources(req);
+    if (need === 'none') return { tenantId: this.ownTenant(principal) };
+
+    const resolved: Array<{ tenantId: string; kb: WorkspaceKb }> = [];
+    for (const s of sources) {
+      const parsed = parseSelector(s.value);
+      if (!parsed) throw AppException.validation(`Invalid workspace identifier '${printable(s.value)}'.`);
+      resolved.push(await this.resolveSelector(parsed, principal));
+    }
+    if (resolved.some((r) => r.kb.id !== resolved[0].kb.id)) throw AppException.validation('Conflicting workspace selectors.');
+    let hit: { tenantId: string; kb: WorkspaceKb } | undefined = resolved[0];
+    if (!hit && principal.kind === 'api_key' && principal.kbIds !== null && principal.kbIds.size === 1) {
+      hit = await this.byId(principal.tenantId, [...principal.kbIds][0]);
+    }
+    if (!hit && need === 'kb' && !this.config.settings.lightragCompatStrict && principal.kind !== 'admin') {
+      const name = this.config.settings.lightragCompatDefaultKb;
+      hit = await this.inOwnTenant(principal, { raw: name, tenantRef: null, kbRef: name });
+    }
+    if (!hit) {
+      if (need === 'optional') return { tenantId: this.ownTenant(principal) };
+      throw AppException.validation(MISSING_WORKSPACE);
+    }
+    req.lightragKbId = hit.kb.id;
+    req.lightragKbName = hit.kb.name;
+    return { tenantId: hit.tenantId, kbId: hit.kb.id };
+  }
+
+  private sources(req: FastifyRequest): Source[] {
+    const out: Source[] = [];
+    const params = (req.params ?? {}) as Record<string, string | undefined>;
+    if (params.workspace !== undefined) out.push({ name: 'path', value: params.workspace });
+    const header = firstHeader(req.headers['lightrag-workspace']) ?? firstHeader(req.headers['x-workspace-id']);
+    if (header !== undefined && header.trim() !== '') out.push({ name: 'header', value: header });
+    const tag = modelTag(req, this.config.settings.ollamaEmulatingModelName, this.config.settings.ollamaEmulatingModelTag);
+    if (tag !== undefined) out.push({ name: 'model', value: tag });
+    return out;
+  }
+
+  private ownTenant(principal: Principal): string {
+    if (principal.kind === 'admin') throw AppException.validation('The platform admin has no tenant of its own: name the workspace as tenant__kb.');
+    return principal.tenantId;
+  }
+
+  private async resolveSelector(sel: ParsedSelector, principal: Principal): Promise<{ tenantId: string; kb: WorkspaceKb }> {
+    if (principal.kind === 'admin') return this.forAdmin(sel);
+    if (sel.tenantRef !== null) {
+      const own = await this.db.withTenant(principal.tenantId, (db) => this.repo.tenantWithKbs(db, principal.tenantId));
+      const ref = sel.tenantRef.toLowerCase();
+      if (!own || (ref !== principal.tenantId.toLowerCase() && ref !== own.slug)) throw notAccessible(sel.raw);
+    }
+    return this.inOwnTenant(principal, sel);
+  }
+
+  private async inOwnTenant(principal: Exclude<Principal, { kind: 'admin' }>, sel: ParsedSelector): Promise<{ tenantId: string; kb: WorkspaceKb }> {
+    const tenant = await this.db.withTenant(principal.tenantId, (db) => this.repo.tenantWithKbs(db, principal.tenantId));
+    const scope = principal.kind === 'api_key' ? principal.kbIds : null;
+    const kb = tenant ? pick(tenant, sel, this.config.settings.lightragCompatDefaultKb) : undefined;
+    // A KB-scoped key learns nothing about KBs outside its scope, not even whether they exist.
+    if (scope !== null && (!kb || !scope.has(kb.id))) throw notAccessible(sel.raw);
+    if (!kb) throw new AppException('NOT_FOUND', `Workspace '${printable(sel.raw)}' not found.`);
+    return { tenantId: principal.tenantId, kb };
+  }
+
+  private async forAdmin(sel: ParsedSelector): Promise<{ tenantId: string; kb: WorkspaceKb }> {
+    // A bare selector from the admin names a tenant (a migrated workspace → its KB default).
+    const tenantRef = sel.tenantRef ?? sel.kbRef;
+    const kbSel: ParsedSelector = sel.tenantRef === null ? { raw: sel.raw, tenantRef: null, kbRef: this.config.settings.lightragCompatDefaultKb } : sel;
+    const tenantId = await this.db.withPlatform((db) => this.repo.tenantByRef(db, tenantRef, UUID.test(tenantRef)));
+    const tenant = tenantId ? await this.db.withTenant(tenantId, (db) => this.repo.tenantWithKbs(db, tenantId)) : undefined;
+    const kb = tenant ? pick(tenant, kbSel, this.config.settings.lightragCompatDefaultKb) : undefined;
+    if (!tenantId || !kb) throw new AppException('NOT_FOUND', `Workspace '${printable(sel.raw)}' not found.`);
+    return { tenantId, kb };
+  }
+
+  private async byId(tenantId: string, kbId: string): Promise<{ tenantId: string; kb: WorkspaceKb } | undefined> {
+    const tenant = await this.db.withTenant(tenantId, (db) => this.repo.tenantWithKbs(db, tenantId));
+    const kb = tenant?.kbs.find((k) => k.id === kbId);
+    return kb ? { tenantId, kb } : undefined;
+  }
+}
+
+/** The KB a selector names in one tenant; a bare selector equal to the tenant's slug names its default KB (a migrated workspace). */
+function pick(tenant: { slug: string; kbs: WorkspaceKb[] }, sel: ParsedSelector, defaultKb: string): WorkspaceKb | undefined {
+  const hits = matchKbs(tenant.kbs, sel.kbRef);
+  if (hits.length > 1) throw AppException.conflict(`Workspace '${printable(sel.raw)}' is ambiguous; use the KB id.`);
+  if (hits.length === 1) return hits[0];
+  if (sel.tenantRef === null && slugify(sel.kbRef) === tenant.slug) {
+    const defaults = matchKbs(tenant.kbs, defaultKb);
+    return defaults.length === 1 ? defaults[0] : undefined;
+  }
+  return undefined;
+}
+
+function notAccessible(raw: string): AppException {
+  return AppException.forbidden(`Workspace '${printable(raw)}' is not accessible with this credential.`);
+}
+
+/** A selector echoed in a message: printable ASCII only, at most 80 characters. */
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
+}
+
+function firstHeader(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The KB an Ollama request names through its model ("lightrag:manuals"):
+ * only on the emulation's chat and generate routes; "lightrag:latest" (or the
+ * bare name) names none.
+ */
+function modelTag(req: FastifyRequest, name: string, defaultTag: string): string | undefined {
+  const url = req.routeOptions?.url ?? '';
+  if (!/\/api\/(chat|generate)$/.test(url)) return undefined;
+  const model = (req.body as { model?: unknown } | undefined)?.model;
+  if (typeof model !== 'string') return undefined;
+  const [base, tag] = model.trim().split(/:(.*)/s, 2);
+  if (base.toLowerCase() !== name || tag === undefined || tag === '' || tag.toLowerCase() === defaultTag) return undefined;
+  return tag;
+}

@@ -1,0 +1,168 @@
+import { lr, LightragFixture, seedLightragFixture } from '../support/lightrag';
+import { startTestApp, TestApp, TOKEN_SECRET } from '../support/test-app';
+import { jwt } from '../support/jwt';
+
+/** LIGHTRAG-COMPAT.md §3 cases 1-4, 21, 22, 24, 27, 33: the server routes, credentials and workspace selection. */
+describe('LightRAG compat: auth-status, login, health and workspace selection', () => {
+  let t: TestApp;
+  let f: LightragFixture;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    f = await seedLightragFixture(t);
+  });
+  afterAll(() => t.close());
+
+  it('#1 auth-status answers without credentials, LightRAG shape, auth enabled', async () => {
+    const r = await lr(t, 'GET', '/auth-status');
+    expect(r.status).toBe(200);
+    expect(r.body.auth_configured).toBe(true);
+    expect(r.body.auth_mode).toBe('enabled');
+    expect(typeof r.body.core_version).toBe('string');
+    expect(typeof r.body.api_version).toBe('string');
+    expect(r.body).not.toHaveProperty('access_token');
+    expect(r.body).not.toHaveProperty('data');
+  });
+
+  it('#2 form login gives a JWT; a wrong password is 401 Incorrect credentials', async () => {
+    const form = (password: string) => `username=${f.alice.username}&password=${encodeURIComponent(password)}&grant_type=password`;
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const ok = await lr(t, 'POST', '/login', { raw: form(f.alice.password), headers });
+    expect(ok.status).toBe(200);
+    expect(ok.body.token_type).toBe('bearer');
+    expect(ok.body.auth_mode).toBe('enabled');
+    const parts = String(ok.body.access_token).split('.');
+    expect(parts).toHaveLength(3);
+    expect(JSON.parse(Buffer.from(parts[1], 'base64url').toString()).exp).toEqual(expect.any(Number));
+    const bad = await lr(t, 'POST', '/login', { raw: form('wrong-password'), headers });
+    expect(bad.status).toBe(401);
+    expect(bad.body).toEqual({ detail: 'Incorrect credentials' });
+    // the JWT works on the compat surface
+    const h = await lr(t, 'GET', '/health', { as: { token: ok.body.access_token }, ws: 'Manuals' });
+    expect(h.status).toBe(200);
+    expect(h.body.configuration.workspace).toBe('Manuals');
+  });
+
+  it('form bodies are refused outside the compat login', async () => {
+    const r = await t.http.request('POST', '/api/v1/auth/login', { raw: 'username=admin&password=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(r.status).toBe(415);
+    expect(r.body.status).toBe('error');
+  });
+
+  it('#3 no credentials → 401; a wrong key → 403 Invalid API Key; a LightRAG guest token → 401', async () => {
+    const none = await lr(t, 'GET', '/health');
+    expect(none.status).toBe(401);
+    expect(typeof none.body.detail).toBe('string');
+    const wrong = await lr(t, 'GET', '/health', { as: { key: 'sk-wrong' } });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).toEqual({ detail: 'Invalid API Key' });
+    const guest = jwt({ sub: 'guest', role: 'guest', exp: Math.floor(Date.now() / 1000) + 3600 }, { secret: 'lightrag-jwt-default-secret-key!' });
+    const g = await lr(t, 'GET', '/health', { as: { token: guest } });
+    expect(g.status).toBe(401);
+    expect(typeof g.body.detail).toBe('string');
+    expect(TOKEN_SECRET).not.toBe('lightrag-jwt-default-secret-key!');
+  });
+
+  it('#4 health with kM: healthy, every status-card field set, workspace Manuals, no key material', async () => {
+    const r = await lr(t, 'GET', '/health', { as: f.kM });
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('healthy');
+    expect(typeof r.body.pipeline_busy).toBe('boolean');
+    for (const k of [
+      'summary_language',
+      'force_llm_summary_on_merge',
+      'cosine_threshold',
+      'min_rerank_score',
+      'related_chunk_number',
+      'max_parallel_insert',
+      'llm_binding',
+      'llm_binding_host',
+      'llm_model',
+      'max_async',
+      'embedding_binding',
+      'embedding_binding_host',
+      'embedding_model',
+      'embedding_func_max_async',
+      'embedding_batch_num',
+      'enable_rerank',
+      'kv_storage',
+      'doc_status_storage',
+      'graph_storage',
+      'vector_storage',
+      'workspace',
+      'max_graph_nodes',
+    ])
+      expect(r.body.configuration[k]).not.toBeNull();
+    expect(r.body.configuration.workspace).toBe('Manuals');
+    expect(r.text).not.toContain(f.kM.key!);
+    expect(r.text).not.toContain(TOKEN_SECRET);
+    expect(r.headers.get('x-strata-kb-id')).toBe(f.A.manualsId);
+    expect(r.headers.get('vary')).toContain('LIGHTRAG-WORKSPACE');
+  });
+
+  it('#21 every spelling of a selector reaches the same KB', async () => {
+    for (const ws of ['Manuals', 'manuals', f.A.manualsId, `${f.A.slug}__Manuals`, `${f.A.slug}/Manuals`, `${f.A.slug}:Manuals`]) {
+      const r = await lr(t, 'GET', '/health', { as: f.kAll, ws });
+      expect({ ws, status: r.status, kb: r.headers.get('x-strata-kb-id') }).toEqual({ ws, status: 200, kb: f.A.manualsId });
+    }
+    const x = await lr(t, 'GET', '/health', { as: f.kAll, headers: { 'x-workspace-id': 'Manuals' } });
+    expect(x.headers.get('x-strata-kb-id')).toBe(f.A.manualsId);
+    // a bare selector equal to the tenant's slug is its default KB (a migrated workspace)
+    const mig = await lr(t, 'GET', '/health', { as: f.kAll, ws: f.A.slug });
+    expect(mig.headers.get('x-strata-kb-id')).toBe(f.A.defaultId);
+  });
+
+  it('#22 unknown → 404; malformed → 400; another tenant → 403 with one body whether or not it exists', async () => {
+    const nope = await lr(t, 'GET', '/health', { as: f.kAll, ws: 'Nope' });
+    expect(nope.status).toBe(404);
+    expect(nope.body).toEqual({ detail: "Workspace 'Nope' not found." });
+    const bad = await lr(t, 'GET', '/health', { as: f.kAll, ws: 'bad<header>' });
+    expect(bad.status).toBe(400);
+    expect(typeof bad.body.detail).toBe('string');
+    const foreign = await lr(t, 'GET', '/health', { as: f.kAll, ws: `${f.B.slug}__Secrets` });
+    const missing = await lr(t, 'GET', '/health', { as: f.kAll, ws: `${f.B.slug}__DoesNotExist` });
+    expect(foreign.status).toBe(403);
+    expect(missing.status).toBe(403);
+    expect(foreign.body.detail.replace('Secrets', 'X')).toBe(missing.body.detail.replace('DoesNotExist', 'X'));
+    const byId = await lr(t, 'GET', '/health', { as: f.kAll, ws: `${f.B.tenantId}__${f.B.secretsId}` });
+    expect(byId.status).toBe(403);
+  });
+
+  it('#24 a key bound to Manuals naming another KB is 403, never silently re-routed', async () => {
+    const r = await lr(t, 'GET', '/health', { as: f.kM, ws: 'default' });
+    expect(r.status).toBe(403);
+    const unknown = await lr(t, 'GET', '/health', { as: f.kM, ws: 'NoSuchKb' });
+    expect(unknown.status).toBe(403);
+    expect(unknown.body.detail.replace('NoSuchKb', 'X')).toBe(r.body.detail.replace('default', 'X'));
+  });
+
+  it('#27 the path-scoped form selects the KB; a conflicting header is 400', async () => {
+    const r = await t.http.request('GET', `/lightrag/w/${f.A.slug}__Manuals/health`, { as: f.kAll });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-strata-kb-id')).toBe(f.A.manualsId);
+    const c = await t.http.request('GET', `/lightrag/w/${f.A.slug}__Manuals/health`, { as: f.kAll, headers: { 'lightrag-workspace': 'default' } });
+    expect(c.status).toBe(400);
+    expect(c.body).toEqual({ detail: 'Conflicting workspace selectors.' });
+  });
+
+  it('#33 errors carry detail, X-Request-Id and Vary; an unknown compat path is {"detail": "Not Found"}', async () => {
+    const r = await lr(t, 'GET', '/health', { as: f.kAll, ws: 'Nope' });
+    expect(r.headers.get('x-request-id')).toBeTruthy();
+    expect(r.headers.get('vary')).toContain('LIGHTRAG-WORKSPACE');
+    expect(r.body).not.toHaveProperty('error');
+    const nf = await lr(t, 'GET', '/no/such/route', { as: f.kAll });
+    expect(nf.status).toBe(404);
+    expect(nf.body).toEqual({ detail: 'Not Found' });
+    const badJson = await t.http.request('POST', '/lightrag/login', { raw: '{"username":', headers: { 'content-type': 'application/json' } });
+    expect(badJson.status).toBe(422);
+    expect(badJson.body.detail[0].type).toBe('json_invalid');
+  });
+
+  it('the platform admin names tenant__kb; a bare selector is a tenant slug (its default KB)', async () => {
+    const r = await lr(t, 'GET', '/health', { as: t.admin, ws: `${f.B.slug}__Secrets` });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-strata-kb-id')).toBe(f.B.secretsId);
+    const bare = await lr(t, 'GET', '/health', { as: t.admin, ws: f.A.slug });
+    expect(bare.headers.get('x-strata-kb-id')).toBe(f.A.defaultId);
+  });
+});
