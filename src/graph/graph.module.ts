@@ -8,5 +8,6 @@ import { GraphService } from './graph.service';
   imports: [KnowledgeBasesModule],
   controllers: [GraphController],
   providers: [GraphRepository, GraphService],
+  exports: [GraphService],
 })
 export class GraphModule {}

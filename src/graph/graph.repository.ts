@@ -81,4 +81,46 @@ export class GraphRepository {
       [tenantId, kbId, ids],
     );
   }
+
+  /** Every entity name of the KB, alphabetical, at most `cap` (LightRAG's /graph/label/list). */
+  async allLabels(db: Db, tenantId: string, kbId: string, cap: number): Promise<string[]> {
+    const rows = await db.many<{ name: string }>(`SELECT name FROM entities WHERE tenant_id = $1 AND kb_id = $2 ORDER BY name_key, id LIMIT $3`, [tenantId, kbId, cap]);
+    return rows.map((r) => r.name);
+  }
+
+  /** The best-connected entity names, most relations first. */
+  async popularLabels(db: Db, tenantId: string, kbId: string, limit: number): Promise<string[]> {
+    const rows = await db.many<{ name: string }>(
+      `SELECT e.name,
+              (SELECT count(*) FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND r.source_id = e.id)
+            + (SELECT count(*) FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 AND r.target_id = e.id) AS degree
+       FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2
+       ORDER BY degree DESC, e.name_key LIMIT $3`,
+      [tenantId, kbId, limit],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /** Entity names containing `q` (case-insensitive, literally: % and _ match themselves); exact, then prefix, then shortest first. */
+  async searchLabels(db: Db, tenantId: string, kbId: string, q: string, limit: number): Promise<string[]> {
+    const needle = q.trim().toLowerCase();
+    const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await db.many<{ name: string }>(
+      `SELECT name FROM entities
+       WHERE tenant_id = $1 AND kb_id = $2 AND name_key LIKE $3
+       ORDER BY (name_key = $4) DESC, starts_with(name_key, $4) DESC, length(name_key), name_key
+       LIMIT $5`,
+      [tenantId, kbId, pattern, needle, limit],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  async entityExists(db: Db, tenantId: string, kbId: string, name: string): Promise<boolean> {
+    const row = await db.one<{ found: boolean }>(`SELECT EXISTS (SELECT 1 FROM entities WHERE tenant_id = $1 AND kb_id = $2 AND name_key = lower(btrim($3))) AS found`, [
+      tenantId,
+      kbId,
+      name,
+    ]);
+    return row?.found === true;
+  }
 }

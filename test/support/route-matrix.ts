@@ -115,6 +115,18 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   'GET /lightrag/auth-status': { class: 'public' },
   'POST /lightrag/login': { class: 'public' },
   'GET /lightrag/health': { class: 'workspace' },
+  'GET /lightrag/graph/label/list': { class: 'workspace', permissions: ['graph:read'] },
+  'GET /lightrag/graph/label/popular': { class: 'workspace', permissions: ['graph:read'] },
+  'GET /lightrag/graph/label/search': { class: 'workspace', permissions: ['graph:read'] },
+  'GET /lightrag/graphs': { class: 'workspace', permissions: ['graph:read'] },
+  'GET /lightrag/graph/entity/exists': { class: 'workspace', permissions: ['graph:read'] },
+  'POST /lightrag/graph/entity/edit': { class: 'workspace', permissions: ['kb:write'], body: { entity_name: 'x', updated_data: {} } },
+  'POST /lightrag/graph/relation/edit': { class: 'workspace', permissions: ['kb:write'], body: { source_id: 'x', target_id: 'y', updated_data: {} } },
+  'POST /lightrag/graph/entity/create': { class: 'workspace', permissions: ['kb:write'], body: { entity_name: 'x', entity_data: {} } },
+  'POST /lightrag/graph/relation/create': { class: 'workspace', permissions: ['kb:write'], body: { source_entity: 'x', target_entity: 'y', relation_data: {} } },
+  'POST /lightrag/graph/entities/merge': { class: 'workspace', permissions: ['kb:write'], body: { entities_to_change: ['x'], entity_to_change_into: 'y' } },
+  'DELETE /lightrag/graph/entity/delete': { class: 'workspace', permissions: ['kb:write'] },
+  'DELETE /lightrag/graph/relation/delete': { class: 'workspace', permissions: ['kb:write'] },
 
   // the tenant's own LLM key
   [`GET ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:read'] },

@@ -2,9 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthModule } from '../../../auth/auth.module';
+import { GraphModule } from '../../../graph/graph.module';
 import { LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter } from './lightrag-errors';
 import { LightragHeadersInterceptor } from './lightrag-route';
 import { LightragServerController } from './lightrag-server.controller';
+import { LightragGraphController } from './lightrag-graph.controller';
 import { WorkspaceResolver } from './workspace-resolver';
 import { WorkspaceRepository } from './workspace.repository';
 
@@ -15,8 +17,8 @@ import { WorkspaceRepository } from './workspace.repository';
  * native /api/v1 routes, behind the same global AccessGuard.
  */
 @Module({
-  imports: [AuthModule, JwtModule.register({})],
-  controllers: [LightragServerController],
+  imports: [AuthModule, JwtModule.register({}), GraphModule],
+  controllers: [LightragServerController, LightragGraphController],
   providers: [WorkspaceRepository, WorkspaceResolver, LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter, LightragHeadersInterceptor],
 })
 export class LightragApiModule {
