@@ -33,6 +33,16 @@ describe('configuration: defaults', () => {
     expect(s).toMatchObject({ host: '127.0.0.1', port: 9621, jwtAlgorithm: 'HS512', logLevel: 'debug', llmBinding: 'openai', llmModel: 'gpt-4o-mini' });
   });
 
+  it('the LightRAG-compatible API: served at /lightrag unless off; strict by either variable', () => {
+    expect(parseSettings({}).lightragCompatPrefix).toBe('/lightrag');
+    expect(parseSettings({ LIGHTRAG_COMPAT_PREFIX: 'compat/lightrag/' }).lightragCompatPrefix).toBe('/compat/lightrag');
+    expect(parseSettings({ LIGHTRAG_COMPAT_PREFIX: 'off' }).lightragCompatPrefix).toBeNull();
+    expect(parseSettings({}).lightragCompatStrict).toBe(false);
+    expect(parseSettings({ LIGHTRAG_COMPAT_STRICT: 'true' }).lightragCompatStrict).toBe(true);
+    expect(parseSettings({ LIGHTRAG_ALLOW_DEFAULT_WORKSPACE: 'false' }).lightragCompatStrict).toBe(true);
+    expect(parseSettings({}).lightragCompatDefaultKb).toBe('default');
+  });
+
   it('an OpenAI embedding binding defaults to 1536 dimensions', () => {
     expect(parseSettings({ EMBEDDING_BINDING: 'openai', LLM_BINDING_API_KEY: 'sk-test' }).embeddingDim).toBe(1536);
   });
@@ -55,6 +65,11 @@ describe('configuration: an invalid variable stops start-up, named, with what it
     [{ MIGRATION_DATABASE_URL: 'postgres://owner@db/strata' }, 'MIGRATION_DATABASE_URL needs DATABASE_URL'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     [{ PARSE_TIMEOUT_S: '0' }, 'PARSE_TIMEOUT_S must be between 1 and 3600, got 0'],
+    [{ LIGHTRAG_COMPAT_PREFIX: '/api/lightrag' }, 'LIGHTRAG_COMPAT_PREFIX must not start with /api (Strata serves it), got "/api/lightrag"'],
+    [{ LIGHTRAG_COMPAT_PREFIX: '/Light RAG' }, 'LIGHTRAG_COMPAT_PREFIX must be a path such as /lightrag'],
+    [{ LIGHTRAG_COMPAT_WEBUI_AUTH: 'guest' }, 'LIGHTRAG_COMPAT_WEBUI_AUTH must be one of login, apikey, got "guest"'],
+    [{ LIGHTRAG_COMPAT_STRICT: 'sometimes' }, 'LIGHTRAG_COMPAT_STRICT must be true or false, got "sometimes"'],
+    [{ OLLAMA_EMULATING_MODEL_NAME: 'Light RAG' }, 'OLLAMA_EMULATING_MODEL_NAME must be a model name'],
   ])('%j', (env, message) => {
     let error: unknown;
     try {

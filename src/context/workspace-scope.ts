@@ -10,10 +10,10 @@ import type { Principal } from './principal';
  *
  *  kb           a KB is needed; the resolver may fall back to the tenant's default KB;
  *  kb-explicit  a KB is needed and must be named (a selector or a one-KB key): destructive routes;
- *  optional     a KB when one is named, else only the caller's tenant (health, model lists);
- *  none         only the caller's tenant.
+ *  optional     a KB when one is named (or the key is bound to one), else only the
+ *               caller's tenant (health, model lists).
  */
-export type WorkspaceNeed = 'kb' | 'kb-explicit' | 'optional' | 'none';
+export type WorkspaceNeed = 'kb' | 'kb-explicit' | 'optional';
 
 export const WORKSPACE_SCOPE = 'strata:workspace-scope';
 

@@ -166,3 +166,104 @@ describe('LightRAG compat: auth-status, login, health and workspace selection', 
     expect(bare.headers.get('x-strata-kb-id')).toBe(f.A.defaultId);
   });
 });
+
+describe('LightRAG compat: which KB a request without a selector reaches', () => {
+  let t: TestApp;
+  let f: LightragFixture;
+  beforeAll(async () => {
+    t = await startTestApp();
+    f = await seedLightragFixture(t);
+  });
+  afterAll(() => t.close());
+
+  it('non-strict: a wildcard key falls back to the KB named default; a one-KB key to its KB; health likewise', async () => {
+    const all = await lr(t, 'GET', '/graph/label/list', { as: f.kAll });
+    expect(all.status).toBe(200);
+    expect(all.headers.get('x-strata-kb-id')).toBe(f.A.defaultId);
+    const bound = await lr(t, 'GET', '/graph/label/list', { as: f.kM });
+    expect(bound.headers.get('x-strata-kb-id')).toBe(f.A.manualsId);
+    expect((await lr(t, 'GET', '/health', { as: f.kAll })).body.configuration.workspace).toBe('default');
+  });
+
+  it('non-strict: a tenant without a KB named default gets the missing-workspace 400, never another KB', async () => {
+    const r = await lr(t, 'GET', '/graph/label/list', { as: f.kB });
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual({ detail: 'Missing LIGHTRAG-WORKSPACE header. Workspace identification is required.' });
+    // health never fails for want of a workspace
+    const h = await lr(t, 'GET', '/health', { as: f.kB });
+    expect(h.status).toBe(200);
+    expect(h.body.configuration.workspace).toBe('');
+  });
+});
+
+describe.each([
+  ['LIGHTRAG_COMPAT_STRICT', 'true'],
+  ['LIGHTRAG_ALLOW_DEFAULT_WORKSPACE', 'false'],
+])('LightRAG compat strict mode (%s=%s)', (variable, value) => {
+  let t: TestApp;
+  let f: LightragFixture;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { [variable]: value } });
+    f = await seedLightragFixture(t);
+  });
+  afterAll(() => t.close());
+
+  it('#26 (a) no selector with a wildcard key → 400; (b) a one-KB key is explicit → 200; health still answers', async () => {
+    const a = await lr(t, 'GET', '/graph/label/list', { as: f.kAll });
+    expect(a.status).toBe(400);
+    expect(a.body).toEqual({ detail: 'Missing LIGHTRAG-WORKSPACE header. Workspace identification is required.' });
+    const b = await lr(t, 'GET', '/graph/label/list', { as: f.kM });
+    expect(b.status).toBe(200);
+    expect(b.headers.get('x-strata-kb-id')).toBe(f.A.manualsId);
+    const named = await lr(t, 'GET', '/graph/label/list', { as: f.kAll, ws: 'default' });
+    expect(named.status).toBe(200);
+    const h = await lr(t, 'GET', '/health', { as: f.kAll });
+    expect(h.status).toBe(200);
+    expect(h.body.configuration.workspace).toBe('');
+    expect(h.body.pipeline_busy).toBe(false);
+  });
+});
+
+describe('LightRAG compat with LIGHTRAG_COMPAT_WEBUI_AUTH=apikey', () => {
+  let t: TestApp;
+  let f: LightragFixture;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LIGHTRAG_COMPAT_WEBUI_AUTH: 'apikey' } });
+    f = await seedLightragFixture(t);
+  });
+  afterAll(() => t.close());
+
+  it('auth-status hands the WebUI an inert marker token; the marker alone is 403 API Key required; with a key it works', async () => {
+    const s = await lr(t, 'GET', '/auth-status');
+    expect(s.status).toBe(200);
+    expect(s.body.auth_configured).toBe(false);
+    expect(s.body.auth_mode).toBe('disabled');
+    expect(typeof s.body.access_token).toBe('string');
+    const marker = { token: s.body.access_token };
+    const alone = await lr(t, 'GET', '/health', { as: marker });
+    expect(alone.status).toBe(403);
+    expect(alone.body).toEqual({ detail: 'API Key required' });
+    const none = await lr(t, 'GET', '/health');
+    expect(none.body).toEqual({ detail: 'API Key required' });
+    // the WebUI then sends both: the marker as Bearer and the key as X-API-Key
+    const both = await lr(t, 'GET', '/health', { as: { token: s.body.access_token, key: f.kM.key } });
+    expect(both.status).toBe(200);
+    expect(both.body.configuration.workspace).toBe('Manuals');
+    // and the marker is nothing on the native API either
+    expect((await t.http.get(`/api/v1/tenants/${f.A.tenantId}`, marker)).status).toBe(401);
+  });
+});
+
+describe('LightRAG compat switched off (LIGHTRAG_COMPAT_PREFIX=off)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LIGHTRAG_COMPAT_PREFIX: 'off' } });
+  });
+  afterAll(() => t.close());
+
+  it('no /lightrag route is served; unknown paths answer in the native envelope', async () => {
+    const r = await t.http.get('/lightrag/auth-status');
+    expect(r.status).toBe(404);
+    expect(r.body.status).toBe('error');
+  });
+});

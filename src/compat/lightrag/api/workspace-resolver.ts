@@ -49,7 +49,6 @@ export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
   async resolve(request: unknown, principal: Principal, need: WorkspaceNeed): Promise<ResolvedScope> {
     const req = request as FastifyRequest & CompatRequestState;
     const sources = this.sources(req);
-    if (need === 'none') return { tenantId: this.ownTenant(principal) };
 
     const resolved: Array<{ tenantId: string; kb: WorkspaceKb }> = [];
     for (const s of sources) {
@@ -62,10 +61,7 @@ export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
     if (!hit && principal.kind === 'api_key' && principal.kbIds !== null && principal.kbIds.size === 1) {
       hit = await this.byId(principal.tenantId, [...principal.kbIds][0]);
     }
-    if (!hit && need === 'kb' && !this.config.settings.lightragCompatStrict && principal.kind !== 'admin') {
-      const name = this.config.settings.lightragCompatDefaultKb;
-      hit = await this.inOwnTenant(principal, { raw: name, tenantRef: null, kbRef: name });
-    }
+    if (!hit && need !== 'kb-explicit' && !this.config.settings.lightragCompatStrict && principal.kind !== 'admin') hit = await this.defaultKb(principal);
     if (!hit) {
       if (need === 'optional') return { tenantId: this.ownTenant(principal) };
       throw AppException.validation(MISSING_WORKSPACE);
@@ -120,6 +116,15 @@ export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
     const kb = tenant ? pick(tenant, kbSel, this.config.settings.lightragCompatDefaultKb) : undefined;
     if (!tenantId || !kb) throw new AppException('NOT_FOUND', `Workspace '${printable(sel.raw)}' not found.`);
     return { tenantId, kb };
+  }
+
+  /** The tenant's KB named LIGHTRAG_COMPAT_DEFAULT_KB, when it exists and the credential reaches it (never created, never "the only KB"). */
+  private async defaultKb(principal: Exclude<Principal, { kind: 'admin' }>): Promise<{ tenantId: string; kb: WorkspaceKb } | undefined> {
+    const tenant = await this.db.withTenant(principal.tenantId, (db) => this.repo.tenantWithKbs(db, principal.tenantId));
+    const hits = tenant ? matchKbs(tenant.kbs, this.config.settings.lightragCompatDefaultKb) : [];
+    const scope = principal.kind === 'api_key' ? principal.kbIds : null;
+    if (hits.length !== 1 || (scope !== null && !scope.has(hits[0].id))) return undefined;
+    return { tenantId: principal.tenantId, kb: hits[0] };
   }
 
   private async byId(tenantId: string, kbId: string): Promise<{ tenantId: string; kb: WorkspaceKb } | undefined> {
