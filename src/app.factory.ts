@@ -60,6 +60,19 @@ export async function createApp(env: Record<string, string | undefined> = proces
   const compat = settings.lightragCompatPrefix?.slice(1);
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'metrics', ...(compat ? [compat, `${compat}/{*splat}`] : [])] });
   app.useGlobalPipes(createValidationPipe());
+  // CORS for the LightRAG-compatible API only (a LightRAG WebUI served from another origin); the native API sends none.
+  const corsOrigins = settings.lightragCompatCorsOrigins;
+  if (compat && corsOrigins) {
+    app.enableCors({
+      delegator: (req, cb) =>
+        cb(
+          null,
+          req.url?.startsWith(`/${compat}/`)
+            ? { origin: corsOrigins === '*' ? true : corsOrigins, exposedHeaders: ['X-Request-Id', 'X-Strata-Kb-Id', 'Retry-After'], maxAge: 600 }
+            : { origin: false },
+        ),
+    });
+  }
 
   const fastify = app.getHttpAdapter().getInstance();
   // JSON bodies: nesting is measured in one linear pass before JSON.parse, so a 10 000-deep body is a 400, not a

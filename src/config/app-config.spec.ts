@@ -69,6 +69,7 @@ describe('configuration: an invalid variable stops start-up, named, with what it
     [{ LIGHTRAG_COMPAT_PREFIX: '/Light RAG' }, 'LIGHTRAG_COMPAT_PREFIX must be a path such as /lightrag'],
     [{ LIGHTRAG_COMPAT_WEBUI_AUTH: 'guest' }, 'LIGHTRAG_COMPAT_WEBUI_AUTH must be one of login, apikey, got "guest"'],
     [{ LIGHTRAG_COMPAT_STRICT: 'sometimes' }, 'LIGHTRAG_COMPAT_STRICT must be true or false, got "sometimes"'],
+    [{ LIGHTRAG_COMPAT_CORS_ORIGINS: 'webui.example.com' }, 'LIGHTRAG_COMPAT_CORS_ORIGINS must be * or a comma-separated list of origins'],
     [{ OLLAMA_EMULATING_MODEL_NAME: 'Light RAG' }, 'OLLAMA_EMULATING_MODEL_NAME must be a model name'],
   ])('%j', (env, message) => {
     let error: unknown;

@@ -41,6 +41,16 @@ export class LightragEnv {
   @Env()
   @EnvRule('ollamaTag', (raw) => (/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(raw) ? null : `must be a model tag ([a-z0-9_.-], at most 64), got "${raw}"`))
   OLLAMA_EMULATING_MODEL_TAG?: string;
+  @Env()
+  @EnvRule('corsOrigins', (raw) => {
+    if (raw === '*') return null;
+    const bad = raw
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o));
+    return bad.length ? `must be * or a comma-separated list of origins such as https://webui.example.com, got "${bad[0]}"` : null;
+  })
+  LIGHTRAG_COMPAT_CORS_ORIGINS?: string;
   @Env() WEBUI_TITLE?: string;
   @Env() WEBUI_DESCRIPTION?: string;
 
@@ -51,6 +61,7 @@ export class LightragEnv {
     | 'lightragCompatDefaultKb'
     | 'lightragCompatWebuiAuth'
     | 'lightragCompatDedupeByName'
+    | 'lightragCompatCorsOrigins'
     | 'ollamaEmulatingModelName'
     | 'ollamaEmulatingModelTag'
     | 'webuiTitle'
@@ -63,6 +74,12 @@ export class LightragEnv {
       lightragCompatDefaultKb: this.LIGHTRAG_COMPAT_DEFAULT_KB ?? 'default',
       lightragCompatWebuiAuth: (this.LIGHTRAG_COMPAT_WEBUI_AUTH?.toLowerCase() as 'login' | 'apikey' | undefined) ?? 'login',
       lightragCompatDedupeByName: parseBool(this.LIGHTRAG_COMPAT_DEDUPE_BY_NAME, true),
+      lightragCompatCorsOrigins:
+        this.LIGHTRAG_COMPAT_CORS_ORIGINS === undefined
+          ? null
+          : this.LIGHTRAG_COMPAT_CORS_ORIGINS === '*'
+            ? '*'
+            : this.LIGHTRAG_COMPAT_CORS_ORIGINS.split(',').map((o) => o.trim()),
       ollamaEmulatingModelName: this.OLLAMA_EMULATING_MODEL_NAME ?? 'lightrag',
       ollamaEmulatingModelTag: this.OLLAMA_EMULATING_MODEL_TAG ?? 'latest',
       webuiTitle: (this.WEBUI_TITLE ?? 'Strata').slice(0, 200),

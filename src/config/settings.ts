@@ -74,6 +74,8 @@ export interface Settings {
   lightragCompatWebuiAuth: 'login' | 'apikey';
   /** Compat inserts report `duplicated` when the KB already holds a document of the same file name. */
   lightragCompatDedupeByName: boolean;
+  /** Browser origins allowed to call the compat API cross-origin (a LightRAG WebUI served elsewhere); null = no CORS. */
+  lightragCompatCorsOrigins: '*' | string[] | null;
   ollamaEmulatingModelName: string;
   ollamaEmulatingModelTag: string;
   webuiTitle: string;

@@ -267,3 +267,30 @@ describe('LightRAG compat switched off (LIGHTRAG_COMPAT_PREFIX=off)', () => {
     expect(r.body.status).toBe('error');
   });
 });
+
+describe('LightRAG compat CORS (LIGHTRAG_COMPAT_CORS_ORIGINS)', () => {
+  let t: TestApp;
+  let f: LightragFixture;
+  const origin = 'https://webui.example.com';
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LIGHTRAG_COMPAT_CORS_ORIGINS: origin } });
+    f = await seedLightragFixture(t);
+  });
+  afterAll(() => t.close());
+
+  it('a WebUI on the listed origin gets its preflight and CORS headers on /lightrag; other origins and the native API get none', async () => {
+    const preflight = await t.http.request('OPTIONS', '/lightrag/query', {
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,lightrag-workspace' },
+    });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('lightrag-workspace');
+    const get = await t.http.request('GET', '/lightrag/health', { as: f.kM, headers: { origin } });
+    expect(get.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(get.headers.get('access-control-expose-headers')).toContain('X-Strata-Kb-Id');
+    const other = await t.http.request('GET', '/lightrag/health', { as: f.kM, headers: { origin: 'https://evil.example.com' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const native = await t.http.request('GET', `/api/v1/tenants/${f.A.tenantId}`, { as: f.kAll, headers: { origin } });
+    expect(native.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
