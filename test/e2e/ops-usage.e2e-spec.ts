@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TenantLlmKeys } from '../../src/rag/ports';
-import { UsageRecorder } from '../../src/usage/usage-recorder';
+import { TenantLlmKeys, UsageSink } from '../../src/rag/ports';
 import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
@@ -15,7 +14,7 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
   it('usage totals match the calls recorded, by day, model and KB, with estimated cost', async () => {
     const a = await seedTenant(t, 'Usage A', ['kb1', 'kb2']);
     const b = await seedTenant(t, 'Usage B');
-    const usage = t.app.get(UsageRecorder);
+    const usage = t.app.get(UsageSink);
     for (let i = 0; i < 3; i++)
       usage.record({
         tenantId: a.tenantId,
@@ -121,7 +120,7 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
   it('with the monthly token limit used up, document text, texts and file upload are 429 QUOTA_EXCEEDED with Retry-After and store nothing; reads still work', async () => {
     const a = await seedTenant(t, 'Budget Ingestion');
     expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1000 } }, t.admin)).status).toBe(200);
-    t.app.get(UsageRecorder).record({
+    t.app.get(UsageSink).record({
       tenantId: a.tenantId,
       kbId: a.kbIds[0],
       provider: 'local',
@@ -152,7 +151,7 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
     const a = await seedTenant(t, 'Budget Warning');
     expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 100_000 } }, t.admin)).status).toBe(200);
     const path = `/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/query`;
-    const usage = t.app.get(UsageRecorder);
+    const usage = t.app.get(UsageSink);
     usage.record({
       tenantId: a.tenantId,
       kbId: a.kbIds[0],
