@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
-import { createCache } from '../common/cache';
+import { createCache, invalidateOn } from '../common/cache';
 import { TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -69,9 +69,7 @@ export class UsageService implements UsageSink, OnModuleInit, OnModuleDestroy, B
     events: TenantEvents,
   ) {
     // A changed limit (PATCH /tenants/:id) applies to the next request on this replica.
-    events.subscribe((e) => {
-      if (e.type === 'updated' || e.type === 'deleted' || e.type === 'purged') this.limitCache.delete(e.tenantId);
-    });
+    invalidateOn(this.limitCache, events, (e) => (e.type === 'updated' || e.type === 'deleted' || e.type === 'purged' ? e.tenantId : null));
   }
 
   onModuleInit(): void {
