@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createCache } from '../common/cache';
+import { createCache, invalidateOn } from '../common/cache';
 import { isTenantChange, TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
 import { AuthRepository } from './auth.repository';
@@ -23,9 +23,7 @@ export class TenantStatusService {
     private readonly repo: AuthRepository,
     events: TenantEvents,
   ) {
-    events.subscribe((e) => {
-      if (isTenantChange(e)) this.cache.delete(e.tenantId);
-    });
+    invalidateOn(this.cache, events, (e) => (isTenantChange(e) ? e.tenantId : null));
   }
 
   async statusOf(tenantId: string): Promise<TenantStatus> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createCache } from '../common/cache';
+import { createCache, invalidateOn } from '../common/cache';
 import { TENANT_ROLES, TenantRole } from '../context/permissions';
 import { TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
@@ -35,9 +35,7 @@ export class UserStatusService {
     private readonly repo: AuthRepository,
     events: TenantEvents,
   ) {
-    events.subscribe((e) => {
-      if (e.type === 'user_changed') this.cache.delete(keyOf(e.tenantId, e.userId));
-    });
+    invalidateOn(this.cache, events, (e) => (e.type === 'user_changed' ? keyOf(e.tenantId, e.userId) : null));
   }
 
   async stateOf(tenantId: string, userId: string): Promise<UserState> {

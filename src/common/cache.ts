@@ -20,3 +20,20 @@ export function createCache<K extends NonNullable<unknown>, V extends NonNullabl
   if (!Number.isInteger(opts.max) || opts.max < 1) throw new Error('createCache: max must be a positive integer');
   return new LRUCache<K, V>({ max: opts.max, ...(opts.ttlMs ? { ttl: opts.ttlMs, ttlAutopurge: false } : {}) });
 }
+
+/** What announces changes (TenantEvents): listeners are called with every event. */
+export interface ChangeSource<E> {
+  subscribe(listener: (e: E) => void): void;
+}
+
+/**
+ * Makes `cache` forget what changed: for every event from `source`, the entry
+ * whose key `keyOf` returns is deleted at once (null: the event concerns no
+ * entry of this cache).
+ */
+export function invalidateOn<K extends NonNullable<unknown>, V extends NonNullable<unknown>, E>(cache: Cache<K, V>, source: ChangeSource<E>, keyOf: (e: E) => K | null): void {
+  source.subscribe((e) => {
+    const key = keyOf(e);
+    if (key !== null) cache.delete(key);
+  });
+}

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { DisplayNameField, OptionalObjectField, OptionalTextField } from '../common/dto-fields';
 import { QUERY_MODES, QueryMode } from '../rag/query-mode';
 
 /** Per-KB settings; anything omitted falls back to the server defaults (LightRAG's: 1200/100 tokens). */
@@ -18,52 +17,19 @@ export class KbConfigDto {
 }
 
 export class CreateKnowledgeBaseDto {
-  @ApiProperty({ example: 'Product manuals', maxLength: 200 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  @Matches(/[^\s\u0000]/, { message: 'kb_name must not be blank' })
-  @Matches(/^[^\u0000]*$/, { message: 'kb_name must not contain NUL characters' })
-  kb_name: string;
+  @DisplayNameField({ maxLength: 200, example: 'Product manuals' }) kb_name: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' })
-  description?: string;
+  @OptionalTextField(2000) description?: string;
 
-  @ApiPropertyOptional({ type: KbConfigDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => KbConfigDto)
-  config?: KbConfigDto;
+  @OptionalObjectField(KbConfigDto) config?: KbConfigDto;
 }
 
 export class UpdateKnowledgeBaseDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  @Matches(/[^\s\u0000]/, { message: 'kb_name must not be blank' })
-  @Matches(/^[^\u0000]*$/, { message: 'kb_name must not contain NUL characters' })
-  kb_name?: string;
+  @DisplayNameField({ maxLength: 200, optional: true }) kb_name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' })
-  description?: string;
+  @OptionalTextField(2000) description?: string;
 
-  @ApiPropertyOptional({ type: KbConfigDto, description: 'Merged into the current config' })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => KbConfigDto)
-  config?: KbConfigDto;
+  @OptionalObjectField(KbConfigDto, { description: 'Merged into the current config' }) config?: KbConfigDto;
 }
 
 export class KnowledgeBaseDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { DisplayNameField, OptionalObjectField, OptionalTextField } from '../common/dto-fields';
 import { PageQuery } from '../common/pagination';
 import { TIERS, Tier } from '../context/tiers';
 
@@ -18,13 +18,7 @@ export class TenantLimitsDto {
 }
 
 export class CreateTenantDto {
-  @ApiProperty({ example: 'Acme Corp', maxLength: 200 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  @Matches(/[^\s\u0000]/, { message: 'tenant_name must not be blank' })
-  @Matches(/^[^\u0000]*$/, { message: 'tenant_name must not contain NUL characters' })
-  tenant_name: string;
+  @DisplayNameField({ maxLength: 200, example: 'Acme Corp' }) tenant_name: string;
 
   @ApiPropertyOptional({ description: 'URL-safe identifier; derived from the name when omitted', example: 'acme-corp' })
   @IsOptional()
@@ -32,39 +26,17 @@ export class CreateTenantDto {
   @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { message: 'slug must be 1-63 lowercase letters, digits or dashes' })
   slug?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' })
-  description?: string;
+  @OptionalTextField(2000) description?: string;
 
   @ApiPropertyOptional({ enum: TIERS, default: 'standard' }) @IsOptional() @IsIn(TIERS) tier?: Tier;
 
-  @ApiPropertyOptional({ type: TenantLimitsDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => TenantLimitsDto)
-  limits?: TenantLimitsDto;
+  @OptionalObjectField(TenantLimitsDto) limits?: TenantLimitsDto;
 }
 
 export class UpdateTenantDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  @Matches(/[^\s\u0000]/, { message: 'tenant_name must not be blank' })
-  @Matches(/^[^\u0000]*$/, { message: 'tenant_name must not contain NUL characters' })
-  tenant_name?: string;
+  @DisplayNameField({ maxLength: 200, optional: true }) tenant_name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  @Matches(/^[^\u0000]*$/, { message: 'description must not contain NUL characters' })
-  description?: string;
+  @OptionalTextField(2000) description?: string;
 
   @ApiPropertyOptional({ description: 'Admin only. false suspends the tenant: its credentials get 403 TENANT_SUSPENDED' })
   @IsOptional()
@@ -73,12 +45,7 @@ export class UpdateTenantDto {
 
   @ApiPropertyOptional({ enum: TIERS, description: 'Admin only' }) @IsOptional() @IsIn(TIERS) tier?: Tier;
 
-  @ApiPropertyOptional({ type: TenantLimitsDto, description: 'Admin only' })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => TenantLimitsDto)
-  limits?: TenantLimitsDto;
+  @OptionalObjectField(TenantLimitsDto, { description: 'Admin only' }) limits?: TenantLimitsDto;
 }
 
 export class ListTenantsQuery extends PageQuery {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { createCache } from '../common/cache';
+import { createCache, invalidateOn } from '../common/cache';
 import { isTenantChange, TenantEvents } from '../context/tenant-events';
 import type { Tier } from '../context/tiers';
 import type { RateLimitCategory } from './rate-limit.decorator';
@@ -37,9 +37,7 @@ export class TenantLimitsService {
     events: TenantEvents,
   ) {
     // Tier and limits are tenant fields: an update (or deletion) of the tenant clears its entry.
-    events.subscribe((e) => {
-      if (isTenantChange(e)) this.cache.delete(e.tenantId);
-    });
+    invalidateOn(this.cache, events, (e) => (isTenantChange(e) ? e.tenantId : null));
   }
 
   async budget(tenantId: string, category: RateLimitCategory | 'crud'): Promise<Budget> {

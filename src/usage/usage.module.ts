@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MetricsModule } from '../metrics/metrics.module';
 import { ModelBudgetGuard } from './model-budget';
-import { UsageRecorder } from './usage-recorder';
 import { UsageController } from './usage.controller';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
@@ -14,7 +13,7 @@ import { UsageService } from './usage.service';
 @Module({
   imports: [MetricsModule],
   controllers: [UsageController],
-  providers: [UsageRepository, UsageService, { provide: UsageRecorder, useExisting: UsageService }, ModelBudgetGuard],
-  exports: [UsageRecorder, UsageService, ModelBudgetGuard],
+  providers: [UsageRepository, UsageService, ModelBudgetGuard],
+  exports: [UsageService, ModelBudgetGuard],
 })
 export class UsageModule {}

@@ -1,11 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
-import { createCache } from '../common/cache';
+import { createCache, invalidateOn } from '../common/cache';
 import { TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { ModelUsage, UsageSink } from '../rag/ports';
 import { estimateCostUsd, priceOf } from './prices';
-import { UsageEvent, UsageRecorder } from './usage-recorder';
 import { UsageReport, UsageRepository, UsageRow } from './usage.repository';
 
 const FLUSH_EVERY_MS = 1000;
@@ -52,7 +52,7 @@ function nonNegativeInt(n: unknown): number {
  * event recorded meanwhile added, so the check costs no round trip per request.
  */
 @Injectable()
-export class UsageService extends UsageRecorder implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+export class UsageService implements UsageSink, OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(UsageService.name);
   private buffer: UsageRow[] = [];
   private timer?: NodeJS.Timeout;
@@ -68,11 +68,8 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
     private readonly metrics: MetricsService,
     events: TenantEvents,
   ) {
-    super();
     // A changed limit (PATCH /tenants/:id) applies to the next request on this replica.
-    events.subscribe((e) => {
-      if (e.type === 'updated' || e.type === 'deleted' || e.type === 'purged') this.limitCache.delete(e.tenantId);
-    });
+    invalidateOn(this.limitCache, events, (e) => (e.type === 'updated' || e.type === 'deleted' || e.type === 'purged' ? e.tenantId : null));
   }
 
   onModuleInit(): void {
@@ -89,7 +86,7 @@ export class UsageService extends UsageRecorder implements OnModuleInit, OnModul
     return this.flush();
   }
 
-  record(event: UsageEvent): void {
+  record(event: ModelUsage): void {
     const inputTokens = nonNegativeInt(event.inputTokens);
     const outputTokens = nonNegativeInt(event.outputTokens);
     const row: UsageRow = {

@@ -3,6 +3,7 @@ import { UsageService } from '../../src/usage/usage.service';
 import { kbPath, waitForProcessed } from '../support/rag';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 import { persistentDatabase } from '../support/test-db';
+import { recordAnswerTokens } from '../support/usage';
 
 /**
  * Ingestion is model work (embedding, extraction). The document routes refuse
@@ -26,18 +27,8 @@ describe('ingestion and the monthly model budget', () => {
 
       // Then the tenant's budget runs out: a limit of 1 token and 50 tokens used.
       expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1 } }, t.admin)).status).toBe(200);
-      const usage = t.app.get(UsageService);
-      usage.record({
-        tenantId: a.tenantId,
-        kbId: a.kbIds[0],
-        provider: 'local',
-        model: 'local-answer',
-        kind: 'answer',
-        inputTokens: 40,
-        outputTokens: 10,
-        executionMode: 'hosted',
-      });
-      await usage.flush();
+      recordAnswerTokens(t, a.tenantId, a.kbIds[0], 40, 10);
+      await t.app.get(UsageService).flush();
       expect((await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key)).body.data.limits.exceeded).toBe(true);
       await t.app.close();
 

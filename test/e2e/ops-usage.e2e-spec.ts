@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { TenantLlmKeys } from '../../src/rag/ports';
-import { UsageRecorder } from '../../src/usage/usage-recorder';
+import { TenantLlmKeys, UsageSink } from '../../src/rag/ports';
 import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
+import { recordAnswerTokens } from '../support/usage';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 
@@ -15,7 +15,7 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
   it('usage totals match the calls recorded, by day, model and KB, with estimated cost', async () => {
     const a = await seedTenant(t, 'Usage A', ['kb1', 'kb2']);
     const b = await seedTenant(t, 'Usage B');
-    const usage = t.app.get(UsageRecorder);
+    const usage = t.app.get(UsageSink);
     for (let i = 0; i < 3; i++)
       usage.record({
         tenantId: a.tenantId,
@@ -121,16 +121,7 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
   it('with the monthly token limit used up, document text, texts and file upload are 429 QUOTA_EXCEEDED with Retry-After and store nothing; reads still work', async () => {
     const a = await seedTenant(t, 'Budget Ingestion');
     expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 1000 } }, t.admin)).status).toBe(200);
-    t.app.get(UsageRecorder).record({
-      tenantId: a.tenantId,
-      kbId: a.kbIds[0],
-      provider: 'local',
-      model: 'local-extractive',
-      kind: 'answer',
-      inputTokens: 900,
-      outputTokens: 100,
-      executionMode: 'hosted',
-    });
+    recordAnswerTokens(t, a.tenantId, a.kbIds[0], 900, 100);
     const docs = `/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/documents`;
 
     let sentAt = Date.now();
@@ -152,32 +143,13 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
     const a = await seedTenant(t, 'Budget Warning');
     expect((await t.http.patch(`/api/v1/tenants/${a.tenantId}`, { limits: { monthly_token_limit: 100_000 } }, t.admin)).status).toBe(200);
     const path = `/api/v1/tenants/${a.tenantId}/knowledge-bases/${a.kbIds[0]}/query`;
-    const usage = t.app.get(UsageRecorder);
-    usage.record({
-      tenantId: a.tenantId,
-      kbId: a.kbIds[0],
-      provider: 'local',
-      model: 'local-extractive',
-      kind: 'answer',
-      inputTokens: 70_000,
-      outputTokens: 15_000,
-      executionMode: 'hosted',
-    });
+    recordAnswerTokens(t, a.tenantId, a.kbIds[0], 70_000, 15_000);
 
     const warn = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
     expect(warn.body.data.limits).toMatchObject({ monthly_token_limit: 100_000, month_tokens: 85_000, warning: true, exceeded: false });
     expect((await t.http.post(path, { query: 'Still answered at 85 %?', mode: 'naive' }, a.key)).status).toBe(200);
 
-    usage.record({
-      tenantId: a.tenantId,
-      kbId: a.kbIds[0],
-      provider: 'local',
-      model: 'local-extractive',
-      kind: 'answer',
-      inputTokens: 10_000,
-      outputTokens: 5_000,
-      executionMode: 'hosted',
-    });
+    recordAnswerTokens(t, a.tenantId, a.kbIds[0], 10_000, 5_000);
     const over = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage`, a.key);
     expect(over.body.data.limits).toMatchObject({ warning: true, exceeded: true });
     expect(over.body.data.limits.month_tokens).toBeGreaterThanOrEqual(100_000);

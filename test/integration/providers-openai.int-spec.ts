@@ -3,14 +3,13 @@ import { AppConfig, Settings } from '../../src/config/app-config';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { ModelFactory, ModelProviders } from '../../src/rag/providers/model-providers';
 import { CallContext, ProviderSet } from '../../src/rag/providers/provider.types';
-import { TenantLlmKeys } from '../../src/rag/ports';
-import { UsageEvent, UsageRecorder } from '../../src/usage/usage-recorder';
+import { ModelUsage, TenantLlmKeys, UsageSink } from '../../src/rag/ports';
 import { FakeOpenAiServer } from '../support/fake-openai-server';
 
-/** A real UsageRecorder that keeps events in memory. */
-class MemoryUsage extends UsageRecorder {
-  events: UsageEvent[] = [];
-  record(e: UsageEvent): void {
+/** A real UsageSink that keeps events in memory. */
+class MemoryUsage extends UsageSink {
+  events: ModelUsage[] = [];
+  record(e: ModelUsage): void {
     this.events.push(e);
   }
 }

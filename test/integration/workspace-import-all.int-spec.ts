@@ -1,9 +1,9 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { openDatabase } from '../../src/database/data-source.factory';
 import { DEMO, installation, run } from '../support/lightrag-installation';
+import { lightragDatabase } from '../support/lightrag-pg';
 import { freshDatabase, TestDatabase } from '../support/test-db';
 
 /**
@@ -135,21 +135,7 @@ describe('scripts/migrate-workspace-to-tenant --all with a corrupt file in one w
 
 (process.env.TEST_DATABASE_URL ? describe : describe.skip)('scripts/migrate-workspace-to-tenant --all --pg-url (LIGHTRAG_* tables)', () => {
   it('every workspace value becomes a tenant (empty → default), each with only its rows; a second run is a no-op', async () => {
-    const source = await freshDatabase();
-    const db = await target();
-    const c = new Client({ connectionString: source.url! });
-    await c.connect();
-    try {
-      await c.query(`CREATE TABLE LIGHTRAG_DOC_FULL (id varchar(255), workspace varchar(255), doc_name varchar(1024), content text, meta jsonb, PRIMARY KEY (workspace, id))`);
-      await c.query(
-        `CREATE TABLE LIGHTRAG_DOC_CHUNKS (id varchar(255), workspace varchar(255), full_doc_id varchar(256), chunk_order_index int, tokens int, content text, file_path varchar(256), PRIMARY KEY (workspace, id))`,
-      );
-      await c.query(
-        `CREATE TABLE LIGHTRAG_VDB_ENTITY (id varchar(255), workspace varchar(255), entity_name varchar(512), content text, chunk_ids varchar(255)[], file_path text, PRIMARY KEY (workspace, id))`,
-      );
-      await c.query(
-        `CREATE TABLE LIGHTRAG_VDB_RELATION (id varchar(255), workspace varchar(255), source_id varchar(512), target_id varchar(512), content text, chunk_ids varchar(255)[], file_path text, PRIMARY KEY (workspace, id))`,
-      );
+    const source = await lightragDatabase(async (c) => {
       const rows: Array<[string, string, string, string]> = [
         ['', 'doc-d', 'default.txt', 'The default workspace talks about the Eiffel Tower in Paris.'],
         ['bridges', 'doc-b', 'forth.txt', 'The Forth Bridge crosses the Firth of Forth.'],
@@ -166,11 +152,10 @@ describe('scripts/migrate-workspace-to-tenant --all with a corrupt file in one w
       await c.query(
         `INSERT INTO LIGHTRAG_VDB_RELATION VALUES ('r1', 'canals', 'Panama Canal', 'Suez Canal', E'canal\\tPanama Canal\\nSuez Canal\\nBoth are canals.', '{chunk-doc-c1}', 'panama.txt')`,
       );
-    } finally {
-      await c.end();
-    }
+    });
+    const db = await target();
     try {
-      const r = await run(['--pg-url', source.url!, '--all', '--json'], db.env);
+      const r = await run(['--pg-url', source.url, '--all', '--json'], db.env);
       expect(r.code).toBe(0);
       const ws = byWorkspace(JSON.parse(r.stdout));
       expect(Object.keys(ws)).toEqual(['', 'bridges', 'canals']);
@@ -185,10 +170,10 @@ describe('scripts/migrate-workspace-to-tenant --all with a corrupt file in one w
         expect(await docsByTenant(q)).toEqual({ bridges: ['forth.txt'], canals: ['panama.txt', 'suez.txt'], default: ['default.txt'] });
         expect((await q(`SELECT count(*)::int AS n FROM users`))[0].n).toBe(0);
       });
-      const again = await run(['--pg-url', source.url!, '--all', '--json'], db.env);
+      const again = await run(['--pg-url', source.url, '--all', '--json'], db.env);
       expect(again.code).toBe(0);
       for (const w of JSON.parse(again.stdout).workspaces) expect(w.summary.counts.documents.imported).toBe(0);
-      const one = await run(['--pg-url', source.url!, '--workspace', 'bridges', '--dry-run', '--json'], db.env);
+      const one = await run(['--pg-url', source.url, '--workspace', 'bridges', '--dry-run', '--json'], db.env);
       expect(JSON.parse(one.stdout).workspaces[0].summary.counts.documents).toEqual({ found: 1, imported: 0, already_present: 1, skipped: 0 });
     } finally {
       await source.drop();

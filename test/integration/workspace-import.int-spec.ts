@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { readJsonWorkspace } from '../../src/compat/lightrag/json-workspace.reader';
 import { readPgWorkspace } from '../../src/compat/lightrag/pg-workspace.reader';
 import { WorkspaceImporter } from '../../src/compat/lightrag/workspace-importer.service';
+import { lightragDatabase } from '../support/lightrag-pg';
 import { freshDatabase } from '../support/test-db';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -70,20 +70,7 @@ describe('LightRAG workspace import (JSON working directory)', () => {
 
 (process.env.TEST_DATABASE_URL ? describe : describe.skip)('LightRAG workspace import (PostgreSQL LIGHTRAG_* tables)', () => {
   it('reads one workspace from LightRAG tables and leaves other workspaces out', async () => {
-    const source = await freshDatabase();
-    const c = new Client({ connectionString: source.url! });
-    await c.connect();
-    try {
-      await c.query(`CREATE TABLE LIGHTRAG_DOC_FULL (id varchar(255), workspace varchar(255), doc_name varchar(1024), content text, meta jsonb, PRIMARY KEY (workspace, id))`);
-      await c.query(
-        `CREATE TABLE LIGHTRAG_DOC_CHUNKS (id varchar(255), workspace varchar(255), full_doc_id varchar(256), chunk_order_index int, tokens int, content text, file_path varchar(256), PRIMARY KEY (workspace, id))`,
-      );
-      await c.query(
-        `CREATE TABLE LIGHTRAG_VDB_ENTITY (id varchar(255), workspace varchar(255), entity_name varchar(512), content text, chunk_ids varchar(255)[], file_path text, PRIMARY KEY (workspace, id))`,
-      );
-      await c.query(
-        `CREATE TABLE LIGHTRAG_VDB_RELATION (id varchar(255), workspace varchar(255), source_id varchar(512), target_id varchar(512), content text, chunk_ids varchar(255)[], file_path text, PRIMARY KEY (workspace, id))`,
-      );
+    const source = await lightragDatabase(async (c) => {
       const text = 'The Forth Bridge crosses the Firth of Forth. It was designed by John Fowler and Benjamin Baker.';
       await c.query(`INSERT INTO LIGHTRAG_DOC_FULL VALUES ('doc-1', 'bridges', 'forth.txt', $1, '{}'), ('doc-x', 'other', 'x.txt', 'Other workspace text', '{}')`, [text]);
       await c.query(`INSERT INTO LIGHTRAG_DOC_CHUNKS VALUES ('chunk-1', 'bridges', 'doc-1', 0, 22, $1, 'forth.txt')`, [text]);
@@ -92,16 +79,14 @@ describe('LightRAG workspace import (JSON working directory)', () => {
       await c.query(
         `INSERT INTO LIGHTRAG_VDB_RELATION VALUES ('rel-1', 'bridges', 'John Fowler', 'Forth Bridge', E'design\\tJohn Fowler\\nForth Bridge\\nJohn Fowler designed the Forth Bridge.', '{chunk-1}', 'forth.txt')`,
       );
-    } finally {
-      await c.end();
-    }
+    });
     try {
-      const ws = await readPgWorkspace(source.url!, 'bridges');
+      const ws = await readPgWorkspace(source.url, 'bridges');
       expect(ws.documents).toHaveLength(1);
       expect(ws.documents[0]).toMatchObject({ sourceId: 'doc-1', filePath: 'forth.txt' });
       expect(ws.entities.find((e) => e.name === 'John Fowler')).toMatchObject({ description: 'Engineer of the Forth Bridge.', chunkIds: ['chunk-1'] });
       expect(ws.relations[0]).toMatchObject({ source: 'John Fowler', target: 'Forth Bridge', keywords: 'design', description: 'John Fowler designed the Forth Bridge.' });
-      await expect(readPgWorkspace(source.url!, 'missing')).rejects.toThrow(/no documents/);
+      await expect(readPgWorkspace(source.url, 'missing')).rejects.toThrow(/no documents/);
 
       const t = await startTestApp();
       try {
