@@ -235,6 +235,7 @@ describe('LightRAG compat: Ollama emulation (/api/*)', () => {
         { role: 'system', content: 'You are a helpful assistant.' },
         { role: 'user', content: 'Hello' },
         { role: 'assistant', content: 'Hi! How can I help?' },
+        { role: 'tool', content: '{"weather": "sunny"}' },
         { role: 'user', content: Q1, images: null },
       ],
       stream: false,
@@ -264,6 +265,27 @@ describe('LightRAG compat: Ollama emulation (/api/*)', () => {
     expect(load.body).toMatchObject({ response: '', done: true, done_reason: 'load' });
   });
 
+  it('chat and generate spend the tenant’s one query budget (429 with error, detail and Retry-After) and are audited as query.run with the KB', async () => {
+    const s = await seedTenant(t, 'Ollama Limited', ['default', 'Docs']);
+    expect((await t.http.patch(`/api/v1/tenants/${s.tenantId}`, { limits: { queries_per_minute: 3 } }, t.admin)).status).toBe(200);
+    const as = bearer(s.key);
+    const ok = await lr(t, 'POST', '/api/chat', { as, body: { model: 'lightrag:docs', messages: [{ role: 'user', content: Q1 }] } });
+    expect(ok.status).toBe(200);
+    expect((await lr(t, 'POST', '/api/generate', { as, body: { model: 'lightrag:latest', prompt: 'Say hi' } })).status).toBe(200);
+    expect((await t.http.post(`/api/v1/tenants/${s.tenantId}/knowledge-bases/${s.kbIds[0]}/query`, { query: Q1, mode: 'naive' }, s.key)).status).toBe(200);
+    const refused = await lr(t, 'POST', '/api/chat', { as, body: { model: 'lightrag:docs', messages: [{ role: 'user', content: Q1 }] } });
+    expectOllamaError(refused, 429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // the model list is not a query: it still answers
+    expect((await lr(t, 'GET', '/api/tags', { as })).status).toBe(200);
+
+    const logs = await t.http.get(`/api/v1/tenants/${s.tenantId}/audit-logs?action=query.run`, s.key);
+    const entries = logs.body.data as Array<{ kb_id: string; actor: string; outcome: string; request_id: string }>;
+    const chatEntry = entries.find((e) => e.request_id === ok.headers.get('x-request-id'));
+    expect(chatEntry).toMatchObject({ kb_id: s.kbIds[1], actor: `api_key:${s.key.keyId}`, outcome: 'success' });
+    expect(entries.filter((e) => e.kb_id === s.kbIds[0]).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('chat and generate need query:run', async () => {
     const k = await t.http.post(`/api/v1/tenants/${f.A.tenantId}/api-keys`, { key_name: 'reader', knowledge_base_ids: [f.A.manualsId], permissions: ['document:read'] }, t.admin);
     const reader = { token: k.body.data.key as string };
@@ -282,7 +304,7 @@ describe('LightRAG compat: Ollama emulation (/api/*)', () => {
       { model: 'lightrag:manuals', messages: [{ role: 'user', content: 42 }] },
       { model: 'lightrag:manuals', messages: [{ role: 'user', content: [{ type: 'text', text: Q1 }] }] },
       { model: 'lightrag:manuals', messages: [{ role: 'user', content: null }] },
-      { model: 'lightrag:manuals', messages: [{ role: 'tool', content: Q1 }] },
+      { model: 'lightrag:manuals', messages: [{ role: 'robot', content: Q1 }] },
       { model: 'lightrag:manuals', messages: [null] },
       { model: 'lightrag:manuals', messages: 'hello' },
       { model: 'lightrag:manuals', messages: [{ role: 'user', content: 'x'.repeat(10_001) }] },
@@ -377,5 +399,13 @@ describe('LightRAG compat: Ollama emulation with an OpenAI-compatible model', ()
     const err = lines.find((l) => 'error' in l);
     expect(err).toMatchObject({ done: false, error: expect.stringMatching(/^\n\nError: /) });
     expect(lines[lines.length - 1]).toMatchObject({ done: true, done_reason: 'stop' });
+  });
+
+  it('a model failure without streaming is an error response with error and detail, no internals', async () => {
+    fake.reset();
+    fake.fail({ kind: 'status', status: 400, body: 'context length exceeded' }, 1);
+    const r = await lr(t, 'POST', '/api/generate', { as: { token: A.key.key! }, body: { model: 'lightrag:latest', prompt: 'Say hi' } });
+    expectOllamaError(r, 502);
+    expect(r.text).not.toContain('sk-server-key');
   });
 });

@@ -11,9 +11,9 @@ export const MAX_MESSAGE_CHARS = 20000;
 
 const NO_NUL = /^[^\u0000]*$/;
 
-/** One Ollama chat message; images are accepted and ignored (the models behind Strata read text). */
+/** One Ollama chat message; images are accepted and ignored (the models behind Strata read text), so are tool results. */
 export class OllamaMessageDto {
-  @IsDefined() @IsIn(['user', 'assistant', 'system']) role: 'user' | 'assistant' | 'system';
+  @IsDefined() @IsIn(['user', 'assistant', 'system', 'tool']) role: 'user' | 'assistant' | 'system' | 'tool';
   @IsDefined() @IsString() @MaxLength(MAX_MESSAGE_CHARS) @Matches(NO_NUL, { message: 'content must not contain NUL characters' }) content: string;
   @IsOptional() @IsArray() @ArrayMaxSize(16) images?: unknown[] | null;
 }

@@ -186,8 +186,8 @@ export class LightragOllamaService {
 
   /**
    * POST /api/chat. The last message is the question (LightRAG's prefixes
-   * choose the mode), the earlier ones (at most MAX_HISTORY, the latest) the
-   * conversation history. Retrieval runs before this resolves, so its errors
+   * choose the mode), the earlier ones (at most MAX_HISTORY, the latest; tool
+   * results left out) the conversation history. Retrieval runs before this resolves, so its errors
    * are ordinary error responses; a failure while streaming becomes an
    * "error" frame followed by the final frame.
    */
@@ -215,8 +215,8 @@ export class LightragOllamaService {
       mode,
       history: dto.messages
         .slice(0, -1)
-        .slice(-MAX_HISTORY)
-        .map((m) => ({ role: m.role, content: m.content })),
+        .flatMap((m) => (m.role === 'tool' ? [] : [{ role: m.role, content: m.content }]))
+        .slice(-MAX_HISTORY),
       apiKeyId: principal.kind === 'api_key' ? principal.id : undefined,
       userPrompt: parsed.userPrompt,
       system: mode === 'bypass' ? dto.system : undefined,
