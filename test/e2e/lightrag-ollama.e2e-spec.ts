@@ -409,3 +409,30 @@ describe('LightRAG compat: Ollama emulation with an OpenAI-compatible model', ()
     expect(r.text).not.toContain('sk-server-key');
   });
 });
+
+/** LIGHTRAG_COMPAT_STRICT=true: no default KB, so "lightrag:latest" names a KB only for a key bound to one. */
+describe('LightRAG compat: Ollama emulation on a strict server', () => {
+  let t: TestApp;
+  let f: LightragFixture;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LIGHTRAG_COMPAT_STRICT: 'true' } });
+    f = await seedLightragFixture(t);
+  });
+  afterAll(() => t.close());
+
+  it('lists no lightrag:latest for a key over every KB, and a chat with it is 400; a KB tag or a one-KB key works', async () => {
+    const all = await lr(t, 'GET', '/api/tags', { as: { token: f.kAll.key! } });
+    expect(all.body.models.map((m: { name: string }) => m.name)).toEqual(['lightrag:manuals', 'lightrag:default']);
+    const latest = await lr(t, 'POST', '/api/chat', { as: { token: f.kAll.key! }, body: { model: 'lightrag:latest', messages: [{ role: 'user', content: Q1 }], stream: false } });
+    expectOllamaError(latest, 400);
+    expect(latest.body.error).toBe('Missing LIGHTRAG-WORKSPACE header. Workspace identification is required.');
+    const tagged = await lr(t, 'POST', '/api/chat', { as: { token: f.kAll.key! }, body: { model: 'lightrag:default', messages: [{ role: 'user', content: Q1 }], stream: false } });
+    expect(tagged.status).toBe(200);
+    expect(tagged.headers.get('x-strata-kb-id')).toBe(f.A.defaultId);
+    const bound = await lr(t, 'GET', '/api/tags', { as: { token: f.kM.key! } });
+    expect(bound.body.models.map((m: { name: string }) => m.name)).toEqual(['lightrag:latest', 'lightrag:manuals']);
+    const viaKey = await lr(t, 'POST', '/api/chat', { as: { token: f.kM.key! }, body: { model: 'lightrag:latest', messages: [{ role: 'user', content: Q1 }], stream: false } });
+    expect(viaKey.status).toBe(200);
+    expect(viaKey.headers.get('x-strata-kb-id')).toBe(f.A.manualsId);
+  });
+});
