@@ -244,6 +244,9 @@ describe('LightRAG compat: Ollama emulation (/api/*)', () => {
     expect(history.body.message.content).toContain('every 200 cups');
     const empty = await chat({ model: 'lightrag:manuals', messages: [{ role: 'user', content: '/naive' }], stream: false });
     expectOllamaError(empty, 400);
+    expect(empty.body.error).toBe('The question (the last user message) is empty.');
+    const blank = await chat({ model: 'lightrag:manuals', messages: [{ role: 'user', content: '   ' }], stream: false });
+    expect(blank.body).toEqual({ error: 'The question (the last user message) is empty.', detail: 'The question (the last user message) is empty.' });
   });
 
   it('#31 generate (stream false by default): LightRAG’s shape; stream:true gives response frames and a final frame', async () => {

@@ -114,7 +114,9 @@ function counters(started: bigint, firstDelta: bigint | undefined, prompt: strin
  * model per KB the caller can reach; chat runs the KB's retrieval and answer
  * through the QueryEngine; generate (and Open WebUI's title generation, and
  * /bypass) go to the model without retrieval. A request's `system` prompt is
- * passed with that request only.
+ * sent with that request's model call only, when the call goes straight to
+ * the model (generate, /bypass, title generation); a retrieval mode answers
+ * with the KB's answer prompt, as LightRAG does.
  */
 @Injectable()
 export class LightragOllamaService {
@@ -207,7 +209,7 @@ export class LightragOllamaService {
     }
     const stream = dto.stream ?? true;
     const parsed = parseQueryMode(last.content);
-    if (!parsed.query.trim()) throw new LightragHttpError(400, 'No query provided after the mode prefix');
+    if (!parsed.query.trim()) throw new LightragHttpError(400, 'The question (the last user message) is empty.');
     // Open WebUI's title and tag generation: straight to the model, like /bypass.
     const mode: QueryMode = !stream && OPEN_WEBUI_TASK.test(parsed.query) ? 'bypass' : parsed.mode;
     const input: QueryInput = {
