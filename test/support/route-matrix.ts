@@ -127,6 +127,16 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   'POST /lightrag/graph/entities/merge': { class: 'workspace', permissions: ['kb:write'], body: { entities_to_change: ['x'], entity_to_change_into: 'y' } },
   'DELETE /lightrag/graph/entity/delete': { class: 'workspace', permissions: ['kb:write'] },
   'DELETE /lightrag/graph/relation/delete': { class: 'workspace', permissions: ['kb:write'] },
+  // the Ollama emulation (Open WebUI): the model list needs any credential of the tenant; chat and generate run queries
+  'GET /lightrag/api/version': { class: 'workspace' },
+  'GET /lightrag/api/tags': { class: 'workspace' },
+  'GET /lightrag/api/ps': { class: 'workspace' },
+  'POST /lightrag/api/chat': {
+    class: 'workspace',
+    permissions: ['query:run'],
+    body: { model: 'lightrag:latest', messages: [{ role: 'user', content: 'what is there?' }], stream: false },
+  },
+  'POST /lightrag/api/generate': { class: 'workspace', permissions: ['query:run'], body: { model: 'lightrag:latest', prompt: 'Say hi', stream: false } },
 
   // the tenant's own LLM key
   [`GET ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:read'] },

@@ -64,7 +64,8 @@ export function answerMessages(input: AnswerInput): ChatMessage[] {
   const history = input.history ?? [];
   const responseType = input.responseType?.trim() || 'Multiple Paragraphs';
   if (input.bypass) {
-    return [...history, { role: 'user', content: input.query }];
+    const system: ChatMessage[] = input.system?.trim() ? [{ role: 'system', content: input.system }] : [];
+    return [...system, ...history, { role: 'user', content: input.query }];
   }
   const entities = input.entities.map((e) => JSON.stringify({ entity: e.name, type: e.type, description: e.description })).join('\n');
   const relations = input.relations.map((r) => JSON.stringify({ entity1: r.source, entity2: r.target, keywords: r.keywords, description: r.description })).join('\n');
@@ -77,7 +78,7 @@ You are an expert AI assistant specialising in synthesising information from a p
 1. Read the conversation history to understand the flow of the conversation.
 2. Use the Knowledge Graph Data (entities and relationships) and the Document Chunks to build the answer. Do not invent information that is not in the context; if the context does not contain the answer, say that you do not know.
 3. Format: ${responseType}. Use Markdown with headings where useful. Answer in the language of the user query.
-4. Cite sources: mark statements with their reference ids, e.g. [1], and end with a "### References" section listing at most 5 of the references used, one per line, as "[n] file_path".
+4. Cite sources: mark statements with their reference ids, e.g. [1], and end with a "### References" section listing at most 5 of the references used, one per line, as "[n] file_path".${input.userPrompt?.trim() ? `\n5. Additional instructions from the user: ${input.userPrompt.trim()}` : ''}
 
 ---Context---
 Knowledge Graph Data (Entity):

@@ -120,6 +120,10 @@ export interface AnswerInput {
   history?: ChatMessage[];
   /** Mode `bypass`: the query (and history) go straight to the model, without retrieved context. */
   bypass?: boolean;
+  /** Mode `bypass`: the caller's system prompt for this one call (sent first). */
+  system?: string;
+  /** Extra instructions from the caller for the answer (LightRAG's user_prompt); not used for retrieval. */
+  userPrompt?: string;
 }
 
 export interface Answerer {

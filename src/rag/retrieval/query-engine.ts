@@ -18,6 +18,10 @@ export interface QueryInput {
   responseType?: string;
   history?: ChatMessage[];
   apiKeyId?: string;
+  /** Mode bypass: this request's own system prompt (never kept for another request). */
+  system?: string;
+  /** Extra instructions for the answer (LightRAG's user_prompt); retrieval does not see them. */
+  userPrompt?: string;
 }
 
 export interface RetrievedContext {
@@ -177,6 +181,8 @@ export class QueryEngine {
       responseType: input.responseType,
       history: input.history,
       bypass: prepared.mode === 'bypass',
+      system: input.system,
+      userPrompt: input.userPrompt,
     };
   }
 

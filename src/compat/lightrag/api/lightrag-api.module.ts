@@ -3,7 +3,11 @@ import { RouterModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthModule } from '../../../auth/auth.module';
 import { GraphModule } from '../../../graph/graph.module';
+import { EngineModule } from '../../../engine/engine.module';
+import { UsageModule } from '../../../usage/usage.module';
 import { LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter } from './lightrag-errors';
+import { LightragOllamaController } from './lightrag-ollama.controller';
+import { LightragOllamaService } from './lightrag-ollama.service';
 import { LightragHeadersInterceptor } from './lightrag-route';
 import { LightragServerController } from './lightrag-server.controller';
 import { LightragGraphController } from './lightrag-graph.controller';
@@ -17,9 +21,9 @@ import { WorkspaceRepository } from './workspace.repository';
  * native /api/v1 routes, behind the same global AccessGuard.
  */
 @Module({
-  imports: [AuthModule, JwtModule.register({}), GraphModule],
-  controllers: [LightragServerController, LightragGraphController],
-  providers: [WorkspaceRepository, WorkspaceResolver, LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter, LightragHeadersInterceptor],
+  imports: [AuthModule, JwtModule.register({}), GraphModule, EngineModule, UsageModule],
+  controllers: [LightragServerController, LightragGraphController, LightragOllamaController],
+  providers: [WorkspaceRepository, WorkspaceResolver, LightragOllamaService, LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter, LightragHeadersInterceptor],
 })
 export class LightragApiModule {
   /** Served at `prefix` ("/lightrag"); not imported at all when LIGHTRAG_COMPAT_PREFIX is off. */

@@ -116,7 +116,8 @@ export function toCompatError(err: unknown, req: FastifyRequest, settings: Setti
     }
   }
   const body: Record<string, unknown> = { detail };
-  if (flavour === 'ollama') body.error = typeof detail === 'string' ? detail : 'Invalid request';
+  if (flavour === 'ollama')
+    body.error = typeof detail === 'string' ? detail : `Invalid request: ${err instanceof LightragValidationError ? err.message.slice(0, 500) : 'malformed JSON body'}`;
   return { status, headers, body, internal };
 }
 
