@@ -2,6 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthModule } from '../../../auth/auth.module';
+import { DocumentsModule } from '../../../documents/documents.module';
+import { UsageModule } from '../../../usage/usage.module';
+import { LightragDocumentsController } from './lightrag-documents.controller';
+import { LightragDocumentsService } from './lightrag-documents.service';
 import { LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter } from './lightrag-errors';
 import { LightragHeadersInterceptor } from './lightrag-route';
 import { LightragServerController } from './lightrag-server.controller';
@@ -15,9 +19,17 @@ import { WorkspaceRepository } from './workspace.repository';
  * native /api/v1 routes, behind the same global AccessGuard.
  */
 @Module({
-  imports: [AuthModule, JwtModule.register({})],
-  controllers: [LightragServerController],
-  providers: [WorkspaceRepository, WorkspaceResolver, LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter, LightragHeadersInterceptor],
+  imports: [AuthModule, JwtModule.register({}), DocumentsModule, UsageModule],
+  controllers: [LightragServerController, LightragDocumentsController],
+  providers: [
+    LightragDocumentsService,
+    WorkspaceRepository,
+    WorkspaceResolver,
+    LightragExceptionFilter,
+    OllamaExceptionFilter,
+    QueryDataExceptionFilter,
+    LightragHeadersInterceptor,
+  ],
 })
 export class LightragApiModule {
   /** Served at `prefix` ("/lightrag"); not imported at all when LIGHTRAG_COMPAT_PREFIX is off. */
