@@ -58,6 +58,15 @@ export class DocumentsRepository {
     );
   }
 
+  /**
+   * Serialises the inserts of one KB that deduplicate by file path until the
+   * transaction ends (no unique index covers file paths): the second of two
+   * concurrent inserts of one name then sees the first one's row.
+   */
+  async lockNamesOfKb(db: Db, tenantId: string, kbId: string): Promise<void> {
+    await db.one(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`documents-by-name:${tenantId}:${kbId}`]);
+  }
+
   /** A page of the KB's documents with their summaries, in `statuses` (all when null), ordered by `sort`. */
   async listSummaries(
     db: Db,

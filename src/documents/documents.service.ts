@@ -113,6 +113,7 @@ export class DocumentsService {
     const requestId = this.context.requestId ?? null;
     const out = await this.db.withTenant(tenantId, async (db): Promise<StoreOutcome> => {
       await this.assertKb(db, tenantId, kbId);
+      if (prepared.some((d) => d.name !== null)) await this.docs.lockNamesOfKb(db, tenantId, kbId);
       const existing = await this.docs.findDuplicates(
         db,
         tenantId,

@@ -55,6 +55,27 @@ describe('LightRAG compat: document routes', () => {
     expect(docs.filter((d) => d.file_path === 'a.txt' || d.file_path === 'other.txt')).toHaveLength(1);
   });
 
+  it('#6 concurrent inserts of one content (with or without file_source), or of one file_source: exactly one success, the rest duplicated, one document each', async () => {
+    const text = `Raced text ${randomUUID()}`;
+    const same = await Promise.all(Array.from({ length: 6 }, (_, i) => lr(t, 'POST', '/documents/text', { as: f.kM, body: { text, file_source: `race-${i}.txt` } })));
+    expect(same.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(same.filter((r) => r.body.status === 'success')).toHaveLength(1);
+    const winner = same.find((r) => r.body.status === 'success')!.body.track_id;
+    for (const r of same.filter((x) => x.body.status !== 'success')) expect(r.body).toEqual({ status: 'duplicated', message: expect.any(String), track_id: winner });
+    const named = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => lr(t, 'POST', '/documents/text', { as: f.kM, body: { text: `Raced name ${i} ${randomUUID()}`, file_source: 'raced-name.txt' } })),
+    );
+    expect(named.map((r) => r.body.status).sort()).toEqual(['duplicated', 'duplicated', 'duplicated', 'duplicated', 'duplicated', 'success']);
+    // no file_source: nothing to serialise by name, the unique content hash decides
+    const anonymous = `Raced anonymous text ${randomUUID()}`;
+    const anon = await Promise.all(Array.from({ length: 6 }, () => lr(t, 'POST', '/documents/text', { as: f.kM, body: { text: anonymous } })));
+    expect(anon.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(anon.map((r) => r.body.status).sort()).toEqual(['duplicated', 'duplicated', 'duplicated', 'duplicated', 'duplicated', 'success']);
+    const docs = await nativeDocs(f.A.manualsId);
+    expect(docs.filter((d) => d.file_path === 'raced-name.txt')).toHaveLength(1);
+    expect(docs.filter((d) => String(d.file_path).startsWith('race-'))).toHaveLength(1);
+  });
+
   it('#8 track_status of #5 ends processed, in DocStatusResponse shape', async () => {
     const r = await pollUntil(
       () => lr(t, 'GET', `/documents/track_status/${trackId}`, { as: f.kM }),
@@ -87,6 +108,10 @@ describe('LightRAG compat: document routes', () => {
     const blank = await lr(t, 'GET', '/documents/track_status/%20%20', { as: f.kM });
     expect(blank.status).toBe(400);
     expect(blank.body).toEqual({ detail: 'Track ID cannot be empty' });
+    // no segment at all matches no route (as in FastAPI)
+    const none = await lr(t, 'GET', '/documents/track_status/', { as: f.kM });
+    expect(none.status).toBe(404);
+    expect(none.body).toEqual({ detail: 'Not Found' });
     const nul = await lr(t, 'GET', '/documents/track_status/a%00b', { as: f.kM });
     expect(nul.status).toBe(200);
     expect(nul.body.documents).toEqual([]);
