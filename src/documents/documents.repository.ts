@@ -46,14 +46,15 @@ export class DocumentsRepository {
   }
 
   /**
-   * Documents of the KB that an insert would duplicate: the same content hash,
-   * or one of `filePaths`. At most 1000 rows, oldest first.
+   * Documents of the KB that an insert would duplicate: those with one of
+   * `hashes` (at most one each: the hash is unique in a KB), and the oldest
+   * document of each of `filePaths` — at most one row per argument.
    */
   async findDuplicates(db: Db, tenantId: string, kbId: string, hashes: string[], filePaths: string[]): Promise<DocumentRow[]> {
     return db.many<DocumentRow>(
-      `SELECT ${COLUMNS} FROM documents
-       WHERE tenant_id = $1 AND kb_id = $2 AND (content_hash = ANY($3::text[]) OR file_path = ANY($4::text[]))
-       ORDER BY created_at, id LIMIT 1000`,
+      `(SELECT ${COLUMNS} FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND content_hash = ANY($3::text[]))
+       UNION ALL
+       (SELECT DISTINCT ON (file_path) ${COLUMNS} FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND file_path = ANY($4::text[]) ORDER BY file_path, created_at, id)`,
       [tenantId, kbId, hashes, filePaths],
     );
   }

@@ -121,9 +121,12 @@ export class DocumentsService {
         prepared.map((d) => d.hash),
         prepared.flatMap((d) => (d.name !== null ? [d.name] : [])),
       );
+      const hashes = new Map(existing.map((e) => [e.content_hash, e]));
+      const names = new Map<string, DocumentRow>();
+      for (const e of existing) if (!names.has(e.file_path)) names.set(e.file_path, e);
       for (const [i, d] of prepared.entries()) {
-        const byHash = existing.find((e) => e.content_hash === d.hash);
-        const byName = d.name !== null ? existing.find((e) => e.file_path === d.name) : undefined;
+        const byHash = hashes.get(d.hash);
+        const byName = d.name !== null ? names.get(d.name) : undefined;
         if (byHash || byName) return { kind: 'duplicate', index: i, existing: byHash ?? byName, by: byHash ? 'content' : 'name' };
       }
       await this.quota.assertCanAdd(
