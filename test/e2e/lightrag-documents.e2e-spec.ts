@@ -308,6 +308,23 @@ describe('LightRAG compat: document routes', () => {
     }
   });
 
+  it('compat inserts and deletes are audited like the native routes: the KB, the key, the outcome', async () => {
+    const ins = await lr(t, 'POST', '/documents/text', { as: f.kM, body: { text: `Audited text ${randomUUID()}`, file_source: 'audited.txt' } });
+    expect(ins.body.status).toBe('success');
+    const id = (await lr(t, 'GET', `/documents/track_status/${ins.body.track_id}`, { as: f.kM })).body.documents[0].id;
+    const del = await lr(t, 'DELETE', '/documents/delete_document', { as: f.kM, body: { doc_ids: [id] } });
+    expect(del.status).toBe(200);
+    const logs = await pollUntil(
+      () => t.http.get(`/api/v1/tenants/${f.A.tenantId}/audit-logs?limit=200`, f.kAll),
+      (r) => (r.body.data ?? []).some((e: { request_id: string }) => e.request_id === ins.headers.get('x-request-id')),
+    );
+    const entries: Array<Record<string, any>> = logs.body.data;
+    const added = entries.find((e) => e.request_id === ins.headers.get('x-request-id'));
+    expect(added).toMatchObject({ action: 'document.add', kb_id: f.A.manualsId, actor: `api_key:${f.kM.keyId}`, outcome: 'success', http_status: 200 });
+    const deleted = entries.find((e) => e.request_id === del.headers.get('x-request-id'));
+    expect(deleted).toMatchObject({ action: 'document.delete', kb_id: f.A.manualsId, actor: `api_key:${f.kM.keyId}`, outcome: 'success', http_status: 200 });
+  });
+
   describe('hostile input: 422 with a detail list, never a 500, bounded work', () => {
     const expect422 = (r: ApiResponse, loc?: unknown[]) => {
       expect(r.status).toBe(422);
@@ -371,12 +388,12 @@ describe('LightRAG compat: document routes', () => {
   });
 });
 
-describe('LightRAG compat: LIGHTRAG_COMPAT_DEDUPE_BY_NAME=false', () => {
+describe('LightRAG compat: LIGHTRAG_COMPAT_DEDUPE_BY_NAME=false, and a low document rate limit', () => {
   let t: TestApp;
   let f: LightragFixture;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { LIGHTRAG_COMPAT_DEDUPE_BY_NAME: 'false' } });
+    t = await startTestApp({ env: { LIGHTRAG_COMPAT_DEDUPE_BY_NAME: 'false', RATE_LIMIT_DOCUMENTS_PER_HOUR: '10' } });
     f = await seedLightragFixture(t);
   });
   afterAll(() => t?.close());
@@ -392,5 +409,19 @@ describe('LightRAG compat: LIGHTRAG_COMPAT_DEDUPE_BY_NAME=false', () => {
     expect(r.body.documents.filter((d: { file_path: string }) => d.file_path === 'a.txt')).toHaveLength(2);
     const same = await lr(t, 'POST', '/documents/text', { as: f.kM, body: { text: text1, file_source: 'b.txt' } });
     expect(same.body).toEqual({ status: 'duplicated', message: expect.any(String), track_id: first.body.track_id });
+  });
+
+  it('inserts share the tenant\'s document rate limit with the native routes: 429 {"detail"} with Retry-After', async () => {
+    let refused: ApiResponse | undefined;
+    for (let i = 0; i < 30 && !refused; i++) {
+      const r = await lr(t, 'POST', '/documents/text', { as: f.kM, body: { text: `Rate limited text ${i} ${randomUUID()}` } });
+      if (r.status === 429) refused = r;
+      else expect(r.status).toBe(200);
+    }
+    expect(refused).toBeDefined();
+    expect(typeof refused!.body.detail).toBe('string');
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
+    const native = await t.http.post(`${kbPath(f.A.tenantId, f.A.manualsId)}/documents/text`, { text: `Native after the limit ${randomUUID()}` }, f.kM);
+    expect(native.status).toBe(429);
   });
 });
