@@ -187,6 +187,15 @@ describe('LightRAG compat: document routes', () => {
     expect(beyond.status).toBe(200);
     expect(beyond.body.documents).toEqual([]);
     expect(beyond.body.pagination.has_prev).toBe(true);
+    // the path-scoped form and a header selector reach the same KB; another tenant's key is refused
+    const byPathForm = await t.http.request('POST', `/lightrag/w/${f.A.slug}__Manuals/documents/paginated`, { as: f.kAll, body: { page_size: 10 } });
+    expect(byPathForm.status).toBe(200);
+    expect(byPathForm.body.pagination.total_count).toBe(total);
+    const byHeader = await lr(t, 'POST', '/documents/paginated', { as: f.kAll, ws: 'Manuals', body: { page_size: 10 } });
+    expect(byHeader.body.pagination.total_count).toBe(total);
+    const foreign = await lr(t, 'POST', '/documents/paginated', { as: f.kB, ws: `${f.A.slug}__Manuals`, body: { page_size: 10 } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.text).not.toContain('a.txt');
     const small = await lr(t, 'POST', '/documents/paginated', { as: f.kM, body: { page: 1, page_size: 5 } });
     expect(small.status).toBe(422);
     expect(small.body.detail[0].loc).toEqual(['body', 'page_size']);
