@@ -186,6 +186,12 @@ export class DocumentsRepository {
     return db.one<DocumentRow>(`SELECT ${COLUMNS} FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND id = $3`, [tenantId, kbId, documentId]);
   }
 
+  /** Which of `ids` are documents of the KB. */
+  async existingIds(db: Db, tenantId: string, kbId: string, ids: string[]): Promise<Set<string>> {
+    const rows = await db.many<{ id: string }>(`SELECT id FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND id = ANY($3::uuid[])`, [tenantId, kbId, ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Locks the document row for the rest of the transaction (deletion vs. ingestion commit). */
   async lockById(db: Db, tenantId: string, kbId: string, documentId: string): Promise<DocumentRow | undefined> {
     return db.one<DocumentRow>(`SELECT ${COLUMNS} FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND id = $3 FOR UPDATE`, [tenantId, kbId, documentId]);

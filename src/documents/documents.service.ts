@@ -187,14 +187,16 @@ export class DocumentsService {
 
   /**
    * Deletes each listed document of the KB in its own transaction (as
-   * remove()); ids that are not documents of this KB are skipped. Returns the
-   * ids deleted and the ids skipped.
+   * remove()); ids that are not documents of this KB (looked up in one
+   * query first) are skipped. Returns the ids deleted and the ids skipped.
    */
   async removeMany(tenantId: string, kbId: string, documentIds: string[]): Promise<{ deleted: string[]; skipped: string[] }> {
     const deleted: string[] = [];
     const skipped: string[] = [];
+    const uuids = documentIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase());
+    const present = await this.db.withTenant(tenantId, (db) => this.docs.existingIds(db, tenantId, kbId, uuids));
     for (const id of documentIds) {
-      if (!UUID.test(id)) {
+      if (!UUID.test(id) || !present.has(id.toLowerCase())) {
         skipped.push(id);
         continue;
       }
