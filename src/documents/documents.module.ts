@@ -15,6 +15,6 @@ import { DocumentParser } from './parsers/document-parser';
   imports: [EngineModule, UsageModule, ComputeModule, KnowledgeBasesModule, MetricsModule, ThrottlingModule],
   controllers: [DocumentsController],
   providers: [DocumentsRepository, DocumentsService, DocumentParser],
-  exports: [DocumentsRepository],
+  exports: [DocumentsRepository, DocumentsService, DocumentParser],
 })
 export class DocumentsModule {}

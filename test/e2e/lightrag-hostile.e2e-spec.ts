@@ -7,8 +7,8 @@ import { startTestApp, TestApp } from '../support/test-app';
  * Every route of the LightRAG-compatible API (read from the running app, so
  * routes added later join by themselves), called by tenant A with hostile
  * bodies, query strings and workspace selectors, in both the header and the
- * path-scoped form. Every answer must be: below 500 (the graph-editing routes
- * answer 501 by design), JSON, free of stack traces and SQL, and free of
+ * path-scoped form. Every answer must be: below 500 (graph editing, including
+ * documents/delete_entity and delete_relation, answers 501 by design), JSON, free of stack traces and SQL, and free of
  * tenant B's data. Bounded by count: routes × 18 cases × 2 forms.
  */
 const SECRET = 'Zanzibar-Quokka-7731';
@@ -75,7 +75,7 @@ describe('LightRAG compat under hostile input: never a 500, never a stack, never
   afterAll(() => t.close());
 
   function problem(route: string, label: string, r: { status: number; text: string; headers: Headers }): string | null {
-    const editing = / \/lightrag(\/w\/\{workspace\})?\/graph\/(entity|relation|entities)\/(edit|create|merge|delete)$/.test(route);
+    const editing = / \/lightrag(\/w\/\{workspace\})?\/(graph\/(entity|relation|entities)\/(edit|create|merge|delete)|documents\/delete_(entity|relation))$/.test(route);
     if (r.status >= 500 && !(editing && r.status === 501)) return `${route} [${label}] → ${r.status} ${r.text.slice(0, 200)}`;
     const type = r.headers.get('content-type') ?? '';
     if (!type.includes('json')) return `${route} [${label}] → ${r.status} with content-type ${type}`;

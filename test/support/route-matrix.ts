@@ -137,6 +137,23 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
     body: { model: 'lightrag:latest', messages: [{ role: 'user', content: 'what is there?' }], stream: false },
   },
   'POST /lightrag/api/generate': { class: 'workspace', permissions: ['query:run'], body: { model: 'lightrag:latest', prompt: 'Say hi', stream: false } },
+  // LightRAG document routes (lightrag-documents.controller.ts)
+  'POST /lightrag/documents/text': { class: 'workspace', permissions: ['document:write'], body: { text: 'intruder text', file_source: 'intruder.txt' } },
+  'POST /lightrag/documents/texts': { class: 'workspace', permissions: ['document:write'], body: { texts: ['intruder text'] } },
+  'POST /lightrag/documents/upload': { class: 'workspace', permissions: ['document:write'], upload: true },
+  'POST /lightrag/documents/scan': { class: 'workspace', permissions: ['document:write'] },
+  'GET /lightrag/documents/track_status/{track_id}': { class: 'workspace', permissions: ['document:read'] },
+  'POST /lightrag/documents/paginated': { class: 'workspace', permissions: ['document:read'], body: { page: 1, page_size: 10 } },
+  'GET /lightrag/documents/status_counts': { class: 'workspace', permissions: ['document:read'] },
+  'GET /lightrag/documents': { class: 'workspace', permissions: ['document:read'] },
+  'GET /lightrag/documents/pipeline_status': { class: 'workspace', permissions: ['document:read'] },
+  'DELETE /lightrag/documents/delete_document': { class: 'workspace', permissions: ['document:delete'], body: { doc_ids: ['00000000-0000-4000-8000-000000000000'] } },
+  'DELETE /lightrag/documents': { class: 'workspace', permissions: ['document:delete'] },
+  'POST /lightrag/documents/cancel_pipeline': { class: 'workspace', permissions: ['document:write'] },
+  'POST /lightrag/documents/reprocess_failed': { class: 'workspace', permissions: ['document:write'] },
+  'POST /lightrag/documents/clear_cache': { class: 'workspace', permissions: ['document:write'], body: {} },
+  'DELETE /lightrag/documents/delete_entity': { class: 'workspace', permissions: ['document:delete'], body: { entity_name: 'X' } },
+  'DELETE /lightrag/documents/delete_relation': { class: 'workspace', permissions: ['document:delete'], body: { source_entity: 'X', target_entity: 'Y' } },
 
   // the tenant's own LLM key
   [`GET ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:read'] },

@@ -31,6 +31,9 @@ const BY_EXTENSION: Record<string, DocumentFormat> = {
   json: 'json',
 };
 
+/** The file extensions read by their name alone (a file of another name may still be read by its content or MIME type). */
+export const SUPPORTED_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION).map((e) => `.${e}`);
+
 const BY_MIME: Record<string, DocumentFormat> = {
   'text/plain': 'txt',
   'text/markdown': 'md',

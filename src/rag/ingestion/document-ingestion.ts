@@ -44,6 +44,25 @@ export class DocumentIngestion {
     await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
   }
 
+  /** In the caller's transaction: the KB's jobs waiting to run are dropped; returns their documents' ids. */
+  dropPending(db: Db, tenantId: string, kbId: string): Promise<string[]> {
+    return this.queue.dropPending(db, tenantId, kbId);
+  }
+
+  /** In the caller's transaction: the documents are queued for ingestion again (call enqueued() after the commit). */
+  requeue(db: Db, tenantId: string, kbId: string, documentIds: string[], requestId: string | null): Promise<void> {
+    return this.queue.requeue(db, tenantId, kbId, documentIds, requestId, JOB_MAX_ATTEMPTS);
+  }
+
+  /**
+   * In the transaction deleting every document of the KB (their rows
+   * locked): the KB's entities and relations go (with their support rows);
+   * chunks, jobs and staging rows go with the documents by cascade.
+   */
+  async clearKnowledgeBase(db: Db, tenantId: string, kbId: string): Promise<void> {
+    await this.graph.removeAllFacts(db, tenantId, kbId);
+  }
+
   /** After that transaction committed: the KB's cached sizes are stale. */
   removed(tenantId: string, kbId: string): void {
     this.instances.peek(tenantId, kbId)?.forgetKbSize();

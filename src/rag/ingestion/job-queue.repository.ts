@@ -165,6 +165,28 @@ export class JobQueueRepository {
     return out;
   }
 
+  /**
+   * Deletes the KB's jobs waiting to run (a running job is left to finish);
+   * returns their documents' ids. A job a worker is claiming right now is
+   * locked by that claim and no longer pending once the lock is released, so
+   * it is not deleted.
+   */
+  async dropPending(db: Db, tenantId: string, kbId: string): Promise<string[]> {
+    const rows = await db.many<{ document_id: string }>(`DELETE FROM jobs WHERE tenant_id = $1 AND kb_id = $2 AND state = 'pending' RETURNING document_id`, [tenantId, kbId]);
+    return rows.map((r) => r.document_id);
+  }
+
+  /** Replaces the documents' jobs (whatever their state) with fresh pending ones. */
+  async requeue(db: Db, tenantId: string, kbId: string, documentIds: string[], requestId: string | null, maxAttempts: number): Promise<void> {
+    if (documentIds.length === 0) return;
+    await db.exec(`DELETE FROM jobs WHERE tenant_id = $1 AND kb_id = $2 AND document_id = ANY($3::uuid[])`, [tenantId, kbId, documentIds]);
+    await db.exec(
+      `INSERT INTO jobs (tenant_id, kb_id, document_id, kind, max_attempts, request_id)
+       SELECT $1, $2, d, 'ingest', $4, $5 FROM unnest($3::uuid[]) AS d`,
+      [tenantId, kbId, documentIds, maxAttempts, requestId],
+    );
+  }
+
   async removeForDocument(db: Db, tenantId: string, kbId: string, documentId: string): Promise<void> {
     await db.exec(`DELETE FROM jobs WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
   }

@@ -77,6 +77,11 @@ export class GraphStoreRepository {
     await this.repairFacts(db, tenantId, kbId, touched.entityIds, touched.relationIds);
   }
 
+  /** Every entity of the KB, and by cascade its relations and the support rows of both. */
+  async removeAllFacts(db: Db, tenantId: string, kbId: string): Promise<void> {
+    await db.exec(`DELETE FROM entities WHERE tenant_id = $1 AND kb_id = $2`, [tenantId, kbId]);
+  }
+
   async factsSupportedBy(db: Db, tenantId: string, kbId: string, documentId: string): Promise<{ entityIds: string[]; relationIds: string[] }> {
     const e = await db.many<{ entity_id: string }>(`SELECT DISTINCT entity_id FROM entity_chunks WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [
       tenantId,

@@ -5,6 +5,9 @@ import { AuthModule } from '../../../auth/auth.module';
 import { GraphModule } from '../../../graph/graph.module';
 import { EngineModule } from '../../../engine/engine.module';
 import { UsageModule } from '../../../usage/usage.module';
+import { DocumentsModule } from '../../../documents/documents.module';
+import { LightragDocumentsController } from './lightrag-documents.controller';
+import { LightragDocumentsService } from './lightrag-documents.service';
 import { LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter } from './lightrag-errors';
 import { LightragOllamaController } from './lightrag-ollama.controller';
 import { LightragOllamaService } from './lightrag-ollama.service';
@@ -21,9 +24,18 @@ import { WorkspaceRepository } from './workspace.repository';
  * native /api/v1 routes, behind the same global AccessGuard.
  */
 @Module({
-  imports: [AuthModule, JwtModule.register({}), GraphModule, EngineModule, UsageModule],
-  controllers: [LightragServerController, LightragGraphController, LightragOllamaController],
-  providers: [WorkspaceRepository, WorkspaceResolver, LightragOllamaService, LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter, LightragHeadersInterceptor],
+  imports: [AuthModule, JwtModule.register({}), GraphModule, EngineModule, UsageModule, DocumentsModule],
+  controllers: [LightragServerController, LightragGraphController, LightragOllamaController, LightragDocumentsController],
+  providers: [
+    WorkspaceRepository,
+    WorkspaceResolver,
+    LightragOllamaService,
+    LightragDocumentsService,
+    LightragExceptionFilter,
+    OllamaExceptionFilter,
+    QueryDataExceptionFilter,
+    LightragHeadersInterceptor,
+  ],
 })
 export class LightragApiModule {
   /** Served at `prefix` ("/lightrag"); not imported at all when LIGHTRAG_COMPAT_PREFIX is off. */
