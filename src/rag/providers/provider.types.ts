@@ -118,6 +118,8 @@ export interface AnswerInput {
   /** LightRAG's response_type, e.g. "Multiple Paragraphs" (default), "Single Paragraph", "Bullet Points". */
   responseType?: string;
   history?: ChatMessage[];
+  /** Extra instructions from the caller (LightRAG's user_prompt), added to the answer prompt. */
+  userPrompt?: string;
   /** Mode `bypass`: the query (and history) go straight to the model, without retrieved context. */
   bypass?: boolean;
 }

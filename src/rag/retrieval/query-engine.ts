@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EngineMetrics } from '../ports';
 import type { QueryMode } from '../query-mode';
-import type { AnswerChunk, AnswerEntity, AnswerRelation, CallContext, ChatMessage, QueryKeywords, TokenUsage } from '../providers/provider.types';
+import type { AnswerChunk, AnswerEntity, AnswerInput, AnswerRelation, CallContext, ChatMessage, QueryKeywords, TokenUsage } from '../providers/provider.types';
 import { lexicalRerank } from '../providers/lexical-rerank';
 import { RagInstance, RagInstanceFactory } from '../rag-instance.factory';
 import { toVector } from '../storage/graph-store.repository';
@@ -17,6 +17,8 @@ export interface QueryInput {
   enableRerank?: boolean;
   responseType?: string;
   history?: ChatMessage[];
+  /** Extra instructions for the answer (LightRAG's user_prompt): they go into the answer prompt, not into retrieval. */
+  userPrompt?: string;
   apiKeyId?: string;
 }
 
@@ -33,11 +35,21 @@ export interface Reference {
   score: number;
 }
 
+/** What retrieval searched with and found before the top_k cut (LightRAG's /query/data metadata). */
+export interface RetrievalDetails {
+  keywords: QueryKeywords;
+  entitiesFound: number;
+  relationsFound: number;
+  /** The weight of each relation of `context.relations`, in the same order. */
+  relationWeights: number[];
+}
+
 export interface PreparedQuery {
   instance: RagInstance;
   mode: QueryMode;
   context: RetrievedContext;
   references: Reference[];
+  details: RetrievalDetails;
   callContext: (purpose: CallContext['purpose']) => CallContext;
 }
 
@@ -86,7 +98,10 @@ export class QueryEngine {
     const topK = input.topK ?? instance.config.topK;
     const chunkTopK = input.chunkTopK ?? instance.config.chunkTopK;
     const callContext = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, apiKeyId: input.apiKeyId, purpose });
-    if (mode === 'bypass') return { instance, mode, context: { chunks: [], entities: [], relations: [] }, references: [], callContext };
+    if (mode === 'bypass') {
+      const details = { keywords: { highLevel: [], lowLevel: [] }, entitiesFound: 0, relationsFound: 0, relationWeights: [] };
+      return { instance, mode, context: { chunks: [], entities: [], relations: [] }, references: [], details, callContext };
+    }
 
     const { providers } = instance;
     const wantsGraph = mode !== 'naive';
@@ -147,13 +162,20 @@ export class QueryEngine {
     const chunks = ((input.enableRerank ?? instance.config.enableRerank) ? rerankFused(input.query, fused) : fused)
       .slice(0, chunkTopK)
       .map((c) => ({ ...c, score: round(c.score) }));
+    const keptRelations = relations.slice(0, topK);
     const context: RetrievedContext = {
       chunks,
       entities: entities.slice(0, topK).map((e) => ({ name: e.name, type: e.type, description: e.description, score: round(e.score) })),
-      relations: relations.slice(0, topK).map((r) => ({ source: r.source, target: r.target, keywords: r.keywords, description: r.description, score: round(r.score) })),
+      relations: keptRelations.map((r) => ({ source: r.source, target: r.target, keywords: r.keywords, description: r.description, score: round(r.score) })),
     };
     const references = context.chunks.map((c) => ({ document_id: c.document_id, file_path: c.file_path, chunk_id: c.chunk_id, score: c.score }));
-    return { instance, mode, context, references, callContext };
+    const details: RetrievalDetails = {
+      keywords,
+      entitiesFound: entities.length,
+      relationsFound: relations.length,
+      relationWeights: keptRelations.map((r) => Number(r.weight) || 0),
+    };
+    return { instance, mode, context, references, details, callContext };
   }
 
   async answer(prepared: PreparedQuery, input: QueryInput): Promise<{ text: string; usage: TokenUsage }> {
@@ -168,7 +190,8 @@ export class QueryEngine {
     this.metrics.queryLatency.observe({ tenant_id: tenantId, mode }, Number(process.hrtime.bigint() - startedNs) / 1e9);
   }
 
-  private answerInput(prepared: PreparedQuery, input: QueryInput) {
+  /** What the answerer gets: the query, the retrieved context and the caller's options. */
+  answerInput(prepared: PreparedQuery, input: QueryInput): AnswerInput {
     return {
       query: input.query,
       chunks: prepared.context.chunks,
@@ -176,6 +199,7 @@ export class QueryEngine {
       relations: prepared.context.relations,
       responseType: input.responseType,
       history: input.history,
+      userPrompt: input.userPrompt,
       bypass: prepared.mode === 'bypass',
     };
   }
