@@ -115,6 +115,9 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   'GET /lightrag/auth-status': { class: 'public' },
   'POST /lightrag/login': { class: 'public' },
   'GET /lightrag/health': { class: 'workspace' },
+  'POST /lightrag/query': { class: 'workspace', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' } },
+  'POST /lightrag/query/stream': { class: 'workspace', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' } },
+  'POST /lightrag/query/data': { class: 'workspace', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' } },
 
   // the tenant's own LLM key
   [`GET ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:read'] },

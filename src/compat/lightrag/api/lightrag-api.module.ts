@@ -2,7 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AuthModule } from '../../../auth/auth.module';
+import { EngineModule } from '../../../engine/engine.module';
+import { UsageModule } from '../../../usage/usage.module';
 import { LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter } from './lightrag-errors';
+import { LightragQueryController } from './lightrag-query.controller';
+import { LightragQueryService } from './lightrag-query.service';
 import { LightragHeadersInterceptor } from './lightrag-route';
 import { LightragServerController } from './lightrag-server.controller';
 import { WorkspaceResolver } from './workspace-resolver';
@@ -15,9 +19,9 @@ import { WorkspaceRepository } from './workspace.repository';
  * native /api/v1 routes, behind the same global AccessGuard.
  */
 @Module({
-  imports: [AuthModule, JwtModule.register({})],
-  controllers: [LightragServerController],
-  providers: [WorkspaceRepository, WorkspaceResolver, LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter, LightragHeadersInterceptor],
+  imports: [AuthModule, JwtModule.register({}), EngineModule, UsageModule],
+  controllers: [LightragServerController, LightragQueryController],
+  providers: [LightragQueryService, WorkspaceRepository, WorkspaceResolver, LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter, LightragHeadersInterceptor],
 })
 export class LightragApiModule {
   /** Served at `prefix` ("/lightrag"); not imported at all when LIGHTRAG_COMPAT_PREFIX is off. */
