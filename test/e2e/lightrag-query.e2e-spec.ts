@@ -208,6 +208,17 @@ describe('LightRAG compat: query routes', () => {
     expect(d.references).toEqual(expectedReferences(d.chunks));
     const idOf = new Map(d.references.map((x: { file_path: string; reference_id: string }) => [x.file_path, x.reference_id]));
     for (const c of d.chunks) expect(c.reference_id).toBe(idOf.get(c.file_path));
+    // Facts name their supporting chunks and files ("<SEP>"-joined, as LightRAG) and the reference of the first cited file.
+    const chunkIds = new Set(d.chunks.map((c: { chunk_id: string }) => c.chunk_id));
+    for (const fact of [...d.entities, ...d.relationships]) {
+      expect(fact.source_id.length).toBeGreaterThan(0);
+      const paths = (fact.file_path as string).split('<SEP>');
+      for (const p of paths) expect(['a.txt', 'c.txt']).toContain(p);
+      expect(fact.reference_id).toBe(paths.map((p) => idOf.get(p)).find((id) => id !== undefined) ?? '');
+    }
+    const blade = d.entities.find((e: { entity_name: string; file_path: string }) => /zephyr/i.test(e.entity_name));
+    expect(blade.file_path).toContain('a.txt');
+    expect(blade.source_id.split('<SEP>').some((id: string) => chunkIds.has(id))).toBe(true);
     expect(r.body.metadata.query_mode).toBe('mix');
     expect(Array.isArray(r.body.metadata.keywords.high_level)).toBe(true);
     expect(Array.isArray(r.body.metadata.keywords.low_level)).toBe(true);

@@ -5,7 +5,7 @@ import type { AnswerChunk, AnswerEntity, AnswerInput, AnswerRelation, CallContex
 import { lexicalRerank } from '../providers/lexical-rerank';
 import { RagInstance, RagInstanceFactory } from '../rag-instance.factory';
 import { toVector } from '../storage/graph-store.repository';
-import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, KbReader, KbSizes, RelationHit, RetrievalRepository } from './retrieval.repository';
+import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, FactSource, KbReader, KbSizes, RelationHit, RetrievalRepository } from './retrieval.repository';
 import { reciprocalRankFusion } from './rrf';
 
 export interface QueryInput {
@@ -40,9 +40,14 @@ export interface RetrievalDetails {
   keywords: QueryKeywords;
   entitiesFound: number;
   relationsFound: number;
-  /** The weight of each relation of `context.relations`, in the same order. */
+  /** The id and weight of each relation of `context.relations`, and the id of each entity of `context.entities`, in the same order. */
   relationWeights: number[];
+  relationIds: string[];
+  entityIds: string[];
 }
+
+/** At most this many supporting chunk ids per fact in `factSources`. */
+export const FACT_SOURCES_PER_FACT = 20;
 
 export interface PreparedQuery {
   instance: RagInstance;
@@ -99,7 +104,7 @@ export class QueryEngine {
     const chunkTopK = input.chunkTopK ?? instance.config.chunkTopK;
     const callContext = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, apiKeyId: input.apiKeyId, purpose });
     if (mode === 'bypass') {
-      const details = { keywords: { highLevel: [], lowLevel: [] }, entitiesFound: 0, relationsFound: 0, relationWeights: [] };
+      const details = { keywords: { highLevel: [], lowLevel: [] }, entitiesFound: 0, relationsFound: 0, relationWeights: [], relationIds: [], entityIds: [] };
       return { instance, mode, context: { chunks: [], entities: [], relations: [] }, references: [], details, callContext };
     }
 
@@ -163,9 +168,10 @@ export class QueryEngine {
       .slice(0, chunkTopK)
       .map((c) => ({ ...c, score: round(c.score) }));
     const keptRelations = relations.slice(0, topK);
+    const keptEntities = entities.slice(0, topK);
     const context: RetrievedContext = {
       chunks,
-      entities: entities.slice(0, topK).map((e) => ({ name: e.name, type: e.type, description: e.description, score: round(e.score) })),
+      entities: keptEntities.map((e) => ({ name: e.name, type: e.type, description: e.description, score: round(e.score) })),
       relations: keptRelations.map((r) => ({ source: r.source, target: r.target, keywords: r.keywords, description: r.description, score: round(r.score) })),
     };
     const references = context.chunks.map((c) => ({ document_id: c.document_id, file_path: c.file_path, chunk_id: c.chunk_id, score: c.score }));
@@ -174,6 +180,8 @@ export class QueryEngine {
       entitiesFound: entities.length,
       relationsFound: relations.length,
       relationWeights: keptRelations.map((r) => Number(r.weight) || 0),
+      relationIds: keptRelations.map((r) => r.id),
+      entityIds: keptEntities.map((e) => e.id),
     };
     return { instance, mode, context, references, details, callContext };
   }
@@ -184,6 +192,16 @@ export class QueryEngine {
 
   stream(prepared: PreparedQuery, input: QueryInput): AsyncIterable<string> {
     return prepared.instance.providers.answerer.stream(this.answerInput(prepared, input), prepared.callContext('answer'));
+  }
+
+  /** The supporting chunks and file paths of the prepared context's entities and relations, in their order (LightRAG's source_id / file_path). */
+  async factSources(prepared: PreparedQuery): Promise<{ entities: FactSource[]; relations: FactSource[] }> {
+    const { entityIds, relationIds } = prepared.details;
+    if (!entityIds.length && !relationIds.length) return { entities: [], relations: [] };
+    return this.retrieval.read(prepared.instance.tenantId, prepared.instance.kbId, async (kb) => ({
+      entities: await kb.factSources('entity', entityIds, FACT_SOURCES_PER_FACT),
+      relations: await kb.factSources('relation', relationIds, FACT_SOURCES_PER_FACT),
+    }));
   }
 
   observeLatency(tenantId: string, mode: string, startedNs: bigint): void {

@@ -4,6 +4,7 @@ import type { Principal } from '../../../context/principal';
 import { answerSystemPrompt, queryContextText } from '../../../rag/providers/prompts';
 import type { AnswerChunk, ChatMessage } from '../../../rag/providers/provider.types';
 import { PreparedQuery, QueryEngine, QueryInput } from '../../../rag/retrieval/query-engine';
+import type { FactSource } from '../../../rag/retrieval/retrieval.repository';
 import type { LightragQueryDto } from './lightrag-query.dto';
 
 /** Strata's largest top_k / chunk_top_k: larger LightRAG values are clamped to it. */
@@ -19,6 +20,9 @@ export interface LightragReference {
   file_path: string;
   content?: string[];
 }
+
+/** LightRAG's GRAPH_FIELD_SEP, between the chunk ids and file paths of one fact. */
+const SEP = '<SEP>';
 
 const HISTORY_ROLES = new Set(['user', 'assistant', 'system']);
 
@@ -109,20 +113,30 @@ export class LightragQueryService {
       const { chunks, entities, relations } = prepared.context;
       const references = lightragReferences(chunks, false);
       const refOf = new Map(references.map((r) => [r.file_path, r.reference_id]));
+      const sources = await this.engine.factSources(prepared);
+      // A fact's reference is that of the first of its files the retrieved chunks cite ("" when none does).
+      const refOfPaths = (paths: string) =>
+        paths
+          .split(SEP)
+          .map((p) => refOf.get(p))
+          .find((id) => id !== undefined) ?? '';
+      const source = (list: FactSource[], i: number) => ({
+        source_id: list[i]?.chunk_ids ?? '',
+        file_path: list[i]?.file_paths ?? '',
+        reference_id: refOfPaths(list[i]?.file_paths ?? ''),
+      });
       return {
         status: 'success',
         message: 'Query executed successfully',
         data: {
-          entities: entities.map((e) => ({ entity_name: e.name, entity_type: e.type, description: e.description, source_id: '', file_path: '', reference_id: '' })),
+          entities: entities.map((e, i) => ({ entity_name: e.name, entity_type: e.type, description: e.description, ...source(sources.entities, i) })),
           relationships: relations.map((r, i) => ({
             src_id: r.source,
             tgt_id: r.target,
             description: r.description,
             keywords: r.keywords,
             weight: prepared.details.relationWeights[i] ?? 0,
-            source_id: '',
-            file_path: '',
-            reference_id: '',
+            ...source(sources.relations, i),
           })),
           chunks: chunks.map((c) => ({ content: c.content, file_path: c.file_path, chunk_id: c.chunk_id, reference_id: refOf.get(c.file_path) ?? '' })),
           references,
