@@ -136,11 +136,19 @@ describe('LightRAG compat: query routes', () => {
     }
   });
 
-  it('top_k and chunk_top_k above Strata’s maximum are clamped to 200, not refused', async () => {
+  it('top_k and chunk_top_k above Strata’s maximum are clamped to 200, not refused; null fields take the defaults', async () => {
     const r = await lr(t, 'POST', '/query/data', { as: f.kM, body: { query: Q1, top_k: 100000, chunk_top_k: 5000 } });
     expect(r.status).toBe(200);
     expect(r.body.data.chunks.length).toBeGreaterThan(0);
     expect(r.body.data.chunks.length).toBeLessThanOrEqual(200);
+    // null is "not given", as for pydantic's Optional fields.
+    const nulls = await lr(t, 'POST', '/query/data', {
+      as: f.kM,
+      body: { query: Q1, top_k: null, chunk_top_k: null, mode: null, response_type: null, conversation_history: null },
+    });
+    expect(nulls.status).toBe(200);
+    expect(nulls.body.metadata.query_mode).toBe('mix');
+    expect(nulls.body.data.chunks.length).toBeGreaterThan(0);
   });
 
   it('#15 /query/stream: NDJSON, a references line first, then non-empty response lines; no done, mode or object error', async () => {

@@ -26,6 +26,25 @@ const SEP = '<SEP>';
 
 const HISTORY_ROLES = new Set(['user', 'assistant', 'system']);
 
+/** A LightRAG QueryRequest as the engine's QueryInput: mode mix by default, top_k and chunk_top_k clamped to MAX_TOP_K, the query stripped. */
+export function toQueryInput(dto: LightragQueryDto, principal: Principal | undefined): QueryInput {
+  // LightRAG sends conversation_history to the model only; roles other than user/assistant/system have no meaning for it and are left out.
+  const history: ChatMessage[] = (dto.conversation_history ?? [])
+    .filter((m) => HISTORY_ROLES.has(m.role))
+    .map((m) => ({ role: m.role as ChatMessage['role'], content: m.content ?? '' }));
+  return {
+    query: dto.query.trim(),
+    mode: dto.mode ?? 'mix',
+    topK: dto.top_k == null ? undefined : Math.min(dto.top_k, MAX_TOP_K),
+    chunkTopK: dto.chunk_top_k == null ? undefined : Math.min(dto.chunk_top_k, MAX_TOP_K),
+    enableRerank: dto.enable_rerank,
+    responseType: dto.response_type,
+    history,
+    userPrompt: dto.user_prompt,
+    apiKeyId: principal?.kind === 'api_key' ? principal.id : undefined,
+  };
+}
+
 /**
  * LightRAG's /query, /query/stream and /query/data on Strata's QueryEngine:
  * maps the request to a QueryInput and the results to LightRAG's shapes.
@@ -34,28 +53,10 @@ const HISTORY_ROLES = new Set(['user', 'assistant', 'system']);
 export class LightragQueryService {
   constructor(private readonly engine: QueryEngine) {}
 
-  toInput(dto: LightragQueryDto, principal: Principal | undefined): QueryInput {
-    // LightRAG sends conversation_history to the model only; roles other than user/assistant/system have no meaning for it and are left out.
-    const history: ChatMessage[] = (dto.conversation_history ?? [])
-      .filter((m) => HISTORY_ROLES.has(m.role))
-      .map((m) => ({ role: m.role as ChatMessage['role'], content: m.content ?? '' }));
-    return {
-      query: dto.query.trim(),
-      mode: dto.mode ?? 'mix',
-      topK: dto.top_k === undefined ? undefined : Math.min(dto.top_k, MAX_TOP_K),
-      chunkTopK: dto.chunk_top_k === undefined ? undefined : Math.min(dto.chunk_top_k, MAX_TOP_K),
-      enableRerank: dto.enable_rerank,
-      responseType: dto.response_type,
-      history,
-      userPrompt: dto.user_prompt,
-      apiKeyId: principal?.kind === 'api_key' ? principal.id : undefined,
-    };
-  }
-
   /** POST /query: {response, references, response_time, llm_generated}. */
   async query(tenantId: string, kbId: string, dto: LightragQueryDto, principal: Principal | undefined): Promise<Record<string, unknown>> {
     const started = process.hrtime.bigint();
-    const input = this.toInput(dto, principal);
+    const input = toQueryInput(dto, principal);
     const prepared = await this.engine.prepare(tenantId, kbId, input);
     try {
       const references = dto.include_references === false ? null : lightragReferences(prepared.context.chunks, dto.include_chunk_content === true);
@@ -75,7 +76,7 @@ export class LightragQueryService {
    */
   async stream(tenantId: string, kbId: string, dto: LightragQueryDto, principal: Principal | undefined, requestId: string): Promise<AsyncIterable<unknown>> {
     const started = process.hrtime.bigint();
-    const input = this.toInput(dto, principal);
+    const input = toQueryInput(dto, principal);
     const prepared = await this.engine.prepare(tenantId, kbId, input);
     const references = dto.include_references === false ? null : lightragReferences(prepared.context.chunks, dto.include_chunk_content === true);
     const engine = this.engine;
@@ -107,7 +108,7 @@ export class LightragQueryService {
   /** POST /query/data: the retrieved entities, relationships, chunks and references in LightRAG's field names; no model call. */
   async data(tenantId: string, kbId: string, dto: LightragQueryDto, principal: Principal | undefined): Promise<Record<string, unknown>> {
     const started = process.hrtime.bigint();
-    const input = this.toInput(dto, principal);
+    const input = toQueryInput(dto, principal);
     const prepared = await this.engine.prepare(tenantId, kbId, input);
     try {
       const { chunks, entities, relations } = prepared.context;
