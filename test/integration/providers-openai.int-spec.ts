@@ -132,6 +132,26 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     expect(fake.requests[1].body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
   });
 
+  it('the caller’s user prompt goes into the answer’s system prompt (a system message in bypass); a blank one adds nothing', async () => {
+    const input = {
+      query: 'Where was Acme founded?',
+      chunks: [{ chunk_id: 'c1', document_id: 'd1', file_path: 'acme.txt', content: 'Acme was founded in Paris.', score: 0.9 }],
+      entities: [],
+      relations: [],
+    };
+    await set.answerer.answer({ ...input, userPrompt: 'Answer in French.' }, ctx);
+    const withPrompt = fake.requests[0].body.messages;
+    expect(withPrompt[0].content).toContain('Additional instructions from the user (follow them unless they contradict the rules above):\nAnswer in French.');
+    expect(withPrompt.map((m: { role: string }) => m.role)).toEqual(['system', 'user']);
+    await set.answerer.answer({ ...input, userPrompt: '   ' }, ctx);
+    expect(fake.requests[1].body.messages[0].content).not.toContain('Additional instructions');
+    await set.answerer.answer({ ...input, bypass: true, userPrompt: 'Answer in French.' }, ctx);
+    expect(fake.requests[2].body.messages).toEqual([
+      { role: 'system', content: 'Answer in French.' },
+      { role: 'user', content: 'Where was Acme founded?' },
+    ]);
+  });
+
   it('streams answer deltas and records usage when the stream ends', async () => {
     const deltas: string[] = [];
     for await (const d of set.answerer.stream({ query: 'Stream this please', chunks: [], entities: [], relations: [], bypass: true }, ctx)) deltas.push(d);

@@ -154,6 +154,9 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   'POST /lightrag/documents/clear_cache': { class: 'workspace', permissions: ['document:write'], body: {} },
   'DELETE /lightrag/documents/delete_entity': { class: 'workspace', permissions: ['document:delete'], body: { entity_name: 'X' } },
   'DELETE /lightrag/documents/delete_relation': { class: 'workspace', permissions: ['document:delete'], body: { source_entity: 'X', target_entity: 'Y' } },
+  'POST /lightrag/query': { class: 'workspace', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' } },
+  'POST /lightrag/query/stream': { class: 'workspace', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' } },
+  'POST /lightrag/query/data': { class: 'workspace', permissions: ['query:run'], body: { query: 'what is there?', mode: 'naive' } },
 
   // the tenant's own LLM key
   [`GET ${T}/llm-key`]: { class: 'tenant', permissions: ['tenant:read'] },

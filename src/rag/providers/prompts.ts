@@ -62,57 +62,88 @@ Given a user query (and the conversation so far), extract two kinds of keywords:
 
 export function answerMessages(input: AnswerInput): ChatMessage[] {
   const history = input.history ?? [];
-  const responseType = input.responseType?.trim() || 'Multiple Paragraphs';
+  const userPrompt = input.userPrompt?.trim();
   if (input.bypass) {
-    const system: ChatMessage[] = input.system?.trim() ? [{ role: 'system', content: input.system }] : [];
+    // The request's own system prompt first, then its extra instructions: both for this one call only.
+    const system: ChatMessage[] = [
+      ...(input.system?.trim() ? [{ role: 'system' as const, content: input.system }] : []),
+      ...(userPrompt ? [{ role: 'system' as const, content: userPrompt }] : []),
+    ];
     return [...system, ...history, { role: 'user', content: input.query }];
   }
-  const entities = input.entities.map((e) => JSON.stringify({ entity: e.name, type: e.type, description: e.description })).join('\n');
-  const relations = input.relations.map((r) => JSON.stringify({ entity1: r.source, entity2: r.target, keywords: r.keywords, description: r.description })).join('\n');
-  const refs = referenceList(input);
-  const chunks = input.chunks.map((c) => JSON.stringify({ reference_id: refs.idOf.get(c.file_path || c.document_id), content: c.content })).join('\n');
-  const system = `---Role---
+  return [{ role: 'system', content: answerSystemPrompt(input) }, ...history, { role: 'user', content: input.query }];
+}
+
+/** The system prompt of a RAG answer: role, instructions (with the caller's user_prompt) and the retrieved context. */
+export function answerSystemPrompt(input: AnswerInput): string {
+  const responseType = input.responseType?.trim() || 'Multiple Paragraphs';
+  const userPrompt = input.userPrompt?.trim();
+  const extra = userPrompt ? `\n5. Additional instructions from the user (follow them unless they contradict the rules above):\n${userPrompt}` : '';
+  return `---Role---
 You are an expert AI assistant specialising in synthesising information from a provided knowledge base. Answer the user query using ONLY the information in the Context below.
 
 ---Instructions---
 1. Read the conversation history to understand the flow of the conversation.
 2. Use the Knowledge Graph Data (entities and relationships) and the Document Chunks to build the answer. Do not invent information that is not in the context; if the context does not contain the answer, say that you do not know.
 3. Format: ${responseType}. Use Markdown with headings where useful. Answer in the language of the user query.
-4. Cite sources: mark statements with their reference ids, e.g. [1], and end with a "### References" section listing at most 5 of the references used, one per line, as "[n] file_path".${input.userPrompt?.trim() ? `\n5. Additional instructions from the user: ${input.userPrompt.trim()}` : ''}
+4. Cite sources: mark statements with their reference ids, e.g. [1], and end with a "### References" section listing at most 5 of the references used, one per line, as "[n] file_path".${extra}
 
 ---Context---
-Knowledge Graph Data (Entity):
+${queryContextText(input)}`;
+}
+
+/**
+ * The retrieved context as LightRAG's kg_query_context text: entities,
+ * relationships and chunks as JSON lines (chunks carry the reference id of
+ * their file), then the reference list "[n] file_path".
+ */
+export function queryContextText(input: Pick<AnswerInput, 'chunks' | 'entities' | 'relations'>): string {
+  const entities = input.entities.map((e) => JSON.stringify({ entity: e.name, type: e.type, description: e.description })).join('\n');
+  const relations = input.relations.map((r) => JSON.stringify({ entity1: r.source, entity2: r.target, keywords: r.keywords, description: r.description })).join('\n');
+  const refs = referenceList(input);
+  const chunks = input.chunks.map((c) => JSON.stringify({ reference_id: refs.idOf.get(c.file_path || c.document_id), content: c.content })).join('\n');
+  return `Knowledge Graph Data (Entity):
+
 \`\`\`json
 ${entities}
 \`\`\`
 
 Knowledge Graph Data (Relationship):
+
 \`\`\`json
 ${relations}
 \`\`\`
 
-Document Chunks (each entry has a reference_id that refers to the Reference Document List):
+Document Chunks (Each entry has a reference_id refer to the \`Reference Document List\`):
+
 \`\`\`json
 ${chunks}
 \`\`\`
 
-Reference Document List:
+Reference Document List (Each entry starts with a [reference_id] that corresponds to entries in the Document Chunks):
+
 \`\`\`
 ${refs.lines.join('\n')}
-\`\`\``;
-  return [{ role: 'system', content: system }, ...history, { role: 'user', content: input.query }];
+\`\`\`
+`;
 }
 
-/** Reference ids [1..n] by file (in the order the chunks first cite them), shared by both answerers. */
+/**
+ * Reference ids [1..n] by file, shared by both answerers and the
+ * LightRAG-compatible references: files ordered by how many of the chunks
+ * they hold (most first), ties by first appearance, as LightRAG's
+ * generate_reference_list_from_chunks. A chunk without a file path counts
+ * under its document id.
+ */
 export function referenceList(input: Pick<AnswerInput, 'chunks'>): { idOf: Map<string, number>; lines: string[] } {
-  const idOf = new Map<string, number>();
-  const lines: string[] = [];
-  for (const c of input.chunks) {
+  const count = new Map<string, { n: number; first: number }>();
+  input.chunks.forEach((c, i) => {
     const key = c.file_path || c.document_id;
-    if (!idOf.has(key)) {
-      idOf.set(key, idOf.size + 1);
-      lines.push(`[${idOf.size}] ${key}`);
-    }
-  }
-  return { idOf, lines };
+    const had = count.get(key);
+    if (had) had.n++;
+    else count.set(key, { n: 1, first: i });
+  });
+  const ordered = [...count.entries()].sort((a, b) => b[1].n - a[1].n || a[1].first - b[1].first).map(([key]) => key);
+  const idOf = new Map(ordered.map((key, i) => [key, i + 1]));
+  return { idOf, lines: ordered.map((key, i) => `[${i + 1}] ${key}`) };
 }

@@ -118,12 +118,12 @@ export interface AnswerInput {
   /** LightRAG's response_type, e.g. "Multiple Paragraphs" (default), "Single Paragraph", "Bullet Points". */
   responseType?: string;
   history?: ChatMessage[];
+  /** Extra instructions from the caller (LightRAG's user_prompt), added to the answer prompt. */
+  userPrompt?: string;
   /** Mode `bypass`: the query (and history) go straight to the model, without retrieved context. */
   bypass?: boolean;
   /** Mode `bypass`: the caller's system prompt for this one call (sent first). */
   system?: string;
-  /** Extra instructions from the caller for the answer (LightRAG's user_prompt); not used for retrieval. */
-  userPrompt?: string;
 }
 
 export interface Answerer {

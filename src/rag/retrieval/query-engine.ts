@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EngineMetrics } from '../ports';
 import type { QueryMode } from '../query-mode';
-import type { AnswerChunk, AnswerEntity, AnswerRelation, CallContext, ChatMessage, QueryKeywords, TokenUsage } from '../providers/provider.types';
+import type { AnswerChunk, AnswerEntity, AnswerInput, AnswerRelation, CallContext, ChatMessage, QueryKeywords, TokenUsage } from '../providers/provider.types';
 import { lexicalRerank } from '../providers/lexical-rerank';
 import { RagInstance, RagInstanceFactory } from '../rag-instance.factory';
 import { toVector } from '../storage/graph-store.repository';
-import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, KbReader, KbSizes, RelationHit, RetrievalRepository } from './retrieval.repository';
+import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, FactSource, KbReader, KbSizes, RelationHit, RetrievalRepository } from './retrieval.repository';
 import { reciprocalRankFusion } from './rrf';
 
 export interface QueryInput {
@@ -17,11 +17,11 @@ export interface QueryInput {
   enableRerank?: boolean;
   responseType?: string;
   history?: ChatMessage[];
+  /** Extra instructions for the answer (LightRAG's user_prompt): they go into the answer prompt, not into retrieval. */
+  userPrompt?: string;
   apiKeyId?: string;
   /** Mode bypass: this request's own system prompt (never kept for another request). */
   system?: string;
-  /** Extra instructions for the answer (LightRAG's user_prompt); retrieval does not see them. */
-  userPrompt?: string;
 }
 
 export interface RetrievedContext {
@@ -37,11 +37,26 @@ export interface Reference {
   score: number;
 }
 
+/** What retrieval searched with and found before the top_k cut (LightRAG's /query/data metadata). */
+export interface RetrievalDetails {
+  keywords: QueryKeywords;
+  entitiesFound: number;
+  relationsFound: number;
+  /** The id and weight of each relation of `context.relations`, and the id of each entity of `context.entities`, in the same order. */
+  relationWeights: number[];
+  relationIds: string[];
+  entityIds: string[];
+}
+
+/** At most this many supporting chunk ids per fact in `factSources`. */
+export const FACT_SOURCES_PER_FACT = 20;
+
 export interface PreparedQuery {
   instance: RagInstance;
   mode: QueryMode;
   context: RetrievedContext;
   references: Reference[];
+  details: RetrievalDetails;
   callContext: (purpose: CallContext['purpose']) => CallContext;
 }
 
@@ -90,7 +105,10 @@ export class QueryEngine {
     const topK = input.topK ?? instance.config.topK;
     const chunkTopK = input.chunkTopK ?? instance.config.chunkTopK;
     const callContext = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, apiKeyId: input.apiKeyId, purpose });
-    if (mode === 'bypass') return { instance, mode, context: { chunks: [], entities: [], relations: [] }, references: [], callContext };
+    if (mode === 'bypass') {
+      const details = { keywords: { highLevel: [], lowLevel: [] }, entitiesFound: 0, relationsFound: 0, relationWeights: [], relationIds: [], entityIds: [] };
+      return { instance, mode, context: { chunks: [], entities: [], relations: [] }, references: [], details, callContext };
+    }
 
     const { providers } = instance;
     const wantsGraph = mode !== 'naive';
@@ -151,13 +169,23 @@ export class QueryEngine {
     const chunks = ((input.enableRerank ?? instance.config.enableRerank) ? rerankFused(input.query, fused) : fused)
       .slice(0, chunkTopK)
       .map((c) => ({ ...c, score: round(c.score) }));
+    const keptRelations = relations.slice(0, topK);
+    const keptEntities = entities.slice(0, topK);
     const context: RetrievedContext = {
       chunks,
-      entities: entities.slice(0, topK).map((e) => ({ name: e.name, type: e.type, description: e.description, score: round(e.score) })),
-      relations: relations.slice(0, topK).map((r) => ({ source: r.source, target: r.target, keywords: r.keywords, description: r.description, score: round(r.score) })),
+      entities: keptEntities.map((e) => ({ name: e.name, type: e.type, description: e.description, score: round(e.score) })),
+      relations: keptRelations.map((r) => ({ source: r.source, target: r.target, keywords: r.keywords, description: r.description, score: round(r.score) })),
     };
     const references = context.chunks.map((c) => ({ document_id: c.document_id, file_path: c.file_path, chunk_id: c.chunk_id, score: c.score }));
-    return { instance, mode, context, references, callContext };
+    const details: RetrievalDetails = {
+      keywords,
+      entitiesFound: entities.length,
+      relationsFound: relations.length,
+      relationWeights: keptRelations.map((r) => Number(r.weight) || 0),
+      relationIds: keptRelations.map((r) => r.id),
+      entityIds: keptEntities.map((e) => e.id),
+    };
+    return { instance, mode, context, references, details, callContext };
   }
 
   async answer(prepared: PreparedQuery, input: QueryInput): Promise<{ text: string; usage: TokenUsage }> {
@@ -168,11 +196,22 @@ export class QueryEngine {
     return prepared.instance.providers.answerer.stream(this.answerInput(prepared, input), prepared.callContext('answer'));
   }
 
+  /** The supporting chunks and file paths of the prepared context's entities and relations, in their order (LightRAG's source_id / file_path). */
+  async factSources(prepared: PreparedQuery): Promise<{ entities: FactSource[]; relations: FactSource[] }> {
+    const { entityIds, relationIds } = prepared.details;
+    if (!entityIds.length && !relationIds.length) return { entities: [], relations: [] };
+    return this.retrieval.read(prepared.instance.tenantId, prepared.instance.kbId, async (kb) => ({
+      entities: await kb.factSources('entity', entityIds, FACT_SOURCES_PER_FACT),
+      relations: await kb.factSources('relation', relationIds, FACT_SOURCES_PER_FACT),
+    }));
+  }
+
   observeLatency(tenantId: string, mode: string, startedNs: bigint): void {
     this.metrics.queryLatency.observe({ tenant_id: tenantId, mode }, Number(process.hrtime.bigint() - startedNs) / 1e9);
   }
 
-  private answerInput(prepared: PreparedQuery, input: QueryInput) {
+  /** What the answerer gets: the query, the retrieved context and the caller's options. */
+  answerInput(prepared: PreparedQuery, input: QueryInput): AnswerInput {
     return {
       query: input.query,
       chunks: prepared.context.chunks,
@@ -180,9 +219,9 @@ export class QueryEngine {
       relations: prepared.context.relations,
       responseType: input.responseType,
       history: input.history,
+      userPrompt: input.userPrompt,
       bypass: prepared.mode === 'bypass',
       system: input.system,
-      userPrompt: input.userPrompt,
     };
   }
 

@@ -31,6 +31,13 @@ export interface RelationHit {
   score: number;
 }
 
+/** Where a fact comes from: its supporting chunk ids and their documents' distinct file paths, each joined by "<SEP>" (LightRAG's field separator). */
+export interface FactSource {
+  id: string;
+  chunk_ids: string;
+  file_paths: string;
+}
+
 /** A KB's row counts in the vector-searched tables (capped: see `kbSizes`). */
 export interface KbSizes {
   chunks: number;
@@ -345,6 +352,34 @@ export class RetrievalRepository {
       [tenantId, kbId, factIds, scores, limit],
     );
   }
+
+  /**
+   * For each fact id, in the order given: up to `perFact` supporting chunk
+   * ids (lowest first) and the distinct non-empty file paths of their
+   * documents. One index range scan per fact.
+   */
+  async factSources(db: Db, tenantId: string, kbId: string, fact: 'entity' | 'relation', ids: string[], perFact: number): Promise<FactSource[]> {
+    if (!ids.length) return [];
+    const support = fact === 'entity' ? 'entity_chunks' : 'relation_chunks';
+    return db.many<FactSource>(
+      `WITH f AS (SELECT * FROM unnest($3::uuid[]) WITH ORDINALITY AS f(id, n))
+       SELECT f.id, COALESCE(src.chunk_ids, '') AS chunk_ids, COALESCE(src.file_paths, '') AS file_paths
+       FROM f LEFT JOIN LATERAL (
+         SELECT string_agg(x.chunk_id::text, '<SEP>' ORDER BY x.chunk_id) AS chunk_ids,
+                string_agg(DISTINCT x.file_path, '<SEP>' ORDER BY x.file_path) FILTER (WHERE x.file_path <> '') AS file_paths
+         FROM (
+           SELECT s.chunk_id, d.file_path
+           FROM ${support} s
+           JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = s.document_id
+           WHERE s.tenant_id = $1 AND s.kb_id = $2 AND s.${fact}_id = f.id
+           ORDER BY s.chunk_id
+           LIMIT $4
+         ) x
+       ) src ON true
+       ORDER BY f.n`,
+      [tenantId, kbId, ids, perFact],
+    );
+  }
 }
 
 /** RetrievalRepository's reads bound to one transaction and one KB (see RetrievalRepository.read). */
@@ -382,5 +417,8 @@ export class KbReader {
   }
   chunksOfRelations(relationIds: string[], scores: number[], limit: number): Promise<ChunkHit[]> {
     return this.repo.chunksOfRelations(this.db, this.tenantId, this.kbId, relationIds, scores, limit);
+  }
+  factSources(fact: 'entity' | 'relation', ids: string[], perFact: number): Promise<FactSource[]> {
+    return this.repo.factSources(this.db, this.tenantId, this.kbId, fact, ids, perFact);
   }
 }

@@ -11,6 +11,8 @@ import { LightragDocumentsService } from './lightrag-documents.service';
 import { LightragExceptionFilter, OllamaExceptionFilter, QueryDataExceptionFilter } from './lightrag-errors';
 import { LightragOllamaController } from './lightrag-ollama.controller';
 import { LightragOllamaService } from './lightrag-ollama.service';
+import { LightragQueryController } from './lightrag-query.controller';
+import { LightragQueryService } from './lightrag-query.service';
 import { LightragHeadersInterceptor } from './lightrag-route';
 import { LightragServerController } from './lightrag-server.controller';
 import { LightragGraphController } from './lightrag-graph.controller';
@@ -25,12 +27,13 @@ import { WorkspaceRepository } from './workspace.repository';
  */
 @Module({
   imports: [AuthModule, JwtModule.register({}), GraphModule, EngineModule, UsageModule, DocumentsModule],
-  controllers: [LightragServerController, LightragGraphController, LightragOllamaController, LightragDocumentsController],
+  controllers: [LightragServerController, LightragGraphController, LightragOllamaController, LightragDocumentsController, LightragQueryController],
   providers: [
     WorkspaceRepository,
     WorkspaceResolver,
     LightragOllamaService,
     LightragDocumentsService,
+    LightragQueryService,
     LightragExceptionFilter,
     OllamaExceptionFilter,
     QueryDataExceptionFilter,

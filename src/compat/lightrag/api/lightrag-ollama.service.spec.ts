@@ -56,6 +56,6 @@ describe('answerMessages: the bypass system prompt', () => {
   });
   it('puts the user prompt into the answer instructions of a retrieval mode', () => {
     const [system] = answerMessages({ ...base, bypass: false, userPrompt: 'Answer in one line.' });
-    expect(system.content).toContain('Additional instructions from the user: Answer in one line.');
+    expect(system.content).toContain('Additional instructions from the user (follow them unless they contradict the rules above):\nAnswer in one line.');
   });
 });

@@ -6,8 +6,8 @@ import type { Principal } from '../../../context/principal';
 import { DatabaseService } from '../../../database/database.service';
 import { countTokens } from '../../../rag/chunking/tokens';
 import type { QueryMode } from '../../../rag/query-mode';
-import { PreparedQuery, QueryEngine, QueryInput } from '../../../rag/retrieval/query-engine';
-import { referenceList } from '../../../rag/providers/prompts';
+import { QueryEngine, QueryInput } from '../../../rag/retrieval/query-engine';
+import { queryContextText } from '../../../rag/providers/prompts';
 import { LightragHttpError, LightragValidationError } from './lightrag-errors';
 import { MAX_HISTORY, MAX_QUESTION_CHARS, OllamaChatDto, OllamaGenerateDto } from './lightrag-ollama.dto';
 import { matchKbs, parseSelector } from './workspace-selector';
@@ -229,7 +229,7 @@ export class LightragOllamaService {
 
     if (!stream) {
       try {
-        const content = parsed.onlyNeedContext ? contextText(prepared) : (await this.engine.answer(prepared, input)).text;
+        const content = parsed.onlyNeedContext ? queryContextText(prepared.context) : (await this.engine.answer(prepared, input)).text;
         return {
           kind: 'json',
           body: { ...head, message: message(content), done_reason: 'stop', done: true, ...counters(started, undefined, parsed.query, content) },
@@ -246,7 +246,7 @@ export class LightragOllamaService {
         let answer = '';
         const done = () => ({ ...head, message: message(''), done_reason: 'stop', done: true, ...counters(started, first, parsed.query, answer) });
         try {
-          const deltas: AsyncIterable<string> = parsed.onlyNeedContext ? once(contextText(prepared)) : engine.stream(prepared, input);
+          const deltas: AsyncIterable<string> = parsed.onlyNeedContext ? once(queryContextText(prepared.context)) : engine.stream(prepared, input);
           for await (const delta of deltas) {
             if (!delta) continue;
             first ??= process.hrtime.bigint();
@@ -329,40 +329,4 @@ function selects(tag: string, all: WorkspaceKb[], kb: WorkspaceKb): boolean {
 
 async function* once<T>(value: T): AsyncIterable<T> {
   yield value;
-}
-
-/**
- * The retrieved context as text (the /context prefixes: no model call), in
- * the sections of LightRAG's kg_query_context: entities, relationships,
- * document chunks, then the reference list.
- */
-export function contextText(prepared: PreparedQuery): string {
-  const { chunks, entities, relations } = prepared.context;
-  const refs = referenceList({ chunks });
-  const lines = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n');
-  return [
-    'Knowledge Graph Data (Entity):',
-    '',
-    '```json',
-    lines(entities.map((e) => ({ entity: e.name, type: e.type, description: e.description }))),
-    '```',
-    '',
-    'Knowledge Graph Data (Relationship):',
-    '',
-    '```json',
-    lines(relations.map((r) => ({ entity1: r.source, entity2: r.target, description: r.description }))),
-    '```',
-    '',
-    'Document Chunks (Each entry has a reference_id refer to the `Reference Document List`):',
-    '',
-    '```json',
-    lines(chunks.map((c) => ({ reference_id: String(refs.idOf.get(c.file_path || c.document_id)), content: c.content }))),
-    '```',
-    '',
-    'Reference Document List (Each entry starts with a [reference_id] that corresponds to entries in the Document Chunks):',
-    '',
-    '```',
-    refs.lines.join('\n'),
-    '```',
-  ].join('\n');
 }
