@@ -4,6 +4,7 @@ import { Operations1732600000000 } from './1732600000000-operations';
 import { ChunkStaging1732700000000 } from './1732700000000-chunk-staging';
 import { AuthHardening1732800000000 } from './1732800000000-auth-hardening';
 import { AuditHardening1732900000000 } from './1732900000000-audit-hardening';
+import { DocumentLookups1733000000000 } from './1733000000000-document-lookups';
 
 /** Every migration, in order. New migrations are appended here (never edited after they land). */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ChunkStaging1732700000000,
   AuthHardening1732800000000,
   AuditHardening1732900000000,
+  DocumentLookups1733000000000,
 ];

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { Db } from '../database/database.service';
 
 export type DocumentStatus = 'pending' | 'processing' | 'processed' | 'failed';
@@ -54,8 +55,10 @@ export class DocumentsRepository {
     return db.many<DocumentRow>(
       `(SELECT ${COLUMNS} FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND content_hash = ANY($3::text[]))
        UNION ALL
-       (SELECT DISTINCT ON (file_path) ${COLUMNS} FROM documents WHERE tenant_id = $1 AND kb_id = $2 AND file_path = ANY($4::text[]) ORDER BY file_path, created_at, id)`,
-      [tenantId, kbId, hashes, filePaths],
+       (SELECT DISTINCT ON (file_path) ${COLUMNS} FROM documents
+        WHERE tenant_id = $1 AND kb_id = $2 AND md5(file_path) = ANY($5::text[]) AND file_path = ANY($4::text[]) ORDER BY file_path, created_at, id)`,
+      // md5 as PostgreSQL computes it (of the UTF-8 bytes): the documents_file_path_md5_idx lookup.
+      [tenantId, kbId, hashes, filePaths, filePaths.map((p) => createHash('md5').update(p, 'utf8').digest('hex'))],
     );
   }
 
