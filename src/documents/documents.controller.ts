@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { AddsDocuments } from './adds-documents.decorator';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuditAction } from '../common/audit-action';
@@ -7,8 +8,6 @@ import { AppException } from '../common/app-exception';
 import { AppConfig } from '../config/app-config';
 import { Page } from '../common/envelope';
 import { UuidParam } from '../common/params';
-import { RateLimit } from '../throttling/rate-limit.decorator';
-import { ConsumesModelBudget, ModelBudgetGuard } from '../usage/model-budget';
 import { AddTextDto, AddTextsDto, DocumentAcceptedDto, DocumentDto, DocumentListQuery, DocumentsAcceptedDto } from './documents.dto';
 import { DocumentsService } from './documents.service';
 import { DocumentParser } from './parsers/document-parser';
@@ -27,11 +26,7 @@ export class DocumentsController {
 
   @Post('add')
   @HttpCode(202)
-  @RequirePermissions('document:write')
-  @RateLimit('document')
-  @ConsumesModelBudget('ingestion')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('document.add')
+  @AddsDocuments()
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiOperation({
@@ -48,11 +43,7 @@ export class DocumentsController {
 
   @Post('text')
   @HttpCode(202)
-  @RequirePermissions('document:write')
-  @RateLimit('document')
-  @ConsumesModelBudget('ingestion')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('document.add')
+  @AddsDocuments()
   @ApiOperation({ summary: 'Add one text for background ingestion', description: '409 when the same content is already in the KB (the message names the existing document).' })
   @ApiResponse({ status: 202, type: DocumentAcceptedDto })
   async addText(@Param('tenantId') tenantId: string, @Param('kbId') kbId: string, @Body() body: AddTextDto): Promise<DocumentAcceptedDto> {
@@ -62,11 +53,7 @@ export class DocumentsController {
 
   @Post('texts')
   @HttpCode(202)
-  @RequirePermissions('document:write')
-  @RateLimit('document')
-  @ConsumesModelBudget('ingestion')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('document.add')
+  @AddsDocuments()
   @ApiOperation({ summary: 'Add several texts for background ingestion (all or nothing)' })
   @ApiResponse({ status: 202, type: DocumentsAcceptedDto })
   async addTexts(@Param('tenantId') tenantId: string, @Param('kbId') kbId: string, @Body() body: AddTextsDto): Promise<DocumentsAcceptedDto> {

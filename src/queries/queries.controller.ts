@@ -1,12 +1,10 @@
-import { Body, Controller, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { RunsQuery } from './runs-query.decorator';
+import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AuditAction } from '../common/audit-action';
-import { CurrentPrincipal, RequirePermissions } from '../context/decorators';
+import { CurrentPrincipal } from '../context/decorators';
 import { RawResponse } from '../common/decorators';
 import type { Principal } from '../context/principal';
-import { RateLimit } from '../throttling/rate-limit.decorator';
-import { ConsumesModelBudget, ModelBudgetGuard } from '../usage/model-budget';
 import { QueryAnswerDto, QueryDto } from './queries.dto';
 import { QueriesService } from './queries.service';
 
@@ -18,12 +16,7 @@ export class QueriesController {
   constructor(private readonly queries: QueriesService) {}
 
   @Post()
-  @HttpCode(200)
-  @RequirePermissions('query:run')
-  @RateLimit('query')
-  @ConsumesModelBudget('query')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('query.run')
+  @RunsQuery()
   @ApiOperation({
     summary: 'Ask the KB (modes naive | local | global | hybrid | mix | bypass)',
     description:
@@ -47,13 +40,8 @@ export class QueriesController {
    * Errors before the first line (validation, access, missing KB) are ordinary JSON error envelopes.
    */
   @Post('stream')
-  @HttpCode(200)
   @RawResponse()
-  @RequirePermissions('query:run')
-  @RateLimit('query')
-  @ConsumesModelBudget('query')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('query.run')
+  @RunsQuery()
   @ApiProduces('application/x-ndjson')
   @ApiOperation({
     summary: 'Ask the KB and stream the answer as NDJSON (application/x-ndjson)',

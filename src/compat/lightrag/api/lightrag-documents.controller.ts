@@ -1,3 +1,4 @@
+import { AddsDocuments } from '../../../documents/adds-documents.decorator';
 import { Body, Delete, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppException } from '../../../common/app-exception';
@@ -43,11 +44,7 @@ export class LightragDocumentsController {
   @Post('text')
   @LightragRoute('kb')
   @HttpCode(200)
-  @RequirePermissions('document:write')
-  @RateLimit('document')
-  @ConsumesModelBudget('ingestion')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('document.add')
+  @AddsDocuments()
   async insertText(@Body() body: unknown): Promise<InsertResponse> {
     const dto = parseLightrag(InsertTextDto, body);
     const { tenantId, kbId } = this.scope();
@@ -65,11 +62,7 @@ export class LightragDocumentsController {
   @Post('texts')
   @LightragRoute('kb')
   @HttpCode(200)
-  @RequirePermissions('document:write')
-  @RateLimit('document')
-  @ConsumesModelBudget('ingestion')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('document.add')
+  @AddsDocuments()
   async insertTexts(@Body() body: unknown): Promise<InsertResponse> {
     const dto = parseLightrag(InsertTextsDto, body);
     const { tenantId, kbId } = this.scope();
@@ -89,11 +82,7 @@ export class LightragDocumentsController {
   @Post('upload')
   @LightragRoute('kb')
   @HttpCode(200)
-  @RequirePermissions('document:write')
-  @RateLimit('document')
-  @ConsumesModelBudget('ingestion')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('document.add')
+  @AddsDocuments()
   async upload(@Req() req: FastifyRequest): Promise<InsertResponse> {
     const { tenantId, kbId } = this.scope();
     let parsed;

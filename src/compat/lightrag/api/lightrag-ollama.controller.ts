@@ -1,11 +1,9 @@
-import { Body, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { RunsQuery } from '../../../queries/runs-query.decorator';
+import { Body, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuditAction } from '../../../common/audit-action';
-import { CurrentPrincipal, RequirePermissions } from '../../../context/decorators';
+import { CurrentPrincipal } from '../../../context/decorators';
 import type { Principal } from '../../../context/principal';
 import { TenantContext } from '../../../context/tenant-context';
-import { RateLimit } from '../../../throttling/rate-limit.decorator';
-import { ConsumesModelBudget, ModelBudgetGuard } from '../../../usage/model-budget';
 import { LightragValidationError } from './lightrag-errors';
 import { compatResponseHeaders } from './lightrag-headers';
 import { MAX_CHAT_MESSAGES, OllamaChatDto, OllamaGenerateDto } from './lightrag-ollama.dto';
@@ -56,13 +54,8 @@ export class LightragOllamaController {
 
   /** Retrieval and answer over the KB (stream by default: NDJSON frames, then a final frame with counters). */
   @Post('chat')
-  @HttpCode(200)
   @LightragRoute('kb')
-  @RequirePermissions('query:run')
-  @RateLimit('query')
-  @ConsumesModelBudget('query')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('query.run')
+  @RunsQuery()
   async chat(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     boundMessages(body);
     const dto = parseLightrag(OllamaChatDto, body);
@@ -72,13 +65,8 @@ export class LightragOllamaController {
 
   /** The prompt to the KB's model, no retrieval (not streamed by default). */
   @Post('generate')
-  @HttpCode(200)
   @LightragRoute('kb')
-  @RequirePermissions('query:run')
-  @RateLimit('query')
-  @ConsumesModelBudget('query')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('query.run')
+  @RunsQuery()
   async generate(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const dto = parseLightrag(OllamaGenerateDto, body);
     const out = await this.ollama.generate(this.context.requireTenantId(), this.context.kbId!, dto, principal, String(req.id));

@@ -1,10 +1,7 @@
-import { Body, HttpCode, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { RunsQuery } from '../../../queries/runs-query.decorator';
+import { Body, Post, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AuditAction } from '../../../common/audit-action';
-import { RequirePermissions } from '../../../context/decorators';
 import { TenantContext } from '../../../context/tenant-context';
-import { RateLimit } from '../../../throttling/rate-limit.decorator';
-import { ConsumesModelBudget, ModelBudgetGuard } from '../../../usage/model-budget';
 import { QueryDataExceptionFilter } from './lightrag-errors';
 import { compatResponseHeaders } from './lightrag-headers';
 import { LightragQueryDto } from './lightrag-query.dto';
@@ -26,13 +23,8 @@ export class LightragQueryController {
 
   /** {"response", "references" (null when include_references is false), "response_time", "llm_generated"}. */
   @Post()
-  @HttpCode(200)
   @LightragRoute('kb')
-  @RequirePermissions('query:run')
-  @RateLimit('query')
-  @ConsumesModelBudget('query')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('query.run')
+  @RunsQuery()
   query(@Body() body: unknown): Promise<Record<string, unknown>> {
     const dto = parseLightrag(LightragQueryDto, body);
     return this.queries.query(this.context.requireTenantId(), this.requireKb(), dto, this.context.principal);
@@ -45,13 +37,8 @@ export class LightragQueryController {
    * {"response", "references"}. Errors before the first line are {"detail"}.
    */
   @Post('stream')
-  @HttpCode(200)
   @LightragRoute('kb')
-  @RequirePermissions('query:run')
-  @RateLimit('query')
-  @ConsumesModelBudget('query')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('query.run')
+  @RunsQuery()
   async stream(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
     const dto = parseLightrag(LightragQueryDto, body);
     const requestId = String(reply.request.id);
@@ -77,14 +64,9 @@ export class LightragQueryController {
 
   /** Retrieval only, in LightRAG's field names; validation errors are 400 {"status": "failure", …} as LightRAG answers them here. */
   @Post('data')
-  @HttpCode(200)
   @LightragRoute('kb')
   @UseFilters(QueryDataExceptionFilter)
-  @RequirePermissions('query:run')
-  @RateLimit('query')
-  @ConsumesModelBudget('query')
-  @UseGuards(ModelBudgetGuard)
-  @AuditAction('query.run')
+  @RunsQuery()
   data(@Body() body: unknown): Promise<Record<string, unknown>> {
     const dto = parseLightrag(LightragQueryDto, body);
     return this.queries.data(this.context.requireTenantId(), this.requireKb(), dto, this.context.principal);
