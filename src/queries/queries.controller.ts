@@ -1,3 +1,4 @@
+import { sendNdjson } from '../common/ndjson';
 import { RunsQuery } from './runs-query.decorator';
 import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
@@ -59,16 +60,6 @@ export class QueriesController {
   ): Promise<void> {
     const requestId = String(reply.request.id);
     const lines = await this.queries.stream(tenantId, kbId, body, principal, requestId);
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
-    try {
-      for await (const line of lines) {
-        if (raw.destroyed) break;
-        raw.write(JSON.stringify(line) + '\n');
-      }
-    } finally {
-      raw.end();
-    }
+    await sendNdjson(reply, lines);
   }
 }

@@ -1,3 +1,4 @@
+import { sendNdjson } from '../../../common/ndjson';
 import { RunsQuery } from '../../../queries/runs-query.decorator';
 import { Body, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -80,21 +81,5 @@ async function send(req: FastifyRequest, reply: FastifyReply, out: OllamaReply):
     reply.status(200).type('application/json; charset=utf-8').send(JSON.stringify(out.body));
     return;
   }
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    ...compatResponseHeaders(req),
-    'content-type': 'application/x-ndjson; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-    'x-request-id': String(req.id),
-  });
-  try {
-    for await (const frame of out.frames) {
-      if (raw.destroyed) break;
-      raw.write(JSON.stringify(frame) + '\n');
-    }
-  } finally {
-    raw.end();
-  }
+  await sendNdjson(reply, out.frames, { ...compatResponseHeaders(req), 'x-accel-buffering': 'no' });
 }

@@ -1,3 +1,4 @@
+import { sendNdjson } from '../../../common/ndjson';
 import { RunsQuery } from '../../../queries/runs-query.decorator';
 import { Body, Post, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
@@ -43,23 +44,7 @@ export class LightragQueryController {
     const dto = parseLightrag(LightragQueryDto, body);
     const requestId = String(reply.request.id);
     const lines = await this.queries.stream(this.context.requireTenantId(), this.requireKb(), dto, this.context.principal, requestId);
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      ...compatResponseHeaders(reply.request),
-      'content-type': 'application/x-ndjson; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-      'x-request-id': requestId,
-    });
-    try {
-      for await (const line of lines) {
-        if (raw.destroyed) break;
-        raw.write(JSON.stringify(line) + '\n');
-      }
-    } finally {
-      raw.end();
-    }
+    await sendNdjson(reply, lines, { ...compatResponseHeaders(reply.request), 'x-accel-buffering': 'no' });
   }
 
   /** Retrieval only, in LightRAG's field names; validation errors are 400 {"status": "failure", …} as LightRAG answers them here. */
