@@ -7,7 +7,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 const DOC_STATUS_KEYS = ['chunks_count', 'content_length', 'content_summary', 'created_at', 'error_msg', 'file_path', 'id', 'metadata', 'status', 'track_id', 'updated_at'];
 const STATUSES = ['pending', 'processing', 'preprocessed', 'processed', 'failed'];
 
-/** LIGHTRAG-COMPAT.md §3 cases 5-10, 25, 26(c), 32: the LightRAG /documents routes, and hostile input to them. */
+/** ADR 007 compatibility cases 5-10, 25, 26(c), 32: the LightRAG /documents routes, and hostile input to them. */
 describe('LightRAG compat: document routes', () => {
   let t: TestApp;
   let f: LightragFixture;

@@ -6,7 +6,7 @@ const MARIE = `Marie Curie was a physicist and chemist who worked in Paris. Mari
 She won the Nobel Prize in Physics in 1903 and the Nobel Prize in Chemistry in 1911. The University of Paris appointed Marie Curie as its first woman professor.`;
 const SECRET = `Globex Quartermaster Zebulon Vantablack guards the Obsidian Vault in Springfield.`;
 
-/** LIGHTRAG-COMPAT.md §3 cases 19 and 20: the graph routes, as bare JSON, of the resolved KB only. */
+/** ADR 007 compatibility cases 19 and 20: the graph routes, as bare JSON, of the resolved KB only. */
 describe('LightRAG compat: graph labels, subgraphs and entity lookups', () => {
   let t: TestApp;
   let f: LightragFixture;

@@ -27,7 +27,7 @@ function expectOllamaError(r: ApiResponse, status: number): void {
   expect(r.text).not.toMatch(/\bat .+\.(ts|js):\d+/);
 }
 
-/** LIGHTRAG-COMPAT.md §3 cases 28-31: LightRAG's Ollama emulation as Open WebUI uses it (Authorization: Bearer sk-…). */
+/** ADR 007 compatibility cases 28-31: LightRAG's Ollama emulation as Open WebUI uses it (Authorization: Bearer sk-…). */
 describe('LightRAG compat: Ollama emulation (/api/*)', () => {
   let t: TestApp;
   let f: LightragFixture;

@@ -4,7 +4,7 @@ import { lr, LightragFixture, seedLightragFixture } from '../support/lightrag';
 import { addTextAndWait, kbPath } from '../support/rag';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 
-/** LIGHTRAG-COMPAT.md §3 cases 11-18, 23, 26, 34-36 and hostile input: POST /lightrag/query, /query/stream, /query/data. */
+/** ADR 007 compatibility cases 11-18, 23, 26, 34-36 and hostile input: POST /lightrag/query, /query/stream, /query/data. */
 
 const T1 =
   'The Zephyr turbine warranty covers blade cracks and gearbox failures for five years after installation. ' +

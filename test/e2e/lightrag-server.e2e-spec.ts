@@ -2,7 +2,7 @@ import { lr, LightragFixture, seedLightragFixture } from '../support/lightrag';
 import { startTestApp, TestApp, TOKEN_SECRET } from '../support/test-app';
 import { jwt } from '../support/jwt';
 
-/** LIGHTRAG-COMPAT.md §3 cases 1-4, 21, 22, 24, 27, 33: the server routes, credentials and workspace selection. */
+/** ADR 007 compatibility cases 1-4, 21, 22, 24, 27, 33: the server routes, credentials and workspace selection. */
 describe('LightRAG compat: auth-status, login, health and workspace selection', () => {
   let t: TestApp;
   let f: LightragFixture;

@@ -2,7 +2,7 @@ import type { ApiResponse, Credentials } from './http';
 import { ALL_PERMISSIONS, createKey, seedTenant, TestApp } from './test-app';
 
 /**
- * The fixture of the LightRAG compatibility cases (LIGHTRAG-COMPAT.md §3):
+ * The fixture of the LightRAG compatibility cases (ADR 007, compatibility cases):
  * tenant A (slug acme) with KBs Manuals and default; tenant B (slug globex)
  * with KB Secrets. kM = A's key bound to Manuals (document:*, query:run,
  * graph:read); kAll = A, every KB and permission; kB = B, every KB; alice = a

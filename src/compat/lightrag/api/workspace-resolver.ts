@@ -24,7 +24,7 @@ interface Source {
 
 /**
  * Turns a LightRAG client's workspace selector into the caller's tenant and
- * KB (the reference's §2.2), for AccessGuard, which then applies the native
+ * KB (ADR 007, decision 3), for AccessGuard, which then applies the native
  * routes' checks. The selector only routes; the credential authorises:
  *  - sources in order: the /w/{workspace} path segment, LIGHTRAG-WORKSPACE
  *    (else X-Workspace-ID), the Ollama model tag; later ones may only agree;
