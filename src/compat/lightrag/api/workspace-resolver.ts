@@ -49,19 +49,22 @@ export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
   async resolve(request: unknown, principal: Principal, need: WorkspaceNeed): Promise<ResolvedScope> {
     const req = request as FastifyRequest & CompatRequestState;
     const sources = this.sources(req);
+    // The caller's own tenant (slug and KBs), read once: every step below looks in it.
+    const own = principal.kind === 'admin' ? undefined : await this.db.withTenant(principal.tenantId, (db) => this.repo.tenantWithKbs(db, principal.tenantId));
 
     const resolved: Array<{ tenantId: string; kb: WorkspaceKb }> = [];
     for (const s of sources) {
       const parsed = parseSelector(s.value);
       if (!parsed) throw AppException.validation(`Invalid workspace identifier '${printable(s.value)}'.`);
-      resolved.push(await this.resolveSelector(parsed, principal));
+      resolved.push(principal.kind === 'admin' ? await this.forAdmin(parsed) : this.inOwnTenant(principal, own, parsed));
     }
     if (resolved.some((r) => r.kb.id !== resolved[0].kb.id)) throw AppException.validation('Conflicting workspace selectors.');
     let hit: { tenantId: string; kb: WorkspaceKb } | undefined = resolved[0];
     if (!hit && principal.kind === 'api_key' && principal.kbIds !== null && principal.kbIds.size === 1) {
-      hit = await this.byId(principal.tenantId, [...principal.kbIds][0]);
+      const bound = own?.kbs.find((k) => principal.kbIds!.has(k.id));
+      if (bound) hit = { tenantId: principal.tenantId, kb: bound };
     }
-    if (!hit && need !== 'kb-explicit' && !this.config.settings.lightragCompatStrict && principal.kind !== 'admin') hit = await this.defaultKb(principal);
+    if (!hit && need !== 'kb-explicit' && !this.config.settings.lightragCompatStrict && principal.kind !== 'admin') hit = this.defaultKb(principal, own);
     if (!hit) {
       if (need === 'optional') return { tenantId: this.ownTenant(principal) };
       throw AppException.validation(MISSING_WORKSPACE);
@@ -87,21 +90,18 @@ export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
     return principal.tenantId;
   }
 
-  private async resolveSelector(sel: ParsedSelector, principal: Principal): Promise<{ tenantId: string; kb: WorkspaceKb }> {
-    if (principal.kind === 'admin') return this.forAdmin(sel);
+  /**
+   * The KB a selector names in the caller's own tenant. A tenant-qualified
+   * selector must name that tenant (by id or slug); a KB-scoped key learns
+   * nothing about KBs outside its scope, not even whether they exist.
+   */
+  private inOwnTenant(principal: Exclude<Principal, { kind: 'admin' }>, own: OwnTenant | undefined, sel: ParsedSelector): { tenantId: string; kb: WorkspaceKb } {
     if (sel.tenantRef !== null) {
-      const own = await this.db.withTenant(principal.tenantId, (db) => this.repo.tenantWithKbs(db, principal.tenantId));
       const ref = sel.tenantRef.toLowerCase();
       if (!own || (ref !== principal.tenantId.toLowerCase() && ref !== own.slug)) throw notAccessible(sel.raw);
     }
-    return this.inOwnTenant(principal, sel);
-  }
-
-  private async inOwnTenant(principal: Exclude<Principal, { kind: 'admin' }>, sel: ParsedSelector): Promise<{ tenantId: string; kb: WorkspaceKb }> {
-    const tenant = await this.db.withTenant(principal.tenantId, (db) => this.repo.tenantWithKbs(db, principal.tenantId));
     const scope = principal.kind === 'api_key' ? principal.kbIds : null;
-    const kb = tenant ? pick(tenant, sel, this.config.settings.lightragCompatDefaultKb) : undefined;
-    // A KB-scoped key learns nothing about KBs outside its scope, not even whether they exist.
+    const kb = own ? pick(own, sel, this.config.settings.lightragCompatDefaultKb) : undefined;
     if (scope !== null && (!kb || !scope.has(kb.id))) throw notAccessible(sel.raw);
     if (!kb) throw new AppException('NOT_FOUND', `Workspace '${printable(sel.raw)}' not found.`);
     return { tenantId: principal.tenantId, kb };
@@ -119,20 +119,15 @@ export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
   }
 
   /** The tenant's KB named LIGHTRAG_COMPAT_DEFAULT_KB, when it exists and the credential reaches it (never created, never "the only KB"). */
-  private async defaultKb(principal: Exclude<Principal, { kind: 'admin' }>): Promise<{ tenantId: string; kb: WorkspaceKb } | undefined> {
-    const tenant = await this.db.withTenant(principal.tenantId, (db) => this.repo.tenantWithKbs(db, principal.tenantId));
-    const hits = tenant ? matchKbs(tenant.kbs, this.config.settings.lightragCompatDefaultKb) : [];
+  private defaultKb(principal: Exclude<Principal, { kind: 'admin' }>, own: OwnTenant | undefined): { tenantId: string; kb: WorkspaceKb } | undefined {
+    const hits = own ? matchKbs(own.kbs, this.config.settings.lightragCompatDefaultKb) : [];
     const scope = principal.kind === 'api_key' ? principal.kbIds : null;
     if (hits.length !== 1 || (scope !== null && !scope.has(hits[0].id))) return undefined;
     return { tenantId: principal.tenantId, kb: hits[0] };
   }
-
-  private async byId(tenantId: string, kbId: string): Promise<{ tenantId: string; kb: WorkspaceKb } | undefined> {
-    const tenant = await this.db.withTenant(tenantId, (db) => this.repo.tenantWithKbs(db, tenantId));
-    const kb = tenant?.kbs.find((k) => k.id === kbId);
-    return kb ? { tenantId, kb } : undefined;
-  }
 }
+
+type OwnTenant = { slug: string; kbs: WorkspaceKb[] };
 
 /** The KB a selector names in one tenant; a bare selector equal to the tenant's slug names its default KB (a migrated workspace). */
 function pick(tenant: { slug: string; kbs: WorkspaceKb[] }, sel: ParsedSelector, defaultKb: string): WorkspaceKb | undefined {
