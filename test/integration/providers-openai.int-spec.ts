@@ -219,6 +219,78 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     expect(fake.requests).toHaveLength(3);
   });
 
+  it('retries a connection reset (no response) 3 times, then fails with a readable UPSTREAM_ERROR', async () => {
+    fake.fail({ kind: 'reset' }, 3);
+    const err = await failureOf(set.llm!.complete([{ role: 'user', content: 'reset me' }], {}, ctx));
+    expect(err.code).toBe('UPSTREAM_ERROR');
+    expect(err.message).toBe('The language model provider failed: could not connect to the provider (after 3 attempts).');
+    expect(fake.requests.map((r) => r.fault)).toEqual(['reset', 'reset', 'reset']);
+
+    fake.reset();
+    fake.fail({ kind: 'reset' });
+    expect((await set.embedding.embed(['after a reset'], ctx))[0]).toHaveLength(16);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('a provider that never answers: each attempt times out (LLM_TIMEOUT_MS), 3 attempts, then UPSTREAM_TIMEOUT (504); stop() frees held requests', async () => {
+    fake.fail({ kind: 'hang' }, Infinity, { path: 'chat' });
+    const err = await failureOf(set.llm!.complete([{ role: 'user', content: 'hang' }], {}, ctx));
+    expect(err.code).toBe('UPSTREAM_TIMEOUT');
+    expect(err.status).toBe(504);
+    expect(err.message).toBe('The language model provider failed: the request timed out (after 3 attempts).');
+    expect(fake.requests.map((r) => r.fault)).toEqual(['hang', 'hang', 'hang']);
+    // The scope holds: embeddings still flow while chat hangs.
+    expect(await set.embedding.embed(['still flowing'], ctx)).toHaveLength(1);
+
+    const other = await new FakeOpenAiServer().start();
+    other.fail({ kind: 'hang' });
+    const held = fetch(`${other.url}/embeddings`, { method: 'POST', body: '{"input":"x"}' }).then(
+      () => 'answered',
+      () => 'closed',
+    );
+    while (other.hangingNow === 0) await new Promise((r) => setTimeout(r, 10));
+    await other.stop();
+    expect(await held).toBe('closed');
+    expect(other.hangingNow).toBe(0);
+  });
+
+  it.each([
+    ['application/json', 'with an HTML body'],
+    ['text/html', 'as text/html'],
+  ])('a 200 that is not JSON (%s) fails the call with a readable UPSTREAM_ERROR that quotes none of the body', async (contentType) => {
+    fake.fail({ kind: 'malformed', contentType }, Infinity);
+    for (const call of [() => set.llm!.complete([{ role: 'user', content: 'x' }], {}, ctx), () => set.embedding.embed(['x'], ctx)]) {
+      const err = await failureOf(call());
+      expect(err.code).toBe('UPSTREAM_ERROR');
+      expect(err.message).toBe('The language model provider failed: the provider answered HTTP 200 with a body that is not valid JSON.');
+      expect(err.message).not.toMatch(/<|html|Bad Gateway/i);
+    }
+    const streamed = await failureOf(
+      (async () => {
+        for await (const d of set.llm!.stream([{ role: 'user', content: 'x' }], {}, ctx)) void d;
+      })(),
+    );
+    expect(streamed.message).toBe('The language model provider failed: the provider answered HTTP 200 with a body that is not an event stream.');
+    // Not retried by the client: the status was 200 (ingestion retries the job instead).
+    expect(fake.requests).toHaveLength(3);
+    expect(usage.events).toHaveLength(0);
+  });
+
+  it('faults scoped to one API key leave other keys flowing', async () => {
+    const providers = new ModelProviders({ settings: settings(fake.url) as Settings } as AppConfig, usage, metrics, new OneTenantKey());
+    fake.fail({ kind: 'status', status: 500 }, Infinity, { apiKey: 'sk-tenant-own' });
+    const err = await failureOf((await providers.forTenant('byo-tenant')).llm!.complete([{ role: 'user', content: 'mine' }], {}, ctx));
+    expect(err.message).toBe('The language model provider failed: the provider returned HTTP 500 (after 3 attempts).');
+    const ok = await (await providers.forTenant('tenant-a')).llm!.complete([{ role: 'user', content: 'hosted' }], {}, ctx);
+    expect(ok.text).toContain('hosted');
+    expect(fake.requests.map((r) => `${r.headers.authorization}:${r.fault ?? 'ok'}`)).toEqual([
+      'Bearer sk-tenant-own:status',
+      'Bearer sk-tenant-own:status',
+      'Bearer sk-tenant-own:status',
+      'Bearer sk-server:ok',
+    ]);
+  });
+
   it('extracts entities and relations as validated JSON', async () => {
     const out = await set.extraction.extract('Acme was founded in Paris.', ctx);
     expect(out.entities.map((e) => `${e.name}/${e.type}`)).toEqual(['Acme/organization', 'Paris/location']);

@@ -11,15 +11,49 @@ import { AddressInfo } from 'node:net';
  * `high_level_keywords` gets keywords JSON, one mentioning `"entities"` gets
  * extraction JSON, anything else gets a short answer quoting the last user
  * message.
+ *
+ * Faults (`fail`): an HTTP status, a delay, a chat answer that is not JSON
+ * (invalid_json), embeddings of the wrong width, a connection reset with no
+ * response (reset), a request never answered until the client gives up or
+ * the server stops (hang), or a 200 whose body is not what it claims to be
+ * (malformed: by default `application/json` with an HTML body). A fault may
+ * be scoped to one endpoint, one API key or requests whose body contains a
+ * marker, so that other callers keep flowing.
  */
 export type Fault =
-  { kind: 'status'; status: number; retryAfter?: string; body?: string } | { kind: 'delay'; ms: number } | { kind: 'invalid_json' } | { kind: 'wrong_dimension'; dim: number };
+  | { kind: 'status'; status: number; retryAfter?: string; body?: string }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'invalid_json' }
+  | { kind: 'wrong_dimension'; dim: number }
+  | { kind: 'reset' }
+  | { kind: 'hang' }
+  | { kind: 'malformed'; contentType?: string; body?: string };
+
+/** Which requests a fault applies to (every condition given must hold; none: every request). */
+export interface FaultScope {
+  path?: 'embeddings' | 'chat';
+  /** The API key the request was sent with (`Authorization: Bearer <apiKey>`). */
+  apiKey?: string;
+  /** A text the raw request body contains (a marker in one tenant's document or query). */
+  bodyIncludes?: string;
+}
 
 export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: any;
   at: number;
+  /** The fault this request was answered with, if any. */
+  fault?: Fault['kind'];
+}
+
+/** The body a `malformed` fault sends by default: what a proxy in front of a model server answers when it fails. */
+export const MALFORMED_BODY = '<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream sent an invalid response</p></body></html>';
+
+interface FaultRule {
+  fault: Fault;
+  left: number;
+  scope: FaultScope;
 }
 
 export interface FakeOpenAiOptions {
@@ -34,7 +68,9 @@ export class FakeOpenAiServer {
   maxInFlight = 0;
   latencyMs: number;
   private inFlight = 0;
-  private readonly faults: Fault[] = [];
+  private readonly faults: FaultRule[] = [];
+  /** Responses held open by `hang` faults, released (destroyed) by stop(). */
+  private readonly hanging = new Set<ServerResponse>();
   private server: Server | null = null;
   private readonly dim: number;
 
@@ -43,16 +79,30 @@ export class FakeOpenAiServer {
     this.latencyMs = opts.latencyMs ?? 0;
   }
 
-  /** The next `times` responses fail with `fault` (queued after faults already programmed). */
-  fail(fault: Fault, times = 1): this {
-    for (let i = 0; i < times; i++) this.faults.push(fault);
+  /**
+   * The next `times` requests within `scope` fail with `fault` (`Infinity`:
+   * every one until `clearFaults`/`reset`). Faults are queued: a request
+   * takes the first programmed fault whose scope it matches.
+   */
+  fail(fault: Fault, times = 1, scope: FaultScope = {}): this {
+    if (times > 0) this.faults.push({ fault, left: times, scope });
     return this;
+  }
+
+  /** Drops every programmed fault (requests in a hang stay held until the client gives up or stop()). */
+  clearFaults(): void {
+    this.faults.length = 0;
   }
 
   reset(): void {
     this.requests.length = 0;
     this.faults.length = 0;
     this.maxInFlight = 0;
+  }
+
+  /** Requests held open by a `hang` fault right now. */
+  get hangingNow(): number {
+    return this.hanging.size;
   }
 
   get url(): string {
@@ -71,6 +121,8 @@ export class FakeOpenAiServer {
     const s = this.server;
     this.server = null;
     if (!s) return;
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
     s.closeAllConnections();
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
@@ -94,9 +146,27 @@ export class FakeOpenAiServer {
         return send(res, 400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
       }
       const path = (req.url ?? '').split('?')[0];
-      this.requests.push({ path, headers: req.headers, body, at: Date.now() });
+      const fault = this.takeFault(path, req.headers.authorization, raw);
+      this.requests.push({ path, headers: req.headers, body, at: Date.now(), ...(fault ? { fault: fault.kind } : {}) });
       if (this.latencyMs) await sleep(this.latencyMs);
-      const fault = this.faults.shift();
+      if (fault?.kind === 'reset') {
+        // A TCP RST where the client expects a response (ECONNRESET on its side).
+        req.socket.resetAndDestroy();
+        return;
+      }
+      if (fault?.kind === 'hang') {
+        if (res.destroyed || req.socket.destroyed) return;
+        this.hanging.add(res);
+        await new Promise<void>((resolve) => res.on('close', resolve));
+        this.hanging.delete(res);
+        return;
+      }
+      if (fault?.kind === 'malformed') {
+        if (res.destroyed) return;
+        res.writeHead(200, { 'content-type': fault.contentType ?? 'application/json' });
+        res.end(fault.body ?? MALFORMED_BODY);
+        return;
+      }
       if (fault?.kind === 'status') {
         const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
         return send(res, fault.status, { error: { message: fault.body ?? `fake failure ${fault.status}`, type: 'server_error' } }, headers);
@@ -111,6 +181,19 @@ export class FakeOpenAiServer {
     } catch (err) {
       if (!res.headersSent) send(res, 500, { error: { message: String(err) } });
     }
+  }
+
+  private takeFault(path: string, authorization: string | undefined, raw: string): Fault | undefined {
+    const i = this.faults.findIndex(({ scope }) => {
+      if (scope.path === 'embeddings' && !path.endsWith('/embeddings')) return false;
+      if (scope.path === 'chat' && !path.endsWith('/chat/completions')) return false;
+      if (scope.apiKey !== undefined && authorization !== `Bearer ${scope.apiKey}`) return false;
+      return scope.bodyIncludes === undefined || raw.includes(scope.bodyIncludes);
+    });
+    if (i < 0) return undefined;
+    const rule = this.faults[i];
+    if (--rule.left <= 0) this.faults.splice(i, 1);
+    return rule.fault;
   }
 
   private embeddings(res: ServerResponse, body: any, fault: Fault | undefined): void {

@@ -54,15 +54,19 @@ export interface BoundsOptions {
  */
 export const MAX_RETRY_AFTER_MS = 30_000;
 
-/** Why a call failed, and whether the failure was of a kind the client retries. */
+/** Why a call failed, whether the failure was of a kind the client retries, and whether it was a timeout. */
 export interface CallFailure {
   retryable: boolean;
   reason: string;
+  timedOut?: boolean;
 }
+
+/** The reason given for a response that is not the JSON it should be (its body is never quoted: it may be a proxy's HTML page). */
+export const NOT_JSON = 'the provider answered HTTP 200 with a body that is not valid JSON';
 
 /** Classifies an error thrown by the openai client. */
 export function classifyFailure(err: unknown): CallFailure {
-  if (err instanceof APIConnectionTimeoutError || err instanceof APIUserAbortError) return { retryable: true, reason: 'the request timed out' };
+  if (err instanceof APIConnectionTimeoutError || err instanceof APIUserAbortError) return { retryable: true, reason: 'the request timed out', timedOut: true };
   if (err instanceof APIConnectionError) return { retryable: true, reason: 'could not connect to the provider' };
   if (err instanceof APIError) {
     const status = err.status;
@@ -78,6 +82,8 @@ export function classifyFailure(err: unknown): CallFailure {
     return { retryable: false, reason: `the provider returned HTTP ${status ?? 'error'}` };
   }
   if (err instanceof AppException) return { retryable: false, reason: err.message };
+  // The client's response.json() on a body that is not JSON (a SyntaxError of fetch's realm, so matched by name).
+  if ((err as { name?: unknown })?.name === 'SyntaxError') return { retryable: false, reason: NOT_JSON };
   return { retryable: false, reason: err instanceof Error ? err.message : String(err) };
 }
 
@@ -117,8 +123,9 @@ export const fetchRefusingLongRetryAfter: typeof fetch = async (input, init) => 
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 };
 
-export function upstreamError(reason: string): AppException {
-  return new AppException('UPSTREAM_ERROR', `The language model provider failed: ${reason}.`);
+/** The final failure of a model call: 502 UPSTREAM_ERROR, or 504 UPSTREAM_TIMEOUT when the provider did not answer in time. */
+export function upstreamError(reason: string, timedOut = false): AppException {
+  return new AppException(timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR', `The language model provider failed: ${reason}.`);
 }
 
 /**
@@ -128,7 +135,7 @@ export function upstreamError(reason: string): AppException {
  * jitter from 0.5 s, or the provider's Retry-After up to MAX_RETRY_AFTER_MS)
  * and so is the per-attempt timeout. This adds the concurrency bound (a
  * semaphore slot for the whole call, LLM_MAX_ASYNC) and turns the final
- * failure into UPSTREAM_ERROR.
+ * failure into UPSTREAM_ERROR (UPSTREAM_TIMEOUT when the last attempt timed out).
  */
 export class CallBounds {
   readonly timeoutMs: number;
@@ -158,7 +165,7 @@ export class CallBounds {
     } catch (err) {
       const f = classifyFailure(err);
       onError?.(f);
-      throw upstreamError(f.retryable ? `${f.reason} (after ${this.maxAttempts} attempts)` : f.reason);
+      throw upstreamError(f.retryable ? `${f.reason} (after ${this.maxAttempts} attempts)` : f.reason, f.timedOut);
     }
   }
 }

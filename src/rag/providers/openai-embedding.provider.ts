@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { CallBounds, upstreamError } from './call-bounds';
+import { CallBounds, NOT_JSON, upstreamError } from './call-bounds';
 import { CallContext, EmbeddingProvider } from './provider.types';
 import { ProviderTelemetry } from './provider-telemetry';
 
@@ -47,6 +47,11 @@ export class OpenAiEmbeddingProvider implements EmbeddingProvider {
           }),
         () => this.telemetry.error('openai', 'embedding'),
       );
+      // A 200 that is not JSON (a proxy's HTML page as text/html) reaches here as a string.
+      if (typeof res !== 'object' || res === null) {
+        this.telemetry.error('openai', 'embedding');
+        throw upstreamError(NOT_JSON);
+      }
       const data = [...(res.data ?? [])].sort((a, b) => a.index - b.index);
       if (data.length !== input.length) {
         throw upstreamError(`the embeddings response has ${data.length} vectors for ${input.length} inputs`);

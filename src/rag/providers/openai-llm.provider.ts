@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { countTokens } from '../chunking/tokens';
-import { CallBounds, classifyFailure, upstreamError } from './call-bounds';
+import { CallBounds, classifyFailure, NOT_JSON, upstreamError } from './call-bounds';
 import { CallContext, ChatMessage, CompletionOptions, LlmProvider, TokenUsage } from './provider.types';
 import { ProviderTelemetry } from './provider-telemetry';
 
@@ -35,6 +35,11 @@ export class OpenAiLlmProvider implements LlmProvider {
           }),
         () => this.telemetry.error('openai', ctx.purpose),
       );
+      // A 200 that is not JSON (a proxy's HTML page as text/html) reaches here as a string.
+      if (typeof res !== 'object' || res === null) {
+        this.telemetry.error('openai', ctx.purpose);
+        throw upstreamError(NOT_JSON);
+      }
       const text = res.choices?.[0]?.message?.content ?? '';
       const usage = res.usage
         ? { input_tokens: res.usage.prompt_tokens ?? 0, output_tokens: res.usage.completion_tokens ?? 0 }
@@ -50,7 +55,9 @@ export class OpenAiLlmProvider implements LlmProvider {
    * Streams deltas. The connection is opened within the bounds (the client retries it);
    * once the first delta is out, a failure cannot be retried transparently and
    * ends the stream with UPSTREAM_ERROR. Each wait for the next delta is limited
-   * by the timeout. The concurrency slot is held until the stream ends.
+   * by the timeout (UPSTREAM_TIMEOUT past it). A stream that ends without a
+   * single chunk was not a stream (a 200 with some other body): UPSTREAM_ERROR.
+   * The concurrency slot is held until the stream ends.
    */
   async *stream(messages: ChatMessage[], opts: CompletionOptions, ctx: CallContext): AsyncIterable<string> {
     const started = process.hrtime.bigint();
@@ -59,6 +66,7 @@ export class OpenAiLlmProvider implements LlmProvider {
     let usage: TokenUsage | null = null;
     const controller = new AbortController();
     let finished = false;
+    let chunks = 0;
     try {
       const iterator = await this.bounds.run(
         async () => {
@@ -82,8 +90,10 @@ export class OpenAiLlmProvider implements LlmProvider {
         const next = await this.nextWithin(iterator, controller);
         if (next.done) {
           finished = true;
+          if (chunks === 0) throw upstreamError('the provider answered HTTP 200 with a body that is not an event stream');
           break;
         }
+        chunks++;
         const chunk = next.value;
         if (chunk.usage) usage = { input_tokens: chunk.usage.prompt_tokens ?? 0, output_tokens: chunk.usage.completion_tokens ?? 0 };
         const delta = chunk.choices?.[0]?.delta?.content;
@@ -95,7 +105,8 @@ export class OpenAiLlmProvider implements LlmProvider {
     } catch (err) {
       if (err instanceof Error && err.name === 'AppException') throw err;
       this.telemetry.error('openai', ctx.purpose);
-      throw upstreamError(classifyFailure(err).reason);
+      const f = classifyFailure(err);
+      throw upstreamError(f.reason, f.timedOut);
     } finally {
       // A consumer that stops early (client gone) must not leave the HTTP stream open.
       if (!finished) controller.abort();
@@ -114,7 +125,7 @@ export class OpenAiLlmProvider implements LlmProvider {
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             controller.abort();
-            reject(upstreamError(`the stream stalled for ${this.bounds.timeoutMs} ms`));
+            reject(upstreamError(`the stream stalled for ${this.bounds.timeoutMs} ms`, true));
           }, this.bounds.timeoutMs);
         }),
       ]);
