@@ -21,6 +21,8 @@ describe('configuration: defaults', () => {
       maxExtractedBytes: 20 * 1024 * 1024,
       parseTimeoutMs: 60_000,
       jobTimeBudgetMs: 1_800_000,
+      jobMaxAttempts: 5,
+      jobRetryBaseMs: 2000,
       enableAuditLogging: true,
       metricsPublic: false,
       logLevel: 'info',

@@ -64,6 +64,10 @@ export interface Settings {
   parseTimeoutMs: number;
   /** Longest one ingestion job may run; past it the document fails for good (never retried). */
   jobTimeBudgetMs: number;
+  /** Attempts an ingestion job gets before its document is marked failed (a stale lock counts as one). */
+  jobMaxAttempts: number;
+  /** Backoff before a failed ingestion attempt is retried: this × 2^(attempt−1) × 0.75–1.25. */
+  jobRetryBaseMs: number;
   /** Where the LightRAG-compatible API is served (null = not served). */
   lightragCompatPrefix: string | null;
   /** No fallback to the tenant's default KB: a compat request must name its workspace (or use a one-KB key). */

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
 import type { Db } from '../../database/database.service';
 import { RagInstanceFactory } from '../rag-instance.factory';
 import { GraphStoreRepository } from '../storage/graph-store.repository';
 import { IngestionWorker } from './ingestion.worker';
 import { JobQueueRepository } from './job-queue.repository';
-
-/** Attempts an ingestion job gets before its document is marked failed. */
-export const JOB_MAX_ATTEMPTS = 5;
 
 /**
  * What the documents feature asks of the engine, in one place: queue a stored
@@ -22,11 +20,12 @@ export class DocumentIngestion {
     private readonly graph: GraphStoreRepository,
     private readonly worker: IngestionWorker,
     private readonly instances: RagInstanceFactory,
+    private readonly config: AppConfig,
   ) {}
 
   /** In the transaction that inserted the document: its ingestion job. */
   enqueue(db: Db, tenantId: string, kbId: string, documentId: string, requestId: string | null): Promise<void> {
-    return this.queue.enqueue(db, tenantId, kbId, documentId, requestId, JOB_MAX_ATTEMPTS);
+    return this.queue.enqueue(db, tenantId, kbId, documentId, requestId, this.config.settings.jobMaxAttempts);
   }
 
   /** After that transaction committed: wakes this process's worker loops (other replicas poll). */
@@ -51,7 +50,7 @@ export class DocumentIngestion {
 
   /** In the caller's transaction: the documents are queued for ingestion again (call enqueued() after the commit). */
   requeue(db: Db, tenantId: string, kbId: string, documentIds: string[], requestId: string | null): Promise<void> {
-    return this.queue.requeue(db, tenantId, kbId, documentIds, requestId, JOB_MAX_ATTEMPTS);
+    return this.queue.requeue(db, tenantId, kbId, documentIds, requestId, this.config.settings.jobMaxAttempts);
   }
 
   /**

@@ -22,8 +22,6 @@ const SLICE_CHARS = 512 * 1024;
 /** Chunks embedded per provider call. */
 const EMBED_BATCH = 32;
 
-export const JOB_BACKOFF_BASE_MS = 2000;
-
 export type JobOutcome = 'processed' | 'retry' | 'failed' | 'lost' | 'gone';
 
 /**
@@ -36,7 +34,9 @@ export type JobOutcome = 'processed' | 'retry' | 'failed' | 'lost' | 'gone';
  * whatever the file size. A crash before the commit leaves only staging rows,
  * which the retry clears; the commit first checks that this worker still owns
  * the job (a worker presumed dead cannot write twice) and takes only its own
- * attempt's staging rows. Before each batch of model work the tenant's
+ * attempt's staging rows. A failed attempt is retried after a backoff
+ * (JOB_RETRY_BASE_MS × 2^(attempt−1), jitter) up to JOB_MAX_ATTEMPTS; a
+ * client error is not retried. Before each batch of model work the tenant's
  * monthly budget is checked (ModelBudget): past it, the job fails with the
  * QUOTA_EXCEEDED message and is not retried.
  */
@@ -87,7 +87,7 @@ export class IngestionService {
         const retryable = !(err instanceof AppException && err.status < 500);
         const message = err instanceof AppException ? err.message : `Ingestion failed: ${(err as Error)?.message ?? String(err)}`;
         const state = await this.db.withTenant(tenantId, async (db) => {
-          const s = await this.queue.fail(db, tenantId, job.id, workerId, message, retryable, JOB_BACKOFF_BASE_MS);
+          const s = await this.queue.fail(db, tenantId, job.id, workerId, message, retryable, this.config.settings.jobRetryBaseMs);
           if (s) await this.documents.setStatus(db, tenantId, kbId, documentId, s === 'failed' ? 'failed' : 'pending', { error: s === 'failed' ? message : null });
           return s;
         });
