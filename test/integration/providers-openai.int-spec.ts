@@ -223,7 +223,7 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     fake.fail({ kind: 'reset' }, 3);
     const err = await failureOf(set.llm!.complete([{ role: 'user', content: 'reset me' }], {}, ctx));
     expect(err.code).toBe('UPSTREAM_ERROR');
-    expect(err.message).toBe('The language model provider failed: could not connect to the provider (after 3 attempts).');
+    expect(err.message).toBe('The language model provider failed: the connection to the provider could not be made or was reset (after 3 attempts).');
     expect(fake.requests.map((r) => r.fault)).toEqual(['reset', 'reset', 'reset']);
 
     fake.reset();

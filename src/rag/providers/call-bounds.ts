@@ -67,7 +67,7 @@ export const NOT_JSON = 'the provider answered HTTP 200 with a body that is not 
 /** Classifies an error thrown by the openai client. */
 export function classifyFailure(err: unknown): CallFailure {
   if (err instanceof APIConnectionTimeoutError || err instanceof APIUserAbortError) return { retryable: true, reason: 'the request timed out', timedOut: true };
-  if (err instanceof APIConnectionError) return { retryable: true, reason: 'could not connect to the provider' };
+  if (err instanceof APIConnectionError) return { retryable: true, reason: 'the connection to the provider could not be made or was reset' };
   if (err instanceof APIError) {
     const status = err.status;
     if (status === 429) {

@@ -1,0 +1,315 @@
+import { Fault, FakeOpenAiServer, RecordedRequest } from '../support/fake-openai-server';
+import { kbPath } from '../support/rag';
+import { seedTenant, startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * The model provider misbehaving, end to end over HTTP (the real openai
+ * client against the fake OpenAI-compatible server): 429 then success, 500,
+ * a 200 that is not JSON, a connection reset and a hang, on ingestion (the
+ * document ends processed, or failed with a readable error after every
+ * retry, nothing of it queryable), on queries (502 UPSTREAM_ERROR / 504
+ * UPSTREAM_TIMEOUT in the envelope, never a 500; the stream's error line),
+ * and one tenant's hanging key not holding up another tenant.
+ *
+ * Retries are counted in the fake server's record: each model call makes
+ * 3 attempts (the openai client; 1 for a 200 that is not JSON), each
+ * ingestion job JOB_MAX_ATTEMPTS (3 here). Faults are scoped by a marker in
+ * the document or query text (or by API key), so nothing else is touched.
+ */
+const SERVER_KEY = 'sk-server-key-faults';
+const TENANT_A_KEY = 'sk-tenant-a-own-key';
+const TIMEOUT_MS = 300;
+const JOB_ATTEMPTS = 3;
+const CALL_ATTEMPTS = 3;
+
+const NOT_JSON = 'The language model provider failed: the provider answered HTTP 200 with a body that is not valid JSON.';
+const HTTP_500 = 'The language model provider failed: the provider returned HTTP 500 (after 3 attempts).';
+const RESET = 'The language model provider failed: the connection to the provider could not be made or was reset (after 3 attempts).';
+const TIMED_OUT = 'The language model provider failed: the request timed out (after 3 attempts).';
+
+/** What an error text shown to a tenant must never carry. */
+function expectReadable(text: string): void {
+  expect(text).not.toMatch(/\n\s+at |\.ts:\d|\.js:\d|node_modules/); // a stack
+  expect(text).not.toMatch(/sk-[a-z]/i); // a key
+  expect(text).not.toMatch(/<[a-z/!]|html|Bad Gateway/i); // the provider's raw body
+}
+
+describe('faults: the model provider misbehaving, over HTTP', () => {
+  let fake: FakeOpenAiServer;
+  let t: TestApp;
+  let hosted: Awaited<ReturnType<typeof seedTenant>>;
+  const suiteStarted = Date.now();
+  /** Figures for the report, printed at the end (not asserted: the suite is bounded by count, and by jest's timeout). */
+  const figures: string[] = [];
+
+  beforeAll(async () => {
+    fake = await new FakeOpenAiServer({ dim: 1024 }).start();
+    t = await startTestApp({
+      env: {
+        LLM_BINDING: 'openai',
+        LLM_MODEL: 'gpt-4o-mini',
+        LLM_BINDING_HOST: fake.url,
+        LLM_BINDING_API_KEY: SERVER_KEY,
+        EMBEDDING_BINDING: 'openai',
+        EMBEDDING_MODEL: 'fake-embed',
+        // The test databases' vector columns are 1024 wide (the local default).
+        EMBEDDING_DIM: '1024',
+        LLM_TIMEOUT_MS: String(TIMEOUT_MS),
+        JOB_MAX_ATTEMPTS: String(JOB_ATTEMPTS),
+        JOB_RETRY_BASE_MS: '100',
+        WORKER_CONCURRENCY: '4',
+        ENCRYPTION_KEY: 'ef'.repeat(32),
+      },
+    });
+    hosted = await seedTenant(t, 'Faults Hosted', ['retry429', 'status500', 'malformed', 'reset', 'hang', 'answers']);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+    console.log(`faults-model-provider (${Date.now() - suiteStarted} ms in all):\n${figures.join('\n')}`);
+  });
+
+  const kb = (name: string) => hosted.kbIds[['retry429', 'status500', 'malformed', 'reset', 'hang', 'answers'].indexOf(name)];
+  const marked = (marker: string, pred: (r: RecordedRequest) => boolean = () => true) => fake.requests.filter((r) => JSON.stringify(r.body).includes(marker) && pred(r));
+
+  const addedAt = new Map<string, number>();
+  async function addText(tenantId: string, kbId: string, text: string, as: { key?: string }): Promise<string> {
+    const r = await t.http.post(`${kbPath(tenantId, kbId)}/documents/text`, { text, file_source: `${text.slice(0, 12)}.txt` }, as);
+    expect(r.status).toBe(202);
+    addedAt.set(r.body.data.document_id, Date.now());
+    return r.body.data.document_id;
+  }
+
+  /** Polls until the document is processed or failed (bounded: 30 s); `label` records the time it took in the figures. */
+  async function finalState(
+    tenantId: string,
+    kbId: string,
+    documentId: string,
+    as: { key?: string },
+    label?: string,
+  ): Promise<{ status: string; error: string | null; chunks_count: number }> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await t.http.get(`${kbPath(tenantId, kbId)}/documents/${documentId}`, as);
+      expect(r.status).toBe(200);
+      if (r.body.data.status === 'processed' || r.body.data.status === 'failed') {
+        if (label) figures.push(`ingestion, ${label}: ${r.body.data.status} ${Date.now() - addedAt.get(documentId)!} ms after it was added`);
+        return r.body.data;
+      }
+      if (Date.now() > deadline) throw new Error(`document ${documentId} still ${r.body.data.status} after 30 s`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+
+  /** Nothing of the document is queryable or left behind: no chunk (published or staged), no entity, no graph label, no retrieved context. */
+  async function expectNothingIndexed(tenantId: string, kbId: string, documentId: string, as: { key?: string }): Promise<void> {
+    const rows = await t.db.withTenant(tenantId, (db) =>
+      db.many<{ chunks: number; staged: number; entities: number; relations: number }>(
+        `SELECT (SELECT count(*)::int FROM chunks WHERE document_id = $1) AS chunks,
+                (SELECT count(*)::int FROM chunk_staging WHERE document_id = $1) AS staged,
+                (SELECT count(*)::int FROM entities WHERE kb_id = $2) AS entities,
+                (SELECT count(*)::int FROM relations WHERE kb_id = $2) AS relations`,
+        [documentId, kbId],
+      ),
+    );
+    expect(rows[0]).toEqual({ chunks: 0, staged: 0, entities: 0, relations: 0 });
+    const labels = await t.http.get(`${kbPath(tenantId, kbId)}/graph/labels`, as);
+    expect(labels.status).toBe(200);
+    expect(labels.body.data).toEqual([]);
+    const ctx = await t.http.post(`${kbPath(tenantId, kbId)}/query`, { query: 'Acme Paris founded', mode: 'naive', only_need_context: true }, as);
+    expect(ctx.status).toBe(200);
+    expect(ctx.body.data.context.chunks).toEqual([]);
+    expect(ctx.body.data.references).toEqual([]);
+  }
+
+  describe('ingestion', () => {
+    // Every document is added at once (4 workers), then each test waits for its own.
+    const docs: Record<string, string> = {};
+    /** 45 chunks of 50 tokens: the failing one (the marker, near the end) is in the second embedding batch of 32, after the first was staged. */
+    const longText = Array.from(
+      { length: 100 },
+      (_, i) => `Paragraph ${i}: ${i === 92 ? 'MARK-500 ' : ''}Acme was founded in Paris by engineers who built bridges and towers across the river valley.`,
+    ).join('\n\n');
+
+    beforeAll(async () => {
+      for (const name of ['status500']) {
+        const r = await t.http.patch(`${kbPath(hosted.tenantId, kb(name))}`, { config: { chunk_token_size: 50, chunk_overlap_token_size: 0 } }, hosted.key);
+        expect(r.status).toBe(200);
+      }
+      fake.reset();
+      fake.fail({ kind: 'status', status: 429 }, 2, { bodyIncludes: 'MARK-429' });
+      // Retry-After 0.05 s: the client waits that instead of its own 0.5 s / 1 s backoff (the count of attempts is the same).
+      fake.fail({ kind: 'status', status: 500, retryAfter: '0.05' }, Infinity, { bodyIncludes: 'MARK-500', path: 'chat' });
+      fake.fail({ kind: 'malformed' }, Infinity, { bodyIncludes: 'MARK-MALFORMED' });
+      fake.fail({ kind: 'reset' }, Infinity, { bodyIncludes: 'MARK-RESET' });
+      fake.fail({ kind: 'hang' }, Infinity, { bodyIncludes: 'MARK-HANG', path: 'chat' });
+      docs.retry429 = await addText(hosted.tenantId, kb('retry429'), 'MARK-429 Acme was founded in Paris in 1901 and makes rockets.', hosted.key);
+      docs.status500 = await addText(hosted.tenantId, kb('status500'), longText, hosted.key);
+      docs.malformed = await addText(hosted.tenantId, kb('malformed'), 'MARK-MALFORMED Acme was founded in Paris.', hosted.key);
+      docs.reset = await addText(hosted.tenantId, kb('reset'), 'MARK-RESET Acme was founded in Paris.', hosted.key);
+      docs.hang = await addText(hosted.tenantId, kb('hang'), 'MARK-HANG Acme was founded in Paris.', hosted.key);
+    });
+
+    it('429 twice then success: the document ends processed, after exactly 3 embedding attempts', async () => {
+      const doc = await finalState(hosted.tenantId, kb('retry429'), docs.retry429, hosted.key, '429 twice then success');
+      expect(doc).toMatchObject({ status: 'processed', error: null, chunks_count: 1 });
+      const embeds = marked('MARK-429', (r) => r.path.endsWith('/embeddings'));
+      expect(embeds.map((r) => r.fault ?? 'ok')).toEqual(['status', 'status', 'ok']);
+      const labels = await t.http.get(`${kbPath(hosted.tenantId, kb('retry429'))}/graph/labels`, hosted.key);
+      expect(labels.body.data).toEqual(expect.arrayContaining(['Acme', 'Paris']));
+    });
+
+    it('always 500 on extraction: failed with a readable error after 3 job attempts × 3 calls, and none of its 45 chunks queryable although the first 32 were staged at each attempt', async () => {
+      const doc = await finalState(hosted.tenantId, kb('status500'), docs.status500, hosted.key, 'always 500 (extraction)');
+      expect(doc.status).toBe('failed');
+      expect(doc.error).toBe(HTTP_500);
+      expectReadable(doc.error!);
+      expect(marked('MARK-500', (r) => r.fault === 'status')).toHaveLength(JOB_ATTEMPTS * CALL_ATTEMPTS);
+      // Each attempt extracted the first batch's 32 chunks (then staged them) and the second batch's chunks before the marker, then failed.
+      const embedded = marked('Paragraph', (r) => r.path.endsWith('/embeddings')).map((r) => r.body.input.length);
+      expect(embedded).toEqual(Array(JOB_ATTEMPTS).fill([32, 13]).flat());
+      const extractedOk = marked('Paragraph', (r) => r.path.endsWith('/chat/completions') && !r.fault).length;
+      expect(extractedOk % JOB_ATTEMPTS).toBe(0);
+      expect(extractedOk / JOB_ATTEMPTS).toBeGreaterThan(32);
+      figures.push(
+        `  always 500: ${marked('MARK-500', (r) => r.fault === 'status').length} faulted requests, ${extractedOk / JOB_ATTEMPTS} chunks extracted per attempt before the failing one`,
+      );
+      await expectNothingIndexed(hosted.tenantId, kb('status500'), docs.status500, hosted.key);
+    });
+
+    it('a 200 that is not JSON: failed with a readable error (no HTML) after 3 job attempts of 1 call each, nothing indexed', async () => {
+      const doc = await finalState(hosted.tenantId, kb('malformed'), docs.malformed, hosted.key, '200 not JSON');
+      expect(doc).toMatchObject({ status: 'failed', error: NOT_JSON });
+      expectReadable(doc.error!);
+      expect(marked('MARK-MALFORMED').map((r) => r.fault)).toEqual(Array(JOB_ATTEMPTS).fill('malformed'));
+      await expectNothingIndexed(hosted.tenantId, kb('malformed'), docs.malformed, hosted.key);
+    });
+
+    it('connection reset with no response: failed with a readable error after 3 job attempts × 3 calls, nothing indexed', async () => {
+      const doc = await finalState(hosted.tenantId, kb('reset'), docs.reset, hosted.key, 'connection reset');
+      expect(doc).toMatchObject({ status: 'failed', error: RESET });
+      expectReadable(doc.error!);
+      expect(marked('MARK-RESET').map((r) => r.fault)).toEqual(Array(JOB_ATTEMPTS * CALL_ATTEMPTS).fill('reset'));
+      await expectNothingIndexed(hosted.tenantId, kb('reset'), docs.reset, hosted.key);
+    });
+
+    it(`a provider that never answers: each call times out after LLM_TIMEOUT_MS (${TIMEOUT_MS} ms), failed with a readable error after 3 job attempts × 3 calls, nothing indexed`, async () => {
+      const doc = await finalState(hosted.tenantId, kb('hang'), docs.hang, hosted.key, 'hang');
+      expect(doc).toMatchObject({ status: 'failed', error: TIMED_OUT });
+      expectReadable(doc.error!);
+      expect(marked('MARK-HANG', (r) => r.fault === 'hang')).toHaveLength(JOB_ATTEMPTS * CALL_ATTEMPTS);
+      await expectNothingIndexed(hosted.tenantId, kb('hang'), docs.hang, hosted.key);
+    });
+  });
+
+  describe('queries', () => {
+    beforeAll(async () => {
+      fake.reset();
+      const id = await addText(hosted.tenantId, kb('answers'), 'Acme was founded in Paris in 1901. It builds rockets and bridges.', hosted.key);
+      expect((await finalState(hosted.tenantId, kb('answers'), id, hosted.key)).status).toBe('processed');
+    });
+
+    const ask = (query: string, mode = 'mix') => t.http.post(`${kbPath(hosted.tenantId, kb('answers'))}/query`, { query, mode }, hosted.key);
+
+    const cases: Array<{ name: string; fault: Fault; status: number; code: string; message: string; calls: number }> = [
+      { name: 'HTTP 500', fault: { kind: 'status', status: 500 }, status: 502, code: 'UPSTREAM_ERROR', message: HTTP_500, calls: CALL_ATTEMPTS },
+      { name: 'a 200 that is not JSON', fault: { kind: 'malformed' }, status: 502, code: 'UPSTREAM_ERROR', message: NOT_JSON, calls: 1 },
+      { name: 'a connection reset', fault: { kind: 'reset' }, status: 502, code: 'UPSTREAM_ERROR', message: RESET, calls: CALL_ATTEMPTS },
+      { name: 'a hang', fault: { kind: 'hang' }, status: 504, code: 'UPSTREAM_TIMEOUT', message: TIMED_OUT, calls: CALL_ATTEMPTS },
+    ];
+
+    it.each(cases)(
+      '$name → $status $code in the envelope with a clear sentence, after $calls attempt(s) of the first model call: mix (keywords), bypass (answer), naive (query embedding)',
+      async ({ name, fault, status, code, message, calls }) => {
+        fake.reset();
+        const marker = `Q-${fault.kind.toUpperCase()}`;
+        fake.fail(fault, Infinity, { bodyIncludes: marker });
+        const modes = ['mix', 'bypass', 'naive'];
+        const started = Date.now();
+        const answers = await Promise.all(modes.map((mode) => ask(`${marker} Where was Acme founded (${mode})?`, mode).then((r) => ({ r, ms: Date.now() - started }))));
+        for (const [i, { r }] of answers.entries()) {
+          expect(r.status).toBe(status);
+          expect(r.body).toEqual({ status: 'error', error: { code, message, request_id: r.headers.get('x-request-id') } });
+          expectReadable(r.body.error.message);
+          expect(marked(`(${modes[i]})`).map((q) => q.fault)).toEqual(Array(calls).fill(fault.kind));
+        }
+        expect(marked('(naive)').map((q) => q.path)).toEqual(Array(calls).fill('/v1/embeddings'));
+        figures.push(`query, ${name}: ${status} after ${answers.map(({ ms }, i) => `${modes[i]} ${ms} ms`).join(', ')}; ${calls} request(s) each`);
+        fake.clearFaults();
+        const ok = await ask('Where was Acme founded?');
+        expect(ok.status).toBe(200);
+        expect(ok.body.data.response).toContain('Fake answer to:');
+      },
+    );
+
+    it('the stream: a fault before its first line is the JSON envelope (mix: keywords); once started it ends with an error line (bypass: 502, hang: 504)', async () => {
+      fake.reset();
+      fake.fail({ kind: 'status', status: 500 }, Infinity, { bodyIncludes: 'S-500', path: 'chat' });
+      fake.fail({ kind: 'hang' }, Infinity, { bodyIncludes: 'S-HANG', path: 'chat' });
+      const path = `${kbPath(hosted.tenantId, kb('answers'))}/query/stream`;
+
+      const [before, ...started] = await Promise.all([
+        t.http.post(path, { query: 'S-500 where (mix)?', mode: 'mix' }, hosted.key),
+        t.http.post(path, { query: 'S-500 where?', mode: 'bypass' }, hosted.key),
+        t.http.post(path, { query: 'S-HANG where?', mode: 'bypass' }, hosted.key),
+      ]);
+      expect(before.status).toBe(502);
+      expect(before.body.error).toMatchObject({ code: 'UPSTREAM_ERROR', message: HTTP_500 });
+
+      for (const [r, code, message] of [
+        [started[0], 'UPSTREAM_ERROR', HTTP_500],
+        [started[1], 'UPSTREAM_TIMEOUT', TIMED_OUT],
+      ] as const) {
+        expect(r.status).toBe(200);
+        expect(r.headers.get('content-type')).toContain('application/x-ndjson');
+        const lines = r.text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
+        expect(lines).toEqual([{ mode: 'bypass', references: [] }, { error: { code, message, request_id: r.headers.get('x-request-id') } }]);
+      }
+      expect(marked('S-HANG', (q) => q.fault === 'hang')).toHaveLength(CALL_ATTEMPTS);
+    });
+  });
+
+  it("tenant A's own key hangs: tenant B's document is processed and its query answered while A's document is still retrying; then A's query is 504 and A's document fails", async () => {
+    fake.reset();
+    const a = await seedTenant(t, 'Faults Tenant A');
+    const b = await seedTenant(t, 'Faults Tenant B');
+    expect((await t.http.request('PUT', `/api/v1/tenants/${a.tenantId}/llm-key`, { body: { api_key: TENANT_A_KEY }, as: a.key })).status).toBe(200);
+    fake.fail({ kind: 'hang' }, Infinity, { apiKey: TENANT_A_KEY });
+
+    const aDoc = await addText(a.tenantId, a.kbIds[0], 'Tenant A writes about Acme in Paris.', a.key);
+    // Wait until A's extraction is actually hanging at the provider.
+    const deadline = Date.now() + 10_000;
+    while (fake.hangingNow === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(fake.hangingNow).toBeGreaterThan(0);
+
+    const aQueryStarted = Date.now();
+    const aQuery = t.http
+      .post(`${kbPath(a.tenantId, a.kbIds[0])}/query`, { query: 'A asks about Acme', mode: 'bypass' }, a.key)
+      .then((r) => ({ r, ms: Date.now() - aQueryStarted }));
+    const bDoc = await addText(b.tenantId, b.kbIds[0], 'Tenant B writes about Globex in Berlin.', b.key);
+    expect(await finalState(b.tenantId, b.kbIds[0], bDoc, b.key, "tenant B while tenant A's key hangs")).toMatchObject({ status: 'processed', error: null });
+    const bQueryStarted = Date.now();
+    const bQuery = await t.http.post(`${kbPath(b.tenantId, b.kbIds[0])}/query`, { query: 'Where is Globex?' }, b.key);
+    expect(bQuery.status).toBe(200);
+    expect(bQuery.body.data.response).toContain('Fake answer to:');
+    figures.push(`query, tenant B while tenant A's key hangs: 200 after ${Date.now() - bQueryStarted} ms (mix)`);
+    // B went through while A's document was still being retried.
+    const aNow = await t.http.get(`${kbPath(a.tenantId, a.kbIds[0])}/documents/${aDoc}`, a.key);
+    expect(['pending', 'processing']).toContain(aNow.body.data.status);
+
+    const { r: aAnswer, ms } = await aQuery;
+    expect(aAnswer.status).toBe(504);
+    expect(aAnswer.body.error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: TIMED_OUT });
+    figures.push(`query, tenant A (own key hanging): 504 after ${ms} ms (bypass)`);
+    const aFinal = await finalState(a.tenantId, a.kbIds[0], aDoc, a.key, 'tenant A, own key hanging');
+    expect(aFinal).toMatchObject({ status: 'failed', error: TIMED_OUT });
+    // Every request with A's key hung (its embeddings are hosted, with the server key); none of B's did.
+    const aRequests = fake.requests.filter((r) => r.headers.authorization === `Bearer ${TENANT_A_KEY}`);
+    expect(aRequests.length).toBe(JOB_ATTEMPTS * CALL_ATTEMPTS + CALL_ATTEMPTS);
+    expect(aRequests.every((r) => r.fault === 'hang')).toBe(true);
+    expect(marked('Globex', (r) => r.fault !== undefined)).toEqual([]);
+  });
+});
