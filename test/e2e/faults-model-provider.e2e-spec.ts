@@ -58,6 +58,8 @@ describe('faults: the model provider misbehaving, over HTTP', () => {
         JOB_MAX_ATTEMPTS: String(JOB_ATTEMPTS),
         JOB_RETRY_BASE_MS: '100',
         WORKER_CONCURRENCY: '4',
+        // Faulted calls hold their slot through the client's backoff: room for them and the healthy calls alike.
+        LLM_MAX_ASYNC: '8',
         ENCRYPTION_KEY: 'ef'.repeat(32),
       },
     });
