@@ -58,8 +58,6 @@ describe('faults: the model provider misbehaving, over HTTP', () => {
         JOB_MAX_ATTEMPTS: String(JOB_ATTEMPTS),
         JOB_RETRY_BASE_MS: '100',
         WORKER_CONCURRENCY: '4',
-        // Faulted calls hold their slot through the client's backoff: room for them and the healthy calls alike.
-        LLM_MAX_ASYNC: '8',
         ENCRYPTION_KEY: 'ef'.repeat(32),
       },
     });
@@ -274,23 +272,37 @@ describe('faults: the model provider misbehaving, over HTTP', () => {
     });
   });
 
-  it("tenant A's own key hangs: tenant B's document is processed and its query answered while A's document is still retrying; then A's query is 504 and A's document fails", async () => {
+  it("tenant A's own key hangs, its calls holding every slot it has (LLM_MAX_ASYNC 4): tenant B's document is processed and B's query answered before any of A's 5 queries is, while A's document is still retrying; then A's queries are 504 and its document fails", async () => {
     fake.reset();
     const a = await seedTenant(t, 'Faults Tenant A');
     const b = await seedTenant(t, 'Faults Tenant B');
     expect((await t.http.request('PUT', `/api/v1/tenants/${a.tenantId}/llm-key`, { body: { api_key: TENANT_A_KEY }, as: a.key })).status).toBe(200);
+    // B's first document (before any fault) warms what a first ingestion loads, so B's timing below is its steady state.
+    const bFirst = await addText(b.tenantId, b.kbIds[0], 'Tenant B keeps its records in Hamburg.', b.key);
+    expect((await finalState(b.tenantId, b.kbIds[0], bFirst, b.key)).status).toBe('processed');
     fake.fail({ kind: 'hang' }, Infinity, { apiKey: TENANT_A_KEY });
 
+    // A: one document (its extraction hangs; its embeddings use the server key) and 5 queries: 6 callers for its 4 slots.
     const aDoc = await addText(a.tenantId, a.kbIds[0], 'Tenant A writes about Acme in Paris.', a.key);
-    // Wait until A's extraction is actually hanging at the provider.
+    const aStarted = Date.now();
+    const aAnswered: number[] = [];
+    const aQueries = Array.from({ length: 5 }, (_, i) =>
+      t.http.post(`${kbPath(a.tenantId, a.kbIds[0])}/query`, { query: `A asks about Acme ${i}`, mode: 'bypass' }, a.key).then((r) => {
+        aAnswered.push(Date.now() - aStarted);
+        return r;
+      }),
+    );
+    // Wait until 4 different calls of A reached the provider: a call holds its slot from its first attempt to its last, so all 4 are held.
+    const aCalls = () => new Set(fake.requests.filter((r) => r.headers.authorization === `Bearer ${TENANT_A_KEY}`).map((r) => JSON.stringify(r.body.messages))).size;
     const deadline = Date.now() + 10_000;
-    while (fake.hangingNow === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(fake.hangingNow).toBeGreaterThan(0);
+    while (aCalls() < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(aCalls()).toBeGreaterThanOrEqual(4);
+    expect(aAnswered).toEqual([]);
 
-    const aQueryStarted = Date.now();
-    const aQuery = t.http
-      .post(`${kbPath(a.tenantId, a.kbIds[0])}/query`, { query: 'A asks about Acme', mode: 'bypass' }, a.key)
-      .then((r) => ({ r, ms: Date.now() - aQueryStarted }));
+    // B needs model slots for its embeddings, extraction, keywords and answer: the server's, which A does not hold.
+    // With one semaphore for every key, B's first call would queue behind A's waiting calls until several of A's
+    // calls gave up (each after 3 attempts, ~2 s, answering its query), so B could never finish first; with a
+    // semaphore per key B takes ~0.2–0.6 s here (the figures), well inside A's first 3 attempts.
     const bDoc = await addText(b.tenantId, b.kbIds[0], 'Tenant B writes about Globex in Berlin.', b.key);
     expect(await finalState(b.tenantId, b.kbIds[0], bDoc, b.key, "tenant B while tenant A's key hangs")).toMatchObject({ status: 'processed', error: null });
     const bQueryStarted = Date.now();
@@ -298,19 +310,20 @@ describe('faults: the model provider misbehaving, over HTTP', () => {
     expect(bQuery.status).toBe(200);
     expect(bQuery.body.data.response).toContain('Fake answer to:');
     figures.push(`query, tenant B while tenant A's key hangs: 200 after ${Date.now() - bQueryStarted} ms (mix)`);
-    // B went through while A's document was still being retried.
+    expect(aAnswered).toEqual([]);
     const aNow = await t.http.get(`${kbPath(a.tenantId, a.kbIds[0])}/documents/${aDoc}`, a.key);
     expect(['pending', 'processing']).toContain(aNow.body.data.status);
 
-    const { r: aAnswer, ms } = await aQuery;
-    expect(aAnswer.status).toBe(504);
-    expect(aAnswer.body.error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: TIMED_OUT });
-    figures.push(`query, tenant A (own key hanging): 504 after ${ms} ms (bypass)`);
+    for (const r of await Promise.all(aQueries)) {
+      expect(r.status).toBe(504);
+      expect(r.body.error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: TIMED_OUT });
+    }
+    figures.push(`query, tenant A (own key hanging, 5 at once on 4 slots): 504 after ${aAnswered.join(', ')} ms (bypass)`);
     const aFinal = await finalState(a.tenantId, a.kbIds[0], aDoc, a.key, 'tenant A, own key hanging');
     expect(aFinal).toMatchObject({ status: 'failed', error: TIMED_OUT });
-    // Every request with A's key hung (its embeddings are hosted, with the server key); none of B's did.
+    // Every request with A's key hung: 3 job attempts × 3 for the document, 3 per query; none of B's was faulted.
     const aRequests = fake.requests.filter((r) => r.headers.authorization === `Bearer ${TENANT_A_KEY}`);
-    expect(aRequests.length).toBe(JOB_ATTEMPTS * CALL_ATTEMPTS + CALL_ATTEMPTS);
+    expect(aRequests.length).toBe(JOB_ATTEMPTS * CALL_ATTEMPTS + 5 * CALL_ATTEMPTS);
     expect(aRequests.every((r) => r.fault === 'hang')).toBe(true);
     expect(marked('Globex', (r) => r.fault !== undefined)).toEqual([]);
   });

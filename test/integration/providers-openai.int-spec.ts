@@ -348,6 +348,35 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     expect(usage.events.map((e) => `${e.kind}:${e.executionMode}`)).toEqual(['answer:byo_key', 'embedding:hosted']);
   });
 
+  it("a tenant's own key has LLM_MAX_ASYNC slots of its own: while its calls hang holding all of them, calls with the server key go through", async () => {
+    const providers = new ModelProviders({ settings: settings(fake.url) as Settings } as AppConfig, usage, metrics, new OneTenantKey());
+    fake.fail({ kind: 'hang' }, Infinity, { apiKey: 'sk-tenant-own' });
+    const own = await providers.forTenant('byo-tenant');
+    const settled: string[] = [];
+    const hanging = [1, 2].map((i) =>
+      own.llm!.complete([{ role: 'user', content: `mine ${i}` }], {}, ctx).then(
+        () => settled.push('answered'),
+        (e: AppException) => settled.push(e.code),
+      ),
+    );
+    while (fake.hangingNow < 2) await new Promise((r) => setTimeout(r, 5));
+    // Both of the key's slots are held (LLM_MAX_ASYNC 2 here); the server's are free.
+    expect(providers.factory.byoSemaphore('sk-tenant-own').inFlight).toBe(2);
+    expect(providers.factory.semaphore.inFlight).toBe(0);
+    // Another set built with the same key shares its bound (one per key, not per set).
+    expect((await providers.forTenant('byo-tenant')).llm).not.toBe(own.llm);
+    expect(providers.factory.byoSemaphore('sk-tenant-own').inFlight).toBe(2);
+
+    const hosted = await providers.forTenant('tenant-a');
+    const [answer, vectors] = await Promise.all([hosted.llm!.complete([{ role: 'user', content: 'hosted flows' }], {}, ctx), hosted.embedding.embed(['e'], ctx)]);
+    expect(answer.text).toContain('hosted flows');
+    expect(vectors).toHaveLength(1);
+    expect(settled).toEqual([]);
+    await Promise.all(hanging);
+    expect(settled).toEqual(['UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT']);
+    expect(providers.factory.byoSemaphore('sk-tenant-own').inFlight).toBe(0);
+  });
+
   it('runs on local providers when nothing is configured', async () => {
     const local = new ModelProviders(
       {

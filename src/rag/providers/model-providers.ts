@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import OpenAI from 'openai';
+import { Cache, createCache } from '../../common/cache';
 import { AppConfig, Settings } from '../../config/app-config';
 import { CallBounds, Semaphore } from './call-bounds';
 import { LocalAnswerer } from './local-answerer';
@@ -30,11 +32,17 @@ export interface ModelFactoryOptions {
   metrics?: EngineMetrics | null;
 }
 
+/** Tenants' own keys whose concurrency bound is remembered (least recently used forgotten first). */
+const BYO_SEMAPHORES = 10_000;
+
 /**
  * Builds provider sets without Nest (tests, scripts). One semaphore
- * (LLM_MAX_ASYNC) bounds every remote call of the process, embeddings
- * included; the embedding provider is built once and shared, because the
- * vector column has one dimension for every tenant.
+ * (LLM_MAX_ASYNC) bounds every remote call made with the server's key,
+ * embeddings included; each tenant's own key has a semaphore of its own
+ * (LLM_MAX_ASYNC too), so a key that hangs or is rate limited holds only its
+ * own slots and never delays the other tenants' calls. The embedding provider
+ * is built once and shared, because the vector column has one dimension for
+ * every tenant.
  */
 export class ModelFactory {
   readonly semaphore: Semaphore;
@@ -42,6 +50,8 @@ export class ModelFactory {
   readonly embedding: EmbeddingProvider;
   private readonly telemetry: ProviderTelemetry;
   private hosted: ProviderSet | null = null;
+  /** One semaphore per tenant's own key, by the key's SHA-256. */
+  private readonly byoSemaphores: Cache<string, Semaphore> = createCache({ max: BYO_SEMAPHORES });
 
   constructor(private readonly opts: ModelFactoryOptions) {
     const s = opts.settings;
@@ -50,7 +60,7 @@ export class ModelFactory {
     this.telemetry = new ProviderTelemetry(opts.usage, opts.metrics, 'hosted');
     this.embedding =
       s.embeddingBinding === 'openai'
-        ? new OpenAiEmbeddingProvider(this.client(s.llmBindingApiKey), s.embeddingModel, s.embeddingDim, this.bounds, this.telemetry)
+        ? new OpenAiEmbeddingProvider(this.client(s.llmBindingApiKey, this.bounds), s.embeddingModel, s.embeddingDim, this.bounds, this.telemetry)
         : new LocalEmbeddingProvider(s.embeddingDim, s.embeddingModel, this.telemetry);
   }
 
@@ -60,7 +70,7 @@ export class ModelFactory {
     const s = this.opts.settings;
     this.hosted =
       s.llmBinding === 'openai'
-        ? this.openAiSet(s.llmBindingApiKey, s.llmModel, this.telemetry, 'hosted')
+        ? this.openAiSet(s.llmBindingApiKey, s.llmModel, this.telemetry, 'hosted', this.bounds)
         : {
             embedding: this.embedding,
             llm: null,
@@ -74,16 +84,28 @@ export class ModelFactory {
 
   /**
    * The set for a tenant's own key (bring-your-own-key): the LLM calls use
-   * that key and are recorded as `byo_key`; embeddings stay the server's.
+   * that key, within that key's own semaphore, and are recorded as
+   * `byo_key`; embeddings stay the server's.
    */
   byoKeySet(apiKey: string): ProviderSet {
     const s = this.opts.settings;
     const model = s.llmBinding === 'openai' ? s.llmModel : DEFAULT_BYO_MODEL;
-    return this.openAiSet(apiKey, model, this.telemetry.withMode('byo_key'), 'byo_key');
+    return this.openAiSet(apiKey, model, this.telemetry.withMode('byo_key'), 'byo_key', new CallBounds(this.byoSemaphore(apiKey), { timeoutMs: s.llmTimeoutMs }));
   }
 
-  private openAiSet(apiKey: string | null, model: string, telemetry: ProviderTelemetry, mode: 'hosted' | 'byo_key'): ProviderSet {
-    const llm = new OpenAiLlmProvider(this.client(apiKey), model, this.bounds, telemetry);
+  /** The concurrency bound of a tenant's own key (the same for every set built with that key). */
+  byoSemaphore(apiKey: string): Semaphore {
+    const id = createHash('sha256').update(apiKey).digest('hex');
+    let semaphore = this.byoSemaphores.get(id);
+    if (!semaphore) {
+      semaphore = new Semaphore(this.opts.settings.llmMaxConcurrency);
+      this.byoSemaphores.set(id, semaphore);
+    }
+    return semaphore;
+  }
+
+  private openAiSet(apiKey: string | null, model: string, telemetry: ProviderTelemetry, mode: 'hosted' | 'byo_key', bounds: CallBounds): ProviderSet {
+    const llm = new OpenAiLlmProvider(this.client(apiKey, bounds), model, bounds, telemetry);
     return {
       embedding: this.embedding,
       llm,
@@ -94,13 +116,13 @@ export class ModelFactory {
     };
   }
 
-  private client(apiKey: string | null): OpenAI {
+  private client(apiKey: string | null, bounds: CallBounds): OpenAI {
     const s = this.opts.settings;
     return new OpenAI({
       // A keyless OpenAI-compatible server (ollama, vllm) still needs a non-empty value for the client.
       apiKey: apiKey ?? 'not-needed',
       ...(s.llmBindingHost ? { baseURL: s.llmBindingHost } : {}),
-      ...this.bounds.clientOptions,
+      ...bounds.clientOptions,
     });
   }
 }
