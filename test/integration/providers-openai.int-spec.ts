@@ -254,6 +254,24 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     expect(other.hangingNow).toBe(0);
   });
 
+  it('a provider that sends its headers and then nothing: the body is bounded by the same timeout, 504 UPSTREAM_TIMEOUT, the slot freed', async () => {
+    fake.fail({ kind: 'hang', after: 'headers' }, Infinity);
+    const factory = new ModelFactory({ settings: settings(fake.url), usage });
+    const started = Date.now();
+    for (const call of [() => factory.hostedSet().llm!.complete([{ role: 'user', content: 'x' }], {}, ctx), () => factory.embedding.embed(['x'], ctx)]) {
+      const err = await failureOf(call());
+      expect(err.code).toBe('UPSTREAM_TIMEOUT');
+      expect(err.message).toBe('The language model provider failed: the provider stopped sending its answer (timed out).');
+    }
+    // Two calls of one attempt each (the body is read after the client's retries), each bounded by LLM_TIMEOUT_MS (300 ms).
+    expect(fake.requests.map((r) => r.fault)).toEqual(['hang', 'hang']);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(factory.semaphore.inFlight).toBe(0);
+    // The client closed both connections (the server sees it shortly after).
+    for (let i = 0; i < 100 && fake.hangingNow > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(fake.hangingNow).toBe(0);
+  });
+
   it.each([
     ['application/json', 'with an HTML body'],
     ['text/html', 'as text/html'],

@@ -15,7 +15,7 @@ import { AddressInfo } from 'node:net';
  * Faults (`fail`): an HTTP status, a delay, a chat answer that is not JSON
  * (invalid_json), embeddings of the wrong width, a connection reset with no
  * response (reset), a request never answered until the client gives up or
- * the server stops (hang), or a 200 whose body is not what it claims to be
+ * the server stops (hang; `after: 'headers'`: a 200's headers, then no body), or a 200 whose body is not what it claims to be
  * (malformed: by default `application/json` with an HTML body). A fault may
  * be scoped to one endpoint, one API key or requests whose body contains a
  * marker, so that other callers keep flowing.
@@ -26,7 +26,7 @@ export type Fault =
   | { kind: 'invalid_json' }
   | { kind: 'wrong_dimension'; dim: number }
   | { kind: 'reset' }
-  | { kind: 'hang' }
+  | { kind: 'hang'; after?: 'headers' }
   | { kind: 'malformed'; contentType?: string; body?: string };
 
 /** Which requests a fault applies to (every condition given must hold; none: every request). */
@@ -156,6 +156,10 @@ export class FakeOpenAiServer {
       }
       if (fault?.kind === 'hang') {
         if (res.destroyed || req.socket.destroyed) return;
+        if (fault.after === 'headers') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.flushHeaders();
+        }
         this.hanging.add(res);
         await new Promise<void>((resolve) => res.on('close', resolve));
         this.hanging.delete(res);

@@ -82,6 +82,7 @@ export function classifyFailure(err: unknown): CallFailure {
     return { retryable: false, reason: `the provider returned HTTP ${status ?? 'error'}` };
   }
   if (err instanceof AppException) return { retryable: false, reason: err.message };
+  if ((err as { name?: unknown })?.name === 'BodyTimeoutError') return { retryable: false, reason: `the provider stopped sending its answer (timed out)`, timedOut: true };
   // The client's response.json() on a body that is not JSON (a SyntaxError of fetch's realm, so matched by name).
   if ((err as { name?: unknown })?.name === 'SyntaxError') return { retryable: false, reason: NOT_JSON };
   return { retryable: false, reason: err instanceof Error ? err.message : String(err) };
@@ -99,29 +100,92 @@ export function retryAfterMs(headers: Headers | undefined | null): number | null
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
-/**
- * The `fetch` given to the openai client: a response whose Retry-After is
- * longer than MAX_RETRY_AFTER_MS gets `x-should-retry: false`, which the
- * client obeys, so it fails at once instead of sleeping that long. An abort
- * (the client's per-attempt timeout) is rethrown as an Error named
- * AbortError: a DOMException from another realm (jest's VM modules) is not
- * an Error there, and the client would report the timeout as a connection error.
- */
-export const fetchRefusingLongRetryAfter: typeof fetch = async (input, init) => {
-  let res: Response;
-  try {
-    res = await fetch(input, init);
-  } catch (err) {
-    if (!(err instanceof Error) && (err as { name?: unknown })?.name === 'AbortError') throw Object.assign(new Error('The request was aborted.'), { name: 'AbortError' });
-    throw err;
+/** A response whose body did not arrive within the attempt's timeout (boundedFetch). */
+export class BodyTimeoutError extends Error {
+  constructor() {
+    super('the provider stopped sending its answer');
+    this.name = 'BodyTimeoutError';
   }
-  if (res.ok) return res;
-  const after = retryAfterMs(res.headers);
-  if (after === null || after <= MAX_RETRY_AFTER_MS) return res;
-  const headers = new Headers(res.headers);
-  headers.set('x-should-retry', 'false');
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-};
+}
+
+/**
+ * The `fetch` given to the openai client (one per CallBounds):
+ * - a response whose Retry-After is longer than MAX_RETRY_AFTER_MS gets
+ *   `x-should-retry: false`, which the client obeys, so it fails at once
+ *   instead of sleeping that long;
+ * - the attempt's timeout covers the body too: the client's own timer stops
+ *   at the response headers, so a provider that sent headers and then
+ *   stalled held the call, and its semaphore slot, until the connection
+ *   closed. What is left of `timeoutMs` after the headers bounds the reading
+ *   of the body, which then fails with BodyTimeoutError. An event stream is
+ *   left to the stream's own timer for each next delta;
+ * - an abort (the client's per-attempt timeout) is rethrown as an Error named
+ *   AbortError: a DOMException from another realm (jest's VM modules) is not
+ *   an Error there, and the client would report the timeout as a connection error.
+ */
+export function boundedFetch(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const started = Date.now();
+    const controller = new AbortController();
+    const outer = init?.signal;
+    const forward = () => controller.abort();
+    if (outer?.aborted) controller.abort();
+    else outer?.addEventListener('abort', forward, { once: true });
+    const detach = () => outer?.removeEventListener('abort', forward);
+    let res: Response;
+    try {
+      res = await fetch(input, { ...init, signal: controller.signal });
+    } catch (err) {
+      detach();
+      if (!(err instanceof Error) && (err as { name?: unknown })?.name === 'AbortError') throw Object.assign(new Error('The request was aborted.'), { name: 'AbortError' });
+      throw err;
+    }
+    let headers = res.headers;
+    if (!res.ok) {
+      const after = retryAfterMs(res.headers);
+      if (after !== null && after > MAX_RETRY_AFTER_MS) {
+        headers = new Headers(res.headers);
+        headers.set('x-should-retry', 'false');
+      }
+    }
+    if (!res.body || res.headers.get('content-type')?.includes('text/event-stream')) {
+      detach();
+      return headers === res.headers ? res : new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    }
+    const reader = res.body.getReader();
+    let timedOut = false;
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        controller.abort();
+      },
+      Math.max(0, timeoutMs - (Date.now() - started)),
+    );
+    const finish = () => {
+      clearTimeout(timer);
+      detach();
+    };
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            finish();
+            c.close();
+          } else c.enqueue(value);
+        } catch (err) {
+          finish();
+          c.error(timedOut ? new BodyTimeoutError() : err);
+        }
+      },
+      cancel(reason) {
+        finish();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: res.status, statusText: res.statusText, headers });
+  };
+}
 
 /** The final failure of a model call: 502 UPSTREAM_ERROR, or 504 UPSTREAM_TIMEOUT when the provider did not answer in time. */
 export function upstreamError(reason: string, timedOut = false): AppException {
@@ -140,6 +204,7 @@ export function upstreamError(reason: string, timedOut = false): AppException {
 export class CallBounds {
   readonly timeoutMs: number;
   readonly maxAttempts: number;
+  private readonly fetch: typeof fetch;
 
   constructor(
     readonly semaphore: Semaphore,
@@ -147,11 +212,12 @@ export class CallBounds {
   ) {
     this.timeoutMs = opts.timeoutMs;
     this.maxAttempts = opts.maxAttempts ?? 3;
+    this.fetch = boundedFetch(this.timeoutMs);
   }
 
   /** What the openai client is built with (see the class comment). */
   get clientOptions(): { maxRetries: number; timeout: number; fetch: typeof fetch } {
-    return { maxRetries: this.maxAttempts - 1, timeout: this.timeoutMs, fetch: fetchRefusingLongRetryAfter };
+    return { maxRetries: this.maxAttempts - 1, timeout: this.timeoutMs, fetch: this.fetch };
   }
 
   /**
