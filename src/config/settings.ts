@@ -17,6 +17,8 @@ export interface Settings {
   databasePoolSize: number;
   dataDir: string;
   redisUrl: string | null;
+  /** Prefix of Strata's Redis channel (`<prefix>events`). */
+  redisKeyPrefix: string;
   tokenSecret: string | null;
   jwtAlgorithm: 'HS256' | 'HS384' | 'HS512';
   tokenExpireHours: number;

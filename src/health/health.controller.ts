@@ -4,6 +4,7 @@ import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../context/decorators';
 import { AppException } from '../common/app-exception';
 import { DatabaseService } from '../database/database.service';
+import { InvalidationState, TenantEvents } from '../context/tenant-events';
 
 @ApiTags('operations')
 @Controller('health')
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly db: DatabaseService,
+    private readonly events: TenantEvents,
   ) {}
 
   @Get()
@@ -23,8 +25,12 @@ export class HealthController {
 
   @Get('ready')
   @Public()
-  @ApiOperation({ summary: 'Readiness: the database answers (503 UNAVAILABLE otherwise)' })
-  async ready(): Promise<{ status: 'ok'; database: string }> {
+  @ApiOperation({
+    summary: 'Readiness: the database answers (503 UNAVAILABLE otherwise)',
+    description:
+      "`invalidation` says how this replica hears of other replicas' changes (revoked keys, suspended tenants): `redis` or `postgres` while that link is up, `local` for a single process (embedded database), `degraded` while the link is down — caches then expire after 5 s instead of at once.",
+  })
+  async ready(): Promise<{ status: 'ok'; database: string; invalidation: InvalidationState }> {
     try {
       await this.health.check([
         async () => {
@@ -35,6 +41,6 @@ export class HealthController {
     } catch {
       throw new AppException('UNAVAILABLE', 'The database is not reachable.');
     }
-    return { status: 'ok', database: this.db.kind };
+    return { status: 'ok', database: this.db.kind, invalidation: this.events.state };
   }
 }
