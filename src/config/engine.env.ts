@@ -8,13 +8,16 @@ export class EngineEnv {
   @Env() @IsIntegerEnv(10, 60000) WORKER_POLL_MS?: string;
   /** Longest one ingestion job may run, in seconds; past it the document fails for good. */
   @Env() @IsIntegerEnv(1, 86400) JOB_TIME_BUDGET_S?: string;
+  /** A running job whose worker has not sent a heartbeat for this long (seconds) is presumed dead and goes back to the queue. */
+  @Env() @IsIntegerEnv(2, 3600) JOB_LOCK_TIMEOUT_S?: string;
 
-  toSettings(): Pick<Settings, 'maxCachedInstances' | 'workerConcurrency' | 'workerPollMs' | 'jobTimeBudgetMs'> {
+  toSettings(): Pick<Settings, 'maxCachedInstances' | 'workerConcurrency' | 'workerPollMs' | 'jobTimeBudgetMs' | 'jobLockTimeoutMs'> {
     return {
       maxCachedInstances: parseNumber(this.MAX_CACHED_INSTANCES, 100),
       workerConcurrency: parseNumber(this.WORKER_CONCURRENCY, 2),
       workerPollMs: parseNumber(this.WORKER_POLL_MS, 500),
       jobTimeBudgetMs: parseNumber(this.JOB_TIME_BUDGET_S, 1800) * 1000,
+      jobLockTimeoutMs: parseNumber(this.JOB_LOCK_TIMEOUT_S, 120) * 1000,
     };
   }
 }

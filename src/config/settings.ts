@@ -55,6 +55,8 @@ export interface Settings {
   metricsPublic: boolean;
   workerConcurrency: number;
   workerPollMs: number;
+  /** A running job without a heartbeat for this long goes back to the queue (JOB_LOCK_TIMEOUT_S). */
+  jobLockTimeoutMs: number;
   shutdownTimeoutMs: number;
   /** V8 old-space growth per GC cycle, in % of the live heap (0 = V8's own 10–300 %); applied by main.ts. */
   heapGrowthPercent: number;

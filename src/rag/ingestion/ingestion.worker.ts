@@ -8,10 +8,6 @@ import { PlannerStatistics } from '../storage/planner-statistics';
 import { IngestionService, JobOutcome } from './ingestion.service';
 import { JobQueueRepository, JobRow } from './job-queue.repository';
 
-/** A running job whose lock is older than this is presumed dead and goes back to pending. */
-export const JOB_LOCK_TIMEOUT_MS = 120_000;
-const HEARTBEAT_MS = 20_000;
-const RECLAIM_EVERY_MS = 10_000;
 const DEPTH_EVERY_MS = 5_000;
 
 /**
@@ -29,6 +25,11 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
   private wake: Array<() => void> = [];
   private lastReclaim = 0;
   private lastDepth = 0;
+  /** A running job whose lock is older than this (JOB_LOCK_TIMEOUT_S) is presumed dead and goes back to pending. */
+  private readonly lockTimeoutMs: number;
+  /** How often a running job's lock is refreshed: a quarter of the timeout (at most 20 s), so a live worker never loses it. */
+  private readonly heartbeatMs: number;
+  private readonly reclaimEveryMs: number;
 
   constructor(
     private readonly config: AppConfig,
@@ -37,7 +38,11 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
     private readonly ingestion: IngestionService,
     private readonly metrics: EngineMetrics,
     private readonly statistics: PlannerStatistics,
-  ) {}
+  ) {
+    this.lockTimeoutMs = config.settings.jobLockTimeoutMs;
+    this.heartbeatMs = Math.min(20_000, Math.floor(this.lockTimeoutMs / 4));
+    this.reclaimEveryMs = Math.min(10_000, Math.floor(this.lockTimeoutMs / 2));
+  }
 
   onApplicationBootstrap(): void {
     const n = this.config.settings.workerConcurrency;
@@ -71,7 +76,7 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
     if (!job) return null;
     const beat = setInterval(() => {
       void this.db.withPlatform((db) => this.queue.heartbeat(db, job.id, workerId)).catch(() => undefined);
-    }, HEARTBEAT_MS);
+    }, this.heartbeatMs);
     beat.unref();
     try {
       const outcome = await this.ingestion.process(job, workerId);
@@ -88,7 +93,7 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
     return this.db.withPlatform((db) => this.queue.claim(db, workerId));
   }
 
-  async reclaimStale(lockTimeoutMs = JOB_LOCK_TIMEOUT_MS): Promise<number> {
+  async reclaimStale(lockTimeoutMs = this.lockTimeoutMs): Promise<number> {
     this.lastReclaim = Date.now();
     const n = await this.db.withPlatform((db) => this.queue.reclaimStale(db, lockTimeoutMs));
     if (n) this.logger.warn(`returned ${n} job(s) of unresponsive workers to the queue`);
@@ -96,7 +101,7 @@ export class IngestionWorker implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async reclaimStaleIfDue(): Promise<void> {
-    if (Date.now() - this.lastReclaim >= RECLAIM_EVERY_MS) await this.reclaimStale();
+    if (Date.now() - this.lastReclaim >= this.reclaimEveryMs) await this.reclaimStale();
     if (Date.now() - this.lastDepth >= DEPTH_EVERY_MS) {
       this.lastDepth = Date.now();
       const depth = await this.db.withPlatform((db) => this.queue.depth(db));
