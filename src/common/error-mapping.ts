@@ -60,6 +60,13 @@ function isAbortedBody(err: unknown): boolean {
   return e?.code === 'ECONNRESET' && e.message === 'aborted' && e.statusCode === 400;
 }
 
+/** The database (or a read replica) cannot be reached or is going away: a failed connection or an 08/57P0x SQLSTATE. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } } | null;
+  const sqlstate = e?.driverError?.code ?? e?.code;
+  return isConnectionFailure(err) || (typeof sqlstate === 'string' && (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P03'));
+}
+
 function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
   const msg = (err as Error)?.message ?? '';

@@ -13,6 +13,8 @@ export interface Settings {
    * login role (member of strata_app and strata_platform, not a superuser).
    */
   migrationDatabaseUrl: string | null;
+  /** Streaming replicas for reads (DATABASE_READ_URL, comma-separated), empty when none. */
+  databaseReadUrl: string[];
   /** Connections to DATABASE_URL's server (PGlite has one). */
   databasePoolSize: number;
   dataDir: string;

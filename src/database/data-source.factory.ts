@@ -7,6 +7,8 @@ import { MIGRATIONS } from '../../migrations';
 export interface OpenedDatabase {
   dataSource: DataSource;
   kind: 'pglite' | 'postgres';
+  /** Connections to the read replicas (DATABASE_READ_URL), if any; closed by close(). */
+  readers?: DataSource[];
   /** Closes the data source and, for PGlite, the embedded engine (flushes it to DATA_DIR). */
   close(): Promise<void>;
 }
@@ -71,6 +73,27 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
       await pglite.close();
     },
   };
+}
+
+/**
+ * Pools on PostgreSQL streaming replicas (DATABASE_READ_URL), not yet
+ * connected: DatabaseService connects each on first use and again after a
+ * failure, so a replica that is down at start-up does not stop the server
+ * (reads go to the primary meanwhile). No migrations: a replica replays the
+ * primary's schema.
+ */
+export function readerSources(urls: string[], poolSize: number): DataSource[] {
+  return urls.map(
+    (url) =>
+      new DataSource({
+        type: 'postgres',
+        url,
+        poolSize,
+        synchronize: false,
+        logging: false,
+        extra: { connectionTimeoutMillis: 5000, application_name: 'strata-read' },
+      }),
+  );
 }
 
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {

@@ -151,7 +151,7 @@ export class DocumentsService {
   }
 
   async list(tenantId: string, kbId: string, status: DocumentStatus | null, limit: number, offset: number): Promise<Page<DocumentDto>> {
-    const { rows, total } = await this.db.withTenant(tenantId, async (db) => {
+    const { rows, total } = await this.db.withTenantRead(tenantId, async (db) => {
       await this.assertKb(db, tenantId, kbId);
       return this.docs.list(db, tenantId, kbId, status, limit, offset);
     });
