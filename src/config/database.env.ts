@@ -28,13 +28,7 @@ export class DatabaseEnv {
   @EnvRule('readUrls', (raw, args) => {
     if ((args.object as DatabaseEnv).DATABASE_URL === undefined) return 'needs DATABASE_URL (the replicas must follow a PostgreSQL server)';
     for (const u of splitUrls(raw)) {
-      let protocol = '';
-      try {
-        protocol = new URL(u).protocol;
-      } catch {
-        return 'must be comma-separated postgres:// URLs';
-      }
-      if (!POSTGRES.includes(protocol)) return 'must be comma-separated postgres:// URLs';
+      if (!POSTGRES.includes(URL.canParse(u) ? new URL(u).protocol : '')) return 'must be comma-separated postgres:// URLs';
     }
     return splitUrls(raw).length ? null : 'must name at least one postgres:// URL';
   })
