@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
 import { createCache } from '../common/cache';
+import { isDatabaseUnavailable } from '../common/error-mapping';
+import { OutageLog } from '../common/outage-log';
 import { isTenantChange, TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
 import { AuthRepository } from './auth.repository';
@@ -44,6 +46,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
   /** Known keys by hash (base64); unknown keys are not cached, so a flood of random keys cannot evict real ones. */
   private readonly cache = createCache<string, CachedKey>({ max: CACHE_MAX, ttlMs: CACHE_TTL_MS });
   private readonly used = new Set<string>();
+  private readonly outage = new OutageLog(this.logger, 'API key last_used_at');
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -114,8 +117,13 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     this.used.clear();
     try {
       await this.db.withPlatform((db) => this.repo.touchApiKeys(db, ids));
+      this.outage.recovered();
     } catch (err) {
-      this.logger.warn({ err }, 'could not record API key last_used_at');
+      if (isDatabaseUnavailable(err)) {
+        // Keep them for the next flush (at most one entry per key in use).
+        for (const id of ids) this.used.add(id);
+        this.outage.failed(err, { keys: ids.length });
+      } else this.logger.warn({ err }, 'could not record API key last_used_at');
     }
   }
 }

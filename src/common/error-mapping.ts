@@ -49,7 +49,8 @@ function fromPostgres(err: { code?: string }): { code: ErrorCode; message: strin
   if (sqlstate === '22001') return { code: 'VALIDATION_ERROR', message: 'A value in the request is too long.' };
   // NUL bytes and invalid byte sequences: PostgreSQL text cannot hold them.
   if (sqlstate === '22021' || sqlstate === '22P05') return { code: 'VALIDATION_ERROR', message: 'A value in the request contains characters that cannot be stored (such as NUL).' };
-  if (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P03' || sqlstate === '53300')
+  // 08: connection exceptions; 57P01-57P03: the server is shutting down, crashed or starting up; 53300: too many connections.
+  if (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03' || sqlstate === '53300')
     return { code: 'UNAVAILABLE', message: 'The database is unavailable; try again shortly.' };
   return null;
 }
@@ -60,17 +61,32 @@ function isAbortedBody(err: unknown): boolean {
   return e?.code === 'ECONNRESET' && e.message === 'aborted' && e.statusCode === 400;
 }
 
-/** The database (or a read replica) cannot be reached or is going away: a failed connection or an 08/57P0x SQLSTATE. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } } | null;
-  const sqlstate = e?.driverError?.code ?? e?.code;
-  return isConnectionFailure(err) || (typeof sqlstate === 'string' && (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P03'));
-}
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * node-postgres and pg-pool raise these without a code: a connection cut
+ * mid-query, no connection within DATABASE_CONNECT_TIMEOUT_MS ("timeout
+ * exceeded when trying to connect"), a client whose connection already broke.
+ */
+const CONNECTION_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Driver not Connected|PGlite is closed/i;
 
 function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
   const msg = (err as Error)?.message ?? '';
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || /Connection terminated|connection timeout|Driver not Connected|PGlite is closed/i.test(msg);
+  return (typeof code === 'string' && NETWORK_CODES.has(code)) || CONNECTION_MESSAGES.test(msg);
+}
+
+/**
+ * True when `err` says the database cannot be reached right now (server down,
+ * restarting, refusing connections, no connection within the timeout) — a
+ * dependency outage to answer with 503 UNAVAILABLE and to retry later, never
+ * a fault of the request or of the code. Background loops use it to tell an
+ * outage (log it once, keep the work, retry) from a bug.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object' || isAbortedBody(err)) return false;
+  const driverError = (err as { driverError?: { code?: string } }).driverError;
+  for (const e of [driverError, err as { code?: string }]) if (e && fromPostgres(e)?.code === 'UNAVAILABLE') return true;
+  return isConnectionFailure(err) || (driverError !== undefined && isConnectionFailure(driverError));
 }
 
 /**

@@ -34,14 +34,16 @@ export class DatabaseEnv {
   })
   DATABASE_READ_URL?: string;
   @Env() @IsIntegerEnv(1, 1000) DATABASE_POOL_SIZE?: string;
+  @Env() @IsIntegerEnv(100, 600_000) DATABASE_CONNECT_TIMEOUT_MS?: string;
   @Env() DATA_DIR?: string;
 
-  toSettings(): Pick<Settings, 'databaseUrl' | 'migrationDatabaseUrl' | 'databaseReadUrl' | 'databasePoolSize' | 'dataDir'> {
+  toSettings(): Pick<Settings, 'databaseUrl' | 'migrationDatabaseUrl' | 'databaseReadUrl' | 'databasePoolSize' | 'databaseConnectTimeoutMs' | 'dataDir'> {
     return {
       databaseUrl: this.DATABASE_URL ?? null,
       databaseReadUrl: this.DATABASE_READ_URL ? splitUrls(this.DATABASE_READ_URL) : [],
       migrationDatabaseUrl: this.MIGRATION_DATABASE_URL ?? null,
       databasePoolSize: parseNumber(this.DATABASE_POOL_SIZE, 10),
+      databaseConnectTimeoutMs: parseNumber(this.DATABASE_CONNECT_TIMEOUT_MS, 5000),
       dataDir: this.DATA_DIR ?? './data',
     };
   }

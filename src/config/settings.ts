@@ -17,6 +17,13 @@ export interface Settings {
   databaseReadUrl: string[];
   /** Connections to DATABASE_URL's server (PGlite has one). */
   databasePoolSize: number;
+  /**
+   * DATABASE_CONNECT_TIMEOUT_MS: the longest a unit of work waits for a
+   * connection to DATABASE_URL's server (opening one, or a free one of the
+   * pool). While the server is down a request fails with 503 UNAVAILABLE
+   * within this bound instead of hanging.
+   */
+  databaseConnectTimeoutMs: number;
   dataDir: string;
   redisUrl: string | null;
   /** Prefix of Strata's Redis channel (`<prefix>events`). */

@@ -13,13 +13,24 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+/** Default bound on waiting for a server connection (DATABASE_CONNECT_TIMEOUT_MS). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
 /**
  * One DataSource for both engines. Without DATABASE_URL the embedded PGlite
  * (PostgreSQL compiled to WASM, with pgvector) is reached through its own
  * node-postgres adapter, so TypeORM's `postgres` driver and every SQL string
  * are the same on both (ADR 001).
+ *
+ * On a server, `connectTimeoutMs` bounds both opening a connection and
+ * waiting for a free one of the pool (node-postgres' connectionTimeoutMillis
+ * covers both), so while the server is down or the pool is exhausted a unit
+ * of work fails within it (503 UNAVAILABLE) instead of queueing without end.
+ * TCP keepalive lets the pool notice a server that vanished without closing
+ * its sockets. A restarted server needs nothing here: the pool drops the
+ * connections that broke and opens new ones on demand.
  */
-export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<OpenedDatabase> {
+export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number; connectTimeoutMs?: number }): Promise<OpenedDatabase> {
   if (opts.databaseUrl) {
     const dataSource = new DataSource({
       type: 'postgres',
@@ -29,7 +40,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
       migrationsTableName: 'schema_migrations',
       synchronize: false,
       logging: false,
-      extra: { connectionTimeoutMillis: 10000, application_name: 'strata' },
+      extra: { connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'strata' },
     });
     await dataSource.initialize();
     return { dataSource, kind: 'postgres', close: () => dataSource.destroy() };
@@ -82,7 +93,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
  * (reads go to the primary meanwhile). No migrations: a replica replays the
  * primary's schema.
  */
-export function readerSources(urls: string[], poolSize: number): DataSource[] {
+export function readerSources(urls: string[], poolSize: number, connectTimeoutMs: number): DataSource[] {
   return urls.map(
     (url) =>
       new DataSource({
@@ -91,7 +102,7 @@ export function readerSources(urls: string[], poolSize: number): DataSource[] {
         poolSize,
         synchronize: false,
         logging: false,
-        extra: { connectionTimeoutMillis: 5000, application_name: 'strata-read' },
+        extra: { connectionTimeoutMillis: connectTimeoutMs, application_name: 'strata-read', keepAlive: true },
       }),
   );
 }
