@@ -60,7 +60,7 @@ export class DatabaseService implements OnApplicationShutdown {
   private nextReader = 0;
   /** Tenants that wrote on the primary lately (read-your-own-writes), by time of the write. */
   private readonly wroteAt = new Map<string, number>();
-  /** Reads served, by where: what /metrics and the read-replica test look at. */
+  /** Reads that could go to a replica (withTenantRead, readAsTenant), by where they were served: counted for /metrics (database_reads). */
   readonly reads = { primary: 0, replica: 0 };
 
   constructor(private readonly db: OpenedDatabase) {

@@ -76,6 +76,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
 
   /** Before a scrape: the gauges are read from the database (concurrent scrapes share one read). */
   async refreshForScrape(): Promise<void> {
+    for (const target of ['primary', 'replica'] as const) this.metrics.databaseReads.set({ target }, this.db.reads[target]);
     await this.refresh();
   }
 

@@ -12,7 +12,8 @@ export const PG_BIN_DIR = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin'
 
 /** Why a private cluster cannot be made here, or null when it can. */
 export function privatePostgresUnavailable(binDir = PG_BIN_DIR): string | null {
-  for (const bin of ['initdb', 'pg_ctl']) if (!existsSync(join(binDir, bin))) return `${join(binDir, bin)} not found (set PG_BIN_DIR to a PostgreSQL 15 bin directory)`;
+  for (const bin of ['initdb', 'pg_ctl', 'pg_basebackup'])
+    if (!existsSync(join(binDir, bin))) return `${join(binDir, bin)} not found (set PG_BIN_DIR to a PostgreSQL 15 bin directory)`;
   if (process.getuid?.() === 0 && !existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) return 'running as root and runuser is missing (initdb refuses root)';
   return null;
 }
@@ -48,10 +49,26 @@ export class PrivatePostgres {
   }
 
   static async create(binDir = PG_BIN_DIR): Promise<PrivatePostgres> {
+    const pg = await PrivatePostgres.empty(binDir);
+    await pg.pg('initdb', ['-D', pg.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync']);
+    return pg;
+  }
+
+  /**
+   * A streaming replica of this (running) cluster: `pg_basebackup -R` into a
+   * directory of its own (initdb's trust rules admit replication from
+   * 127.0.0.1), on its own port; start() starts it as a hot standby.
+   */
+  async standby(): Promise<PrivatePostgres> {
+    const replica = await PrivatePostgres.empty(this.binDir);
+    await replica.pg('pg_basebackup', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-D', replica.dataDir, '-R', '-X', 'stream', '--no-sync']);
+    return replica;
+  }
+
+  private static async empty(binDir: string): Promise<PrivatePostgres> {
     const dir = mkdtempSync(join(tmpdir(), 'strata-pg-'));
     const pg = new PrivatePostgres(dir, await freePort(), binDir);
     if (process.getuid?.() === 0) chownSync(dir, Number((await run('id', ['-u', 'postgres'])).stdout.trim()), Number((await run('id', ['-g', 'postgres'])).stdout.trim()));
-    await pg.pg('initdb', ['-D', pg.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync']);
     return pg;
   }
 
