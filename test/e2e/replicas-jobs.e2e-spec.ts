@@ -79,9 +79,16 @@ onServer('ingestion across replicas: one claim per job, SIGTERM drains, SIGKILL 
   };
   const httpOf = (i: number) => new Http(`http://127.0.0.1:${base + i}`);
   const ready = (i: number) => until(async () => (await httpOf(i).get('/health/ready')).status === 200, 60_000, `replica ${i} ready`);
-  /** The jobs a replica's workers hold now (its worker ids are host:pid:…). */
-  const runningOf = async (pid: number): Promise<string[]> =>
-    (await sql.query(`SELECT id FROM jobs WHERE state = 'running' AND locked_by LIKE $1`, [`%:${pid}:%`])).rows.map((r) => r.id as string);
+  /** Waits until a replica's workers hold jobs (its worker ids are host:pid:…); their ids. */
+  const holding = (replica: ChildProcess, name: string): Promise<string[]> =>
+    until(
+      async () => {
+        const r = await sql.query(`SELECT id FROM jobs WHERE state = 'running' AND locked_by LIKE $1`, [`%:${replica.pid}:%`]);
+        return r.rows.length ? r.rows.map((row) => row.id as string) : null;
+      },
+      30_000,
+      `${name} holding a job`,
+    );
 
   beforeAll(async () => {
     database = await freshDatabase();
@@ -114,14 +121,7 @@ onServer('ingestion across replicas: one claim per job, SIGTERM drains, SIGKILL 
     }
 
     // SIGTERM replica 1 while it holds jobs: it finishes them (no other replica could have: their locks are fresh) and exits 0.
-    const held = await until(
-      async () => {
-        const j = await runningOf(r1.pid!);
-        return j.length ? j : null;
-      },
-      30_000,
-      'replica 1 holding a job',
-    );
+    const held = await holding(r1, 'replica 1');
     r1.kill('SIGTERM');
     expect(await exitOf(r1)).toBe(0);
     const afterDrain = (await sql.query(`SELECT id, state FROM jobs WHERE id = ANY($1)`, [held])).rows;
@@ -130,14 +130,7 @@ onServer('ingestion across replicas: one claim per job, SIGTERM drains, SIGKILL 
     // A new replica 2 takes jobs; SIGKILL it while it holds some: they stay 'running' with its lock until another replica reclaims them.
     const r2 = start(envFor(2, 2));
     await ready(2);
-    const orphaned = await until(
-      async () => {
-        const j = await runningOf(r2.pid!);
-        return j.length ? j : null;
-      },
-      30_000,
-      'replica 2 holding a job',
-    );
+    const orphaned = await holding(r2, 'replica 2');
     r2.kill('SIGKILL');
     await exitOf(r2);
 
