@@ -43,7 +43,7 @@ export class DatabaseEnv {
       databaseReadUrl: this.DATABASE_READ_URL ? splitUrls(this.DATABASE_READ_URL) : [],
       migrationDatabaseUrl: this.MIGRATION_DATABASE_URL ?? null,
       databasePoolSize: parseNumber(this.DATABASE_POOL_SIZE, 10),
-      databaseConnectTimeoutMs: parseNumber(this.DATABASE_CONNECT_TIMEOUT_MS, 5000),
+      databaseConnectTimeoutMs: parseNumber(this.DATABASE_CONNECT_TIMEOUT_MS, 10_000),
       dataDir: this.DATA_DIR ?? './data',
     };
   }

@@ -14,7 +14,7 @@ export interface OpenedDatabase {
 }
 
 /** Default bound on waiting for a server connection (DATABASE_CONNECT_TIMEOUT_MS). */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * One DataSource for both engines. Without DATABASE_URL the embedded PGlite
