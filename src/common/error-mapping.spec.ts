@@ -14,6 +14,7 @@ describe('toErrorResponse', () => {
     ['22021', 400, 'VALIDATION_ERROR'],
     ['22001', 400, 'VALIDATION_ERROR'],
     ['57P01', 503, 'UNAVAILABLE'],
+    ['53100', 507, 'INSUFFICIENT_STORAGE'],
   ])('maps SQLSTATE %s (as TypeORM wraps it) to %i %s without SQL text', (sqlstate, status, code) => {
     const err = Object.assign(new Error('insert into secret_table values (...)'), { driverError: { code: sqlstate } });
     const r = toErrorResponse(err, 'req-2');
@@ -41,5 +42,18 @@ describe('toErrorResponse', () => {
 
   it('treats a refused connection as 503 UNAVAILABLE', () => {
     expect(toErrorResponse(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'r').status).toBe(503);
+  });
+
+  it('a full disk (SQLSTATE 53100, ENOSPC, EDQUOT) is a logged 507 INSUFFICIENT_STORAGE saying nothing was stored, without the file path', () => {
+    for (const err of [
+      Object.assign(new Error('could not extend file "base/1/2": No space left on device'), { driverError: { code: '53100' } }),
+      Object.assign(new Error("ENOSPC: no space left on device, write '/data/x'"), { code: 'ENOSPC' }),
+      Object.assign(new Error('EDQUOT: disk quota exceeded'), { code: 'EDQUOT' }),
+    ]) {
+      const r = toErrorResponse(err, 'r');
+      expect(r).toMatchObject({ status: 507, internal: true, body: { error: { code: 'INSUFFICIENT_STORAGE' } } });
+      expect(r.body.error.message).toMatch(/nothing of this request was stored/);
+      expect(JSON.stringify(r.body)).not.toMatch(/base\/1|\/data\/x/);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { KEY_PREFIX, RateLimitStorage } from '../../src/throttling/rate-limit.storage';
+import type { Credentials } from '../support/http';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -59,7 +60,7 @@ async function until(what: string, check: () => boolean, tries = 200): Promise<v
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const query = (t: TestApp, tenantId: string, kbId: string, key: { key: string }) =>
+const query = (t: TestApp, tenantId: string, kbId: string, key: Credentials) =>
   t.http.post(`/api/v1/tenants/${tenantId}/knowledge-bases/${kbId}/query`, { query: 'what is here?', mode: 'naive', only_need_context: true }, key);
 
 describe('faults: Redis killed and restarted (issue 12)', () => {
