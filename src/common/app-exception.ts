@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'QUOTA_EXCEEDED'
   | 'UPSTREAM_ERROR'
   | 'UNAVAILABLE'
+  | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL_ERROR';
 
 export const STATUS_OF_CODE: Record<ErrorCode, number> = {
@@ -36,6 +37,8 @@ export const STATUS_OF_CODE: Record<ErrorCode, number> = {
   QUOTA_EXCEEDED: 429,
   UPSTREAM_ERROR: 502,
   UNAVAILABLE: 503,
+  /** The database (or DATA_DIR) has no space left: nothing of the request was stored. */
+  INSUFFICIENT_STORAGE: 507,
   INTERNAL_ERROR: 500,
 };
 

@@ -16,6 +16,7 @@ describe('toErrorResponse', () => {
     ['57P01', 503, 'UNAVAILABLE'],
     ['57P02', 503, 'UNAVAILABLE'],
     ['57P03', 503, 'UNAVAILABLE'],
+    ['53100', 507, 'INSUFFICIENT_STORAGE'],
   ])('maps SQLSTATE %s (as TypeORM wraps it) to %i %s without SQL text', (sqlstate, status, code) => {
     const err = Object.assign(new Error('insert into secret_table values (...)'), { driverError: { code: sqlstate } });
     const r = toErrorResponse(err, 'req-2');
@@ -56,6 +57,18 @@ describe('toErrorResponse', () => {
   ])('treats %s as 503 UNAVAILABLE (a database outage, not a bug)', (_name, err) => {
     expect(toErrorResponse(err, 'r')).toMatchObject({ status: 503, internal: false, body: { error: { code: 'UNAVAILABLE' } } });
     expect(isDatabaseUnavailable(err)).toBe(true);
+  });
+  it('a full disk (SQLSTATE 53100, ENOSPC, EDQUOT) is a logged 507 INSUFFICIENT_STORAGE saying nothing was stored, without the file path', () => {
+    for (const err of [
+      Object.assign(new Error('could not extend file "base/1/2": No space left on device'), { driverError: { code: '53100' } }),
+      Object.assign(new Error("ENOSPC: no space left on device, write '/data/x'"), { code: 'ENOSPC' }),
+      Object.assign(new Error('EDQUOT: disk quota exceeded'), { code: 'EDQUOT' }),
+    ]) {
+      const r = toErrorResponse(err, 'r');
+      expect(r).toMatchObject({ status: 507, internal: true, body: { error: { code: 'INSUFFICIENT_STORAGE' } } });
+      expect(r.body.error.message).toMatch(/nothing of this request was stored/);
+      expect(JSON.stringify(r.body)).not.toMatch(/base\/1|\/data\/x/);
+    }
   });
 });
 

@@ -37,6 +37,14 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: 'A path segment of the URL is longer than this server accepts (500 characters).' },
 };
 
+const STORAGE_FULL = 'The server has no storage space left; nothing of this request was stored. Try again once an operator has freed space.';
+
+/** A file write refused for lack of space (the embedded database or DATA_DIR on a full disk, or over quota). */
+function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** PostgreSQL SQLSTATE codes that are the client's fault or a dependency outage, not a bug. */
 function fromPostgres(err: { code?: string }): { code: ErrorCode; message: string } | null {
   const sqlstate = err.code;
@@ -49,6 +57,8 @@ function fromPostgres(err: { code?: string }): { code: ErrorCode; message: strin
   if (sqlstate === '22001') return { code: 'VALIDATION_ERROR', message: 'A value in the request is too long.' };
   // NUL bytes and invalid byte sequences: PostgreSQL text cannot hold them.
   if (sqlstate === '22021' || sqlstate === '22P05') return { code: 'VALIDATION_ERROR', message: 'A value in the request contains characters that cannot be stored (such as NUL).' };
+  // disk_full (53100): PostgreSQL could not extend a file; the transaction rolled back, so nothing was stored.
+  if (sqlstate === '53100') return { code: 'INSUFFICIENT_STORAGE', message: STORAGE_FULL };
   // 08: connection exceptions; 57P01-57P03: the server is shutting down, crashed or starting up; 53300: too many connections.
   if (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03' || sqlstate === '53300')
     return { code: 'UNAVAILABLE', message: 'The database is unavailable; try again shortly.' };
@@ -123,6 +133,9 @@ export function toErrorResponse(err: unknown, requestId: string): ErrorResponse 
   } else if (isAbortedBody(err)) {
     code = 'VALIDATION_ERROR';
     message = 'The request body ended before the length given in Content-Length.';
+  } else if (isStorageFull(err)) {
+    code = 'INSUFFICIENT_STORAGE';
+    message = STORAGE_FULL;
   } else if (isConnectionFailure(err)) {
     code = 'UNAVAILABLE';
     message = 'The database is unavailable; try again shortly.';
@@ -136,7 +149,8 @@ export function toErrorResponse(err: unknown, requestId: string): ErrorResponse 
   } else {
     internal = true;
   }
-  if (code === 'INTERNAL_ERROR') internal = true;
+  // A full disk is the operator's to fix: logged like an internal error (the client gets 507 and the reason).
+  if (code === 'INTERNAL_ERROR' || code === 'INSUFFICIENT_STORAGE') internal = true;
   const body: ErrorResponse['body'] = { status: 'error', error: { code, message, request_id: requestId } };
   if (details && details.length) body.error.details = details;
   return { status: STATUS_OF_CODE[code], headers, body, internal };
