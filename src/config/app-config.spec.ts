@@ -7,7 +7,7 @@ describe('configuration: defaults', () => {
       port: 9621,
       host: '0.0.0.0',
       databaseUrl: null,
-      databaseConnectTimeoutMs: 5000,
+      databaseConnectTimeoutMs: 10000,
       dataDir: './data',
       redisUrl: null,
       jwtAlgorithm: 'HS256',

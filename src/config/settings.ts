@@ -26,7 +26,7 @@ export interface Settings {
   databaseConnectTimeoutMs: number;
   dataDir: string;
   redisUrl: string | null;
-  /** Prefix of Strata's Redis channel (`<prefix>events`). */
+  /** Prefix of Strata's Redis keys and channel (`<prefix>rl:…`, `<prefix>events`). */
   redisKeyPrefix: string;
   tokenSecret: string | null;
   jwtAlgorithm: 'HS256' | 'HS384' | 'HS512';

@@ -44,7 +44,10 @@ end
 return 1
 `;
 
-export const KEY_PREFIX = 'strata:rl:';
+/** Where a deployment's counters live in Redis: under its REDIS_KEY_PREFIX (default `strata:` → `strata:rl:…`). */
+export function rateLimitKeyPrefix(redisKeyPrefix: string): string {
+  return `${redisKeyPrefix}rl:`;
+}
 
 /** A Redis command that takes longer than this is abandoned and answered from memory. */
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
@@ -121,8 +124,10 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
   private closing = false;
   /** Concurrency slots taken from memory (while degraded): released there, whatever the mode by then. */
   private readonly heldInMemory = new Map<string, number>();
+  private readonly prefix: string;
 
   constructor(config: AppConfig) {
+    this.prefix = rateLimitKeyPrefix(config.settings.redisKeyPrefix);
     const url = config.settings.redisUrl;
     this.redis = url
       ? new Redis(url, {
@@ -172,7 +177,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
 
   /** ThrottlerStorage: one more hit in the window of `ttl` ms; blocked once past `limit`. */
   async increment(key: string, ttl: number, limit: number): Promise<WindowRecord> {
-    const k = KEY_PREFIX + key;
+    const k = this.prefix + key;
     const { hits, msLeft } = await this.either(
       async (redis) => {
         const [h, left] = (await redis.eval(INCREMENT_LUA, 1, k, String(ttl))) as [number, number];
@@ -186,7 +191,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
 
   /** The current count of a window without adding to it. */
   peek(key: string): Promise<{ hits: number; secondsLeft: number }> {
-    const k = KEY_PREFIX + key;
+    const k = this.prefix + key;
     return this.either(
       async (redis) => {
         const [[, hits], [, ttl]] = (await redis.multi().get(k).pttl(k).exec()) as [[unknown, string | null], [unknown, number]];
@@ -198,7 +203,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
 
   /** Takes back one hit of the current window of `key` (e.g. a reserved attempt that turned out fine). */
   async refund(key: string): Promise<void> {
-    const k = KEY_PREFIX + key;
+    const k = this.prefix + key;
     await this.either(
       async (redis) => void (await redis.eval(REFUND_LUA, 1, k)),
       () => this.memory.refund(k),
@@ -211,7 +216,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
    * `ttlMs` are given back by themselves (a crashed holder cannot keep them).
    */
   acquire(key: string, limit: number, ttlMs: number): Promise<boolean> {
-    const k = KEY_PREFIX + key;
+    const k = this.prefix + key;
     return this.either(
       async (redis) => Number(await redis.eval(ACQUIRE_LUA, 1, k, String(limit), String(ttlMs))) === 1,
       () => {
@@ -224,7 +229,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
 
   /** Gives back a slot taken by acquire(), where it was taken. */
   async release(key: string): Promise<void> {
-    const k = KEY_PREFIX + key;
+    const k = this.prefix + key;
     const held = this.heldInMemory.get(k);
     if (held) {
       if (held === 1) this.heldInMemory.delete(k);

@@ -2,7 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { KEY_PREFIX, RateLimitStorage } from '../../src/throttling/rate-limit.storage';
+import { rateLimitKeyPrefix, RateLimitStorage } from '../../src/throttling/rate-limit.storage';
+
+const KEY_PREFIX = rateLimitKeyPrefix('strata:');
 import type { Credentials } from '../support/http';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 

@@ -85,6 +85,10 @@ async function readiness(t: TestApp): Promise<string> {
   return (await t.http.get('/health/ready')).body.data?.invalidation;
 }
 
+async function rateLimits(t: TestApp): Promise<string> {
+  return (await t.http.get('/health/ready')).body.data?.rate_limits;
+}
+
 async function until(check: () => Promise<boolean>, limitMs: number, what: string): Promise<void> {
   const started = Date.now();
   while (!(await check())) {
@@ -197,18 +201,20 @@ onServer('replicas when Redis goes down: degraded, never open, resync when it is
     if (redis) await stopRedis(redis);
   });
 
-  it('while Redis is down /health/ready says degraded and a revoked key still stops on the other replica once its cached entry expires (never open); back up, it says redis again', async () => {
+  it('while Redis is down /health/ready says degraded (invalidation and rate limits) and a revoked key still stops on the other replica when its 5 s cache entry expires (never open); back up, it says redis again', async () => {
     const a = await seedTenant(one, `Outage ${randomUUID().slice(0, 6)}`);
     const k = await createKey(one, a.tenantId, ['*'], ['kb:read']);
     expect((await two.http.get(kbs(a.tenantId), k)).status).toBe(200);
     await stopRedis(redis);
     await until(async () => (await readiness(one)) === 'degraded' && (await readiness(two)) === 'degraded', 10_000, 'degraded reported');
+    await until(async () => (await rateLimits(two)) === 'degraded', 10_000, 'rate limits degraded reported');
     expect((await one.http.delete(`/api/v1/tenants/${a.tenantId}/api-keys/${k.keyId}`, a.key)).status).toBe(200);
-    const ms = await msUntil(async () => (await statusFrom('127.0.0.40', two.url, kbs(a.tenantId), k.key!)) === 401, 7000);
+    const ms = await msUntil(async () => (await statusFrom('127.0.0.40', two.url, kbs(a.tenantId), k.key!)) === 401, 6000);
     process.stdout.write(`replicas (Redis down): revoked key refused by the other replica after ${ms.toFixed(0)} ms (cache TTL 5 s)\n`);
 
     redis = await startRedis(port);
     await until(async () => (await readiness(one)) === 'redis' && (await readiness(two)) === 'redis', 15_000, 'link back');
+    await until(async () => (await rateLimits(two)) === 'redis', 15_000, 'rate limits back in Redis');
     // Linked again: a revocation reaches the other replica at once.
     const k2 = await createKey(one, a.tenantId, ['*'], ['kb:read']);
     expect((await two.http.get(kbs(a.tenantId), k2)).status).toBe(200);
