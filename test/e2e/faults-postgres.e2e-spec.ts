@@ -48,13 +48,13 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 /** One request with a client-side abort well past the bound: an aborted request counts as a hang (status 0). */
 async function timed(http: Http, method: string, path: string, body: unknown, as: Credentials | undefined, abortMs: number) {
   const started = Date.now();
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
   if (as?.key) headers['x-api-key'] = as.key;
   if (as?.token) headers.authorization = `Bearer ${as.token}`;
   try {
     const res = await fetch(http.baseUrl + path, {
       method,
-      headers: body === undefined ? (as ? headers : {}) : headers,
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(abortMs),
     });
