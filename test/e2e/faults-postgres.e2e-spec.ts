@@ -1,5 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PERMISSIONS } from '../../src/context/permissions';
 import { Credentials, Http } from '../support/http';
@@ -48,13 +50,13 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 /** One request with a client-side abort well past the bound: an aborted request counts as a hang (status 0). */
 async function timed(http: Http, method: string, path: string, body: unknown, as: Credentials | undefined, abortMs: number) {
   const started = Date.now();
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
   if (as?.key) headers['x-api-key'] = as.key;
   if (as?.token) headers.authorization = `Bearer ${as.token}`;
   try {
     const res = await fetch(http.baseUrl + path, {
       method,
-      headers: body === undefined ? (as ? headers : {}) : headers,
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(abortMs),
     });
@@ -75,6 +77,7 @@ async function timed(http: Http, method: string, path: string, body: unknown, as
   let pg: PrivatePostgres;
   let child: ChildProcess;
   let log = '';
+  let dataDir = '';
   let http: Http;
   const tenants: Record<'A' | 'B', { id: string; kb: string; key: Credentials; canary: string }> = {} as never;
   const samples: Sample[] = [];
@@ -86,6 +89,7 @@ async function timed(http: Http, method: string, path: string, body: unknown, as
 
   beforeAll(async () => {
     pg = await PrivatePostgres.create();
+    dataDir = mkdtempSync(join(tmpdir(), 'strata-faults-'));
     await pg.start();
     const port = String(20000 + Math.floor(Math.random() * 20000));
     const env = {
@@ -93,6 +97,7 @@ async function timed(http: Http, method: string, path: string, body: unknown, as
       PORT: port,
       HOST: '127.0.0.1',
       DATABASE_URL: pg.url,
+      DATA_DIR: dataDir,
       DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       ADMIN_USERNAME: 'admin',
       ADMIN_PASSWORD: 'faults-pg-password',
@@ -146,6 +151,7 @@ async function timed(http: Http, method: string, path: string, body: unknown, as
       if (child.exitCode === null) child.kill('SIGKILL');
     }
     await pg?.destroy();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('runs the load: 4 clients of 2 tenants query before, during and after a crash of PostgreSQL (pg_ctl stop -m immediate) and its restart', async () => {
