@@ -213,6 +213,17 @@ export class JobQueueRepository {
     );
   }
 
+  /**
+   * Locks the jobs of one document (or of the whole KB: documentId null)
+   * until commit. Ingestion locks a job before its document (claim, commit,
+   * fail, reclaim); a deletion calls this before it locks the document rows,
+   * so both take the locks in that order and cannot deadlock.
+   */
+  async lockForDeletion(db: Db, tenantId: string, kbId: string, documentId: string | null): Promise<void> {
+    if (documentId === null) await db.many(`SELECT id FROM jobs WHERE tenant_id = $1 AND kb_id = $2 ORDER BY id FOR UPDATE`, [tenantId, kbId]);
+    else await db.many(`SELECT id FROM jobs WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3 ORDER BY id FOR UPDATE`, [tenantId, kbId, documentId]);
+  }
+
   async removeForDocument(db: Db, tenantId: string, kbId: string, documentId: string): Promise<void> {
     await db.exec(`DELETE FROM jobs WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3`, [tenantId, kbId, documentId]);
   }
