@@ -12,6 +12,7 @@ import { jsonNestingExceeds, MAX_JSON_DEPTH } from './common/json-depth';
 import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import { parseSettings, Settings } from './config/app-config';
+import { assertDataDirWritable } from './config/data-dir';
 import { compatErrorHandler } from './compat/lightrag/api/lightrag-errors';
 
 export interface CreatedApp {
@@ -25,6 +26,8 @@ export interface CreatedApp {
  */
 export async function createApp(env: Record<string, string | undefined> = process.env, opts: { logger?: boolean } = {}): Promise<CreatedApp> {
   const settings = parseSettings(env);
+  // An unwritable or full DATA_DIR stops here with its path and reason, before the embedded database opens.
+  assertDataDirWritable(settings);
   let logError: (...a: unknown[]) => void = () => undefined;
   const compatError = compatErrorHandler(settings);
   const logger = { error: (...a: unknown[]) => logError(...a) };

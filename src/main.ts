@@ -3,6 +3,7 @@ import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory';
 import { applyHeapGrowth } from './common/heap-growth';
 import { ConfigError } from './config/app-config';
+import { DataDirError } from './config/data-dir';
 
 async function bootstrap(): Promise<void> {
   const { app, settings } = await createApp();
@@ -36,7 +37,7 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DataDirError) {
     process.stderr.write(`strata: ${err.message}\n`);
   } else {
     process.stderr.write(`strata: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -3,6 +3,7 @@ import { SecretsService } from '../auth/secrets.service';
 import { SecurityEvent, SecurityEvents } from '../context/security-events';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
+import { OutageLog } from '../common/outage-log';
 import { MetricsService } from '../metrics/metrics.service';
 import { AuditRow, ExpectedHead, openCutover, VerifyAllResult, verifyAllChains } from './audit-chain';
 import { AuditEntry, AuditFilter, AuditRepository, chainName } from './audit.repository';
@@ -83,6 +84,8 @@ export function toAuditLogDto(r: AuditRow): AuditLogDto {
 @Injectable()
 export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
+  /** A database outage is logged once (then every 30 s), not on every 1 s flush. */
+  private readonly outage = new OutageLog(this.logger, 'audit flush');
   private buffer: AuditEntry[] = [];
   private timer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
@@ -163,16 +166,18 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
         .then((done) => {
           if (done) this.logger.log('audit: sealed the unkeyed chain heads; new entries are keyed (HMAC-SHA256)');
         }));
-      await this.writeAll();
+      if (await this.writeAll()) this.outage.recovered();
     } catch (err) {
       this.sealed = undefined;
-      this.logger.warn({ err: (err as Error).message }, 'audit flush failed; will retry');
+      if (isOutage(err)) this.outage.failed(err, { pending: this.buffer.length });
+      else this.logger.warn({ err: (err as Error).message }, 'audit flush failed; will retry');
     } finally {
       this.metrics.auditBacklog.set(this.buffer.length);
     }
   }
 
-  private async writeAll(): Promise<void> {
+  /** Writes the buffer out; false when the database is unreachable (the rest stays buffered). */
+  private async writeAll(): Promise<boolean> {
     while (this.buffer.length) {
       const batch = this.buffer.splice(0, 500);
       try {
@@ -181,8 +186,8 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
         if (isOutage(err)) {
           // Keep them for the next attempt (the database may be restarting).
           this.buffer.unshift(...batch);
-          this.logger.warn({ err: (err as Error).message, pending: this.buffer.length }, 'audit flush failed; will retry');
-          return;
+          this.outage.failed(err, { pending: this.buffer.length });
+          return false;
         }
         // A row the database refuses must not block every later entry: write one by one, drop only the refused.
         for (const entry of batch) {
@@ -207,6 +212,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
         }
       }
     }
+    return true;
   }
 
   async list(tenantId: string, filter: AuditFilter): Promise<{ rows: AuditLogDto[]; total: number }> {

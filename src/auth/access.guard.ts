@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppException } from '../common/app-exception';
+import { isDatabaseUnavailable } from '../common/error-mapping';
 import { ApiKeyAuthenticator, AuthFailure } from './api-key-authenticator';
 import { API_KEY_PREFIX } from './api-key-format';
 import { ADMIN_ONLY, IS_PUBLIC, REQUIRED_PERMISSIONS } from '../context/decorators';
@@ -127,6 +128,10 @@ export class AccessGuard implements CanActivate {
       }
       throw new AuthFailure('missing', 'Credentials are required: send X-API-Key or Authorization: Bearer.');
     } catch (err) {
+      // The key's lookup could not reach the database: an outage (503), not a
+      // failed authentication — counting it would lock every client out of
+      // the failed-auth budget for minutes after the database returns.
+      if (isDatabaseUnavailable(err)) throw new AppException('UNAVAILABLE', 'The database is unavailable; try again shortly.');
       const reason = err instanceof AuthFailure ? err.reason : 'bad_token';
       this.events.emit({ type: 'auth_failed', reason, ip: req.ip, requestId: String(req.id), method: req.method, route: req.routeOptions?.url });
       if (err instanceof AppException) throw err;

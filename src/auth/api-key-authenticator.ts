@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
 import { createCache } from '../common/cache';
+import { isDatabaseUnavailable } from '../common/error-mapping';
+import { OutageLog } from '../common/outage-log';
 import { isTenantChange, TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
 import { AuthRepository } from './auth.repository';
@@ -34,7 +36,7 @@ const LAST_USED_FLUSH_MS = 30_000;
 
 /**
  * Turns a raw API key into a principal: HMAC lookup by hash, a short-lived
- * in-process cache (5 s; a revocation or tenant change on this replica,
+ * in-process cache (5 s; a revocation or tenant change on any replica,
  * announced through TenantEvents, clears the entries at once), and
  * last_used_at written in batches rather than once per request.
  */
@@ -44,6 +46,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
   /** Known keys by hash (base64); unknown keys are not cached, so a flood of random keys cannot evict real ones. */
   private readonly cache = createCache<string, CachedKey>({ max: CACHE_MAX, ttlMs: CACHE_TTL_MS });
   private readonly used = new Set<string>();
+  private readonly outage = new OutageLog(this.logger, 'API key last_used_at');
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -57,6 +60,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
       // A tenant's suspension or deletion must reach its keys at once (the guard also re-reads the tenant's status).
       else if (isTenantChange(e)) this.forgetWhere((k) => k.tenantId === e.tenantId);
     });
+    events.onResync(() => this.forgetAll());
   }
 
   onModuleInit(): void {
@@ -77,11 +81,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     if (!looksLikeApiKey(rawKey)) throw new AuthFailure('malformed', 'The API key is malformed.');
     const hash = this.hash(rawKey);
     const cacheKey = hash.toString('base64');
-    let entry = this.cache.get(cacheKey) ?? null;
-    if (!entry) {
-      entry = await this.load(hash);
-      if (entry) this.cache.set(cacheKey, entry);
-    }
+    const entry = await this.cache.getOrLoad(cacheKey, () => this.load(hash));
     if (!entry) throw new AuthFailure('unknown_key', 'The API key is not valid.');
     if (entry.revoked) throw new AuthFailure('revoked', 'The API key has been revoked.');
     if (entry.expiresAt !== null && entry.expiresAt <= Date.now()) throw new AuthFailure('expired', 'The API key has expired.');
@@ -89,7 +89,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     return { kind: 'api_key', id: entry.id, tenantId: entry.tenantId, permissions: entry.permissions, kbIds: entry.kbIds, expiresAt: entry.expiresAt };
   }
 
-  /** Empties the cache, as another replica's cache is after CACHE_TTL_MS (tests use it to act as that replica). */
+  /** Empties the cache (after a resync; tests use it to act as a replica that has not seen a key yet). */
   forgetAll(): void {
     this.cache.clear();
   }
@@ -117,8 +117,13 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     this.used.clear();
     try {
       await this.db.withPlatform((db) => this.repo.touchApiKeys(db, ids));
+      this.outage.recovered();
     } catch (err) {
-      this.logger.warn({ err }, 'could not record API key last_used_at');
+      if (isDatabaseUnavailable(err)) {
+        // Keep them for the next flush (at most one entry per key in use).
+        for (const id of ids) this.used.add(id);
+        this.outage.failed(err, { keys: ids.length });
+      } else this.logger.warn({ err }, 'could not record API key last_used_at');
     }
   }
 }

@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { KEY_FILE_NAME } from '../config/data-dir';
 
 /**
  * The server's key material as pure functions: the key file's shape, the
@@ -23,7 +24,7 @@ export interface KeyFile {
   legacy?: { token_secret?: string; api_key_pepper?: string };
 }
 
-export const KEY_FILE_NAME = 'secret.key';
+export { KEY_FILE_NAME };
 
 /** HKDF-SHA256 with a distinct label per use: one master key, independent secrets. */
 export function deriveKey(master: Buffer | string, label: string): Buffer {

@@ -11,8 +11,8 @@ const MAX_ENTRIES = 50_000;
 
 /**
  * Is a tenant usable? Read on every authenticated request, so cached for a
- * few seconds; a change of the tenant (TenantEvents) clears its entry on this
- * replica at once.
+ * few seconds; a change of the tenant (TenantEvents) clears its entry on
+ * every replica at once.
  */
 @Injectable()
 export class TenantStatusService {
@@ -27,11 +27,10 @@ export class TenantStatusService {
   }
 
   async statusOf(tenantId: string): Promise<TenantStatus> {
-    const hit = this.cache.get(tenantId);
-    if (hit) return hit;
-    const r = await this.db.withPlatform((db) => this.repo.tenantStatus(db, tenantId));
-    const status: TenantStatus = !r ? 'missing' : r.deleted_at ? 'deleted' : r.is_active ? 'active' : 'suspended';
-    this.cache.set(tenantId, status);
-    return status;
+    const status = await this.cache.getOrLoad(tenantId, async () => {
+      const r = await this.db.withPlatform((db) => this.repo.tenantStatus(db, tenantId));
+      return !r ? 'missing' : r.deleted_at ? 'deleted' : r.is_active ? 'active' : 'suspended';
+    });
+    return status!;
   }
 }

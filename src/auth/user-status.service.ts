@@ -24,7 +24,8 @@ interface Entry {
  * `user_changed` event names the account) closes that gap: the guard uses the
  * role stored now, not the one the token was issued with, and refuses a token
  * whose `ver` is older than the account's token_version (bumped by every
- * password change). Other replicas see a change within TTL_MS.
+ * password change). Every replica forgets a changed user at once
+ * (TenantEvents); TTL_MS bounds staleness while replicas cannot reach each other.
  */
 @Injectable()
 export class UserStatusService {
@@ -54,11 +55,8 @@ export class UserStatusService {
   }
 
   private async cached(key: string, load: () => Promise<UserState | AdminState>): Promise<UserState | AdminState> {
-    const hit = this.cache.get(key);
-    if (hit) return hit.state;
-    const state = await load();
-    this.cache.set(key, { state });
-    return state;
+    const entry = await this.cache.getOrLoad(key, async () => ({ state: await load() }));
+    return entry!.state;
   }
 }
 

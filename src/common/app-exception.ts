@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_TIMEOUT'
   | 'UNAVAILABLE'
+  | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL_ERROR';
 
 export const STATUS_OF_CODE: Record<ErrorCode, number> = {
@@ -38,6 +39,8 @@ export const STATUS_OF_CODE: Record<ErrorCode, number> = {
   UPSTREAM_ERROR: 502,
   UPSTREAM_TIMEOUT: 504,
   UNAVAILABLE: 503,
+  /** The database (or DATA_DIR) has no space left: nothing of the request was stored. */
+  INSUFFICIENT_STORAGE: 507,
   INTERNAL_ERROR: 500,
 };
 

@@ -5,7 +5,9 @@ import { LRUCache } from 'lru-cache';
  * recently used evicted first) and, where given, in age (`ttlMs`, checked on
  * read). Everything that remembers a lookup for later requests (tenant and
  * user status, API keys, verified tokens, keyword extraction, tenant limits)
- * uses this, and is invalidated through TenantEvents, never by waiting alone.
+ * uses this, and is invalidated through TenantEvents (on every replica),
+ * never by waiting alone; the TTL bounds staleness only while the link between
+ * replicas is down.
  */
 export interface CacheOptions {
   /** Most entries kept. */
@@ -14,26 +16,63 @@ export interface CacheOptions {
   ttlMs?: number;
 }
 
-export type Cache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> = LRUCache<K, V>;
+/**
+ * An LRU cache that also counts invalidations (`delete`, `clear`), so that a
+ * value loaded from the database while an invalidation arrived is not stored:
+ * the load may have read the row before the change (getOrLoad).
+ */
+export class Cache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> extends LRUCache<K, V> {
+  private invalidations = 0;
+
+  override delete(key: K): boolean {
+    this.invalidations++;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.invalidations++;
+    super.clear();
+  }
+
+  /**
+   * The cached value of `key`, else `load()`'s, which is stored unless it is
+   * null or an invalidation happened while it loaded (then the next call
+   * loads again).
+   */
+  async getOrLoad(key: K, load: () => Promise<V | null>): Promise<V | null> {
+    const hit = this.get(key);
+    if (hit !== undefined) return hit;
+    const before = this.invalidations;
+    const value = await load();
+    if (value !== null && this.invalidations === before) this.set(key, value);
+    return value;
+  }
+}
 
 export function createCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>>(opts: CacheOptions): Cache<K, V> {
   if (!Number.isInteger(opts.max) || opts.max < 1) throw new Error('createCache: max must be a positive integer');
-  return new LRUCache<K, V>({ max: opts.max, ...(opts.ttlMs ? { ttl: opts.ttlMs, ttlAutopurge: false } : {}) });
+  return new Cache<K, V>({ max: opts.max, ...(opts.ttlMs ? { ttl: opts.ttlMs, ttlAutopurge: false } : {}) });
 }
 
-/** What announces changes (TenantEvents): listeners are called with every event. */
+/**
+ * What announces changes (TenantEvents): listeners are called with every
+ * event; resync listeners when events may have been missed (the link to the
+ * other replicas was down), so everything cached must be forgotten.
+ */
 export interface ChangeSource<E> {
   subscribe(listener: (e: E) => void): void;
+  onResync(listener: () => void): void;
 }
 
 /**
  * Makes `cache` forget what changed: for every event from `source`, the entry
  * whose key `keyOf` returns is deleted at once (null: the event concerns no
- * entry of this cache).
+ * entry of this cache); after a resync, every entry.
  */
 export function invalidateOn<K extends NonNullable<unknown>, V extends NonNullable<unknown>, E>(cache: Cache<K, V>, source: ChangeSource<E>, keyOf: (e: E) => K | null): void {
   source.subscribe((e) => {
     const key = keyOf(e);
     if (key !== null) cache.delete(key);
   });
+  source.onResync(() => cache.clear());
 }

@@ -37,6 +37,14 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: 'A path segment of the URL is longer than this server accepts (500 characters).' },
 };
 
+const STORAGE_FULL = 'The server has no storage space left; nothing of this request was stored. Try again once an operator has freed space.';
+
+/** A file write refused for lack of space (the embedded database or DATA_DIR on a full disk, or over quota). */
+function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** PostgreSQL SQLSTATE codes that are the client's fault or a dependency outage, not a bug. */
 function fromPostgres(err: { code?: string }): { code: ErrorCode; message: string } | null {
   const sqlstate = err.code;
@@ -49,7 +57,10 @@ function fromPostgres(err: { code?: string }): { code: ErrorCode; message: strin
   if (sqlstate === '22001') return { code: 'VALIDATION_ERROR', message: 'A value in the request is too long.' };
   // NUL bytes and invalid byte sequences: PostgreSQL text cannot hold them.
   if (sqlstate === '22021' || sqlstate === '22P05') return { code: 'VALIDATION_ERROR', message: 'A value in the request contains characters that cannot be stored (such as NUL).' };
-  if (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P03' || sqlstate === '53300')
+  // disk_full (53100): PostgreSQL could not extend a file; the transaction rolled back, so nothing was stored.
+  if (sqlstate === '53100') return { code: 'INSUFFICIENT_STORAGE', message: STORAGE_FULL };
+  // 08: connection exceptions; 57P01-57P03: the server is shutting down, crashed or starting up; 53300: too many connections.
+  if (sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03' || sqlstate === '53300')
     return { code: 'UNAVAILABLE', message: 'The database is unavailable; try again shortly.' };
   return null;
 }
@@ -60,10 +71,32 @@ function isAbortedBody(err: unknown): boolean {
   return e?.code === 'ECONNRESET' && e.message === 'aborted' && e.statusCode === 400;
 }
 
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * node-postgres and pg-pool raise these without a code: a connection cut
+ * mid-query, no connection within DATABASE_CONNECT_TIMEOUT_MS ("timeout
+ * exceeded when trying to connect"), a client whose connection already broke.
+ */
+const CONNECTION_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Driver not Connected|PGlite is closed/i;
+
 function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
   const msg = (err as Error)?.message ?? '';
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || /Connection terminated|connection timeout|Driver not Connected|PGlite is closed/i.test(msg);
+  return (typeof code === 'string' && NETWORK_CODES.has(code)) || CONNECTION_MESSAGES.test(msg);
+}
+
+/**
+ * True when `err` says the database cannot be reached right now (server down,
+ * restarting, refusing connections, no connection within the timeout) — a
+ * dependency outage to answer with 503 UNAVAILABLE and to retry later, never
+ * a fault of the request or of the code. Background loops use it to tell an
+ * outage (log it once, keep the work, retry) from a bug.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object' || isAbortedBody(err)) return false;
+  const driverError = (err as { driverError?: { code?: string } }).driverError;
+  for (const e of [driverError, err as { code?: string }]) if (e && fromPostgres(e)?.code === 'UNAVAILABLE') return true;
+  return isConnectionFailure(err) || (driverError !== undefined && isConnectionFailure(driverError));
 }
 
 /**
@@ -100,6 +133,9 @@ export function toErrorResponse(err: unknown, requestId: string): ErrorResponse 
   } else if (isAbortedBody(err)) {
     code = 'VALIDATION_ERROR';
     message = 'The request body ended before the length given in Content-Length.';
+  } else if (isStorageFull(err)) {
+    code = 'INSUFFICIENT_STORAGE';
+    message = STORAGE_FULL;
   } else if (isConnectionFailure(err)) {
     code = 'UNAVAILABLE';
     message = 'The database is unavailable; try again shortly.';
@@ -113,7 +149,8 @@ export function toErrorResponse(err: unknown, requestId: string): ErrorResponse 
   } else {
     internal = true;
   }
-  if (code === 'INTERNAL_ERROR') internal = true;
+  // A full disk is the operator's to fix: logged like an internal error (the client gets 507 and the reason).
+  if (code === 'INTERNAL_ERROR' || code === 'INSUFFICIENT_STORAGE') internal = true;
   const body: ErrorResponse['body'] = { status: 'error', error: { code, message, request_id: requestId } };
   if (details && details.length) body.error.details = details;
   return { status: STATUS_OF_CODE[code], headers, body, internal };

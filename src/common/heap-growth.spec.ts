@@ -41,9 +41,17 @@ describe('HEAP_GROWTH_PERCENT', () => {
     expect(() => parseSettings({ HEAP_GROWTH_PERCENT: '301' })).toThrow(/HEAP_GROWTH_PERCENT must be between 0 and 300/);
   });
 
-  it('keeps the heap of a garbage-heavy process well below what V8 lets it reach on its own', () => {
-    const own = peakHeapMb(0);
-    const capped = peakHeapMb(30);
-    expect(capped).toBeLessThan(own * 0.75);
-  }, 60_000);
+  // Node 24's V8 (13.x) sizes this process's heap by its own heuristics whatever
+  // the flag says (measured: peaks 270–370 MB capped or not, run to run), so
+  // the effect is claimed (and measured) for Node 20 only (README, ADR 003).
+  const honoured = Number(process.versions.node.split('.')[0]) < 22;
+  (honoured ? it : it.skip)(
+    'on Node 20, keeps the heap of a garbage-heavy process well below what V8 lets it reach on its own',
+    () => {
+      const own = peakHeapMb(0);
+      const capped = peakHeapMb(30);
+      expect(capped).toBeLessThan(own * 0.75);
+    },
+    60_000,
+  );
 });

@@ -7,6 +7,7 @@ describe('configuration: defaults', () => {
       port: 9621,
       host: '0.0.0.0',
       databaseUrl: null,
+      databaseConnectTimeoutMs: 10000,
       dataDir: './data',
       redisUrl: null,
       jwtAlgorithm: 'HS256',
@@ -65,8 +66,15 @@ describe('configuration: an invalid variable stops start-up, named, with what it
     [{ LLM_BINDING: 'gemini' }, 'LLM_BINDING must be local or openai (or an OpenAI-compatible server: ollama, vllm), got "gemini"'],
     [{ LLM_BINDING: 'openai' }, 'LLM_BINDING_API_KEY is required when LLM_BINDING or EMBEDDING_BINDING is openai'],
     [{ MIGRATION_DATABASE_URL: 'postgres://owner@db/strata' }, 'MIGRATION_DATABASE_URL needs DATABASE_URL'],
+    [{ DATABASE_READ_URL: 'postgres://reader@replica/strata' }, 'DATABASE_READ_URL needs DATABASE_URL (the replicas must follow a PostgreSQL server)'],
+    [{ DATABASE_URL: 'postgres://db/strata', DATABASE_READ_URL: 'postgres://replica/strata,mysql://other' }, 'DATABASE_READ_URL must be comma-separated postgres:// URLs'],
+    [{ DATABASE_URL: 'postgres://db/strata', DATABASE_READ_URL: ' , ' }, 'DATABASE_READ_URL must name at least one postgres:// URL'],
+    [{ REDIS_KEY_PREFIX: 'has space' }, 'REDIS_KEY_PREFIX must be 1 to 64 of A-Z a-z 0-9 : _ . -, got "has space"'],
+    [{ JOB_LOCK_TIMEOUT_S: '1' }, 'JOB_LOCK_TIMEOUT_S must be between 2 and 3600, got 1'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     [{ PARSE_TIMEOUT_S: '0' }, 'PARSE_TIMEOUT_S must be between 1 and 3600, got 0'],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: '0' }, 'DATABASE_CONNECT_TIMEOUT_MS must be between 100 and 600000, got 0'],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: '5s' }, 'DATABASE_CONNECT_TIMEOUT_MS must be an integer, got "5s"'],
     [{ LIGHTRAG_COMPAT_PREFIX: '/api/lightrag' }, 'LIGHTRAG_COMPAT_PREFIX must not start with /api (Strata serves it), got "/api/lightrag"'],
     [{ LIGHTRAG_COMPAT_PREFIX: '/Light RAG' }, 'LIGHTRAG_COMPAT_PREFIX must be a path such as /lightrag'],
     [{ LIGHTRAG_COMPAT_WEBUI_AUTH: 'guest' }, 'LIGHTRAG_COMPAT_WEBUI_AUTH must be one of login, apikey, got "guest"'],
@@ -100,6 +108,7 @@ describe('configuration: secrets', () => {
   const secrets = {
     DATABASE_URL: 'postgres://strata:db-password@db:5432/strata',
     MIGRATION_DATABASE_URL: 'postgres://owner:owner-password@db:5432/strata',
+    DATABASE_READ_URL: 'postgres://reader:reader-password@replica1:5432/strata, postgres://reader:reader-password@replica2:5432/strata',
     REDIS_URL: 'redis://:redis-password@cache:6379',
     TOKEN_SECRET: 'token-secret-token-secret-token-secret',
     ADMIN_PASSWORD: 'admin-password',
@@ -112,7 +121,18 @@ describe('configuration: secrets', () => {
 
   it('the credentials and the URLs that can carry one are marked @Secret()', () => {
     expect([...SECRET_VARIABLES].sort()).toEqual(
-      ['ADMIN_PASSWORD', 'API_KEY_PEPPER', 'DATABASE_URL', 'ENCRYPTION_KEY', 'LLM_BINDING_API_KEY', 'METRICS_TOKEN', 'MIGRATION_DATABASE_URL', 'REDIS_URL', 'TOKEN_SECRET'].sort(),
+      [
+        'ADMIN_PASSWORD',
+        'API_KEY_PEPPER',
+        'DATABASE_READ_URL',
+        'DATABASE_URL',
+        'ENCRYPTION_KEY',
+        'LLM_BINDING_API_KEY',
+        'METRICS_TOKEN',
+        'MIGRATION_DATABASE_URL',
+        'REDIS_URL',
+        'TOKEN_SECRET',
+      ].sort(),
     );
     const keys = Object.keys(parseSettings({}));
     for (const key of SECRET_SETTINGS) expect(keys).toContain(key);
@@ -125,13 +145,14 @@ describe('configuration: secrets', () => {
       const value = secrets[name as keyof typeof secrets];
       expect(text).not.toContain(value);
     }
-    for (const leaked of ['db-password', 'owner-password', 'redis-password']) expect(text).not.toContain(leaked);
+    for (const leaked of ['db-password', 'owner-password', 'redis-password', 'reader-password']) expect(text).not.toContain(leaked);
     expect(described).toMatchObject({
       tokenSecret: '<redacted>',
       llmBindingApiKey: '<redacted>',
       metricsToken: '<redacted>',
       databaseUrl: 'postgres://<redacted>@db:5432/strata',
       redisUrl: 'redis://<redacted>@cache:6379',
+      databaseReadUrl: ['postgres://<redacted>@replica1:5432/strata', 'postgres://<redacted>@replica2:5432/strata'],
       port: 9621,
       llmBinding: 'openai',
     });

@@ -98,7 +98,7 @@ export function describeSettings(settings: Settings): Record<string, unknown> {
       out[key] = value;
       continue;
     }
-    out[key] = redactUrl(String(value)) ?? '<redacted>';
+    out[key] = Array.isArray(value) ? value.map((v) => redactUrl(String(v)) ?? '<redacted>') : (redactUrl(String(value)) ?? '<redacted>');
   }
   return out;
 }

@@ -13,10 +13,21 @@ export interface Settings {
    * login role (member of strata_app and strata_platform, not a superuser).
    */
   migrationDatabaseUrl: string | null;
+  /** Streaming replicas for reads (DATABASE_READ_URL, comma-separated), empty when none. */
+  databaseReadUrl: string[];
   /** Connections to DATABASE_URL's server (PGlite has one). */
   databasePoolSize: number;
+  /**
+   * DATABASE_CONNECT_TIMEOUT_MS: the longest a unit of work waits for a
+   * connection to DATABASE_URL's server (opening one, or a free one of the
+   * pool). While the server is down a request fails with 503 UNAVAILABLE
+   * within this bound instead of hanging.
+   */
+  databaseConnectTimeoutMs: number;
   dataDir: string;
   redisUrl: string | null;
+  /** Prefix of Strata's Redis keys and channel (`<prefix>rl:…`, `<prefix>events`). */
+  redisKeyPrefix: string;
   tokenSecret: string | null;
   jwtAlgorithm: 'HS256' | 'HS384' | 'HS512';
   tokenExpireHours: number;
@@ -53,6 +64,8 @@ export interface Settings {
   metricsPublic: boolean;
   workerConcurrency: number;
   workerPollMs: number;
+  /** A running job without a heartbeat for this long goes back to the queue (JOB_LOCK_TIMEOUT_S). */
+  jobLockTimeoutMs: number;
   shutdownTimeoutMs: number;
   /** V8 old-space growth per GC cycle, in % of the live heap (0 = V8's own 10–300 %); applied by main.ts. */
   heapGrowthPercent: number;

@@ -7,17 +7,30 @@ import { MIGRATIONS } from '../../migrations';
 export interface OpenedDatabase {
   dataSource: DataSource;
   kind: 'pglite' | 'postgres';
+  /** Connections to the read replicas (DATABASE_READ_URL), if any; closed by close(). */
+  readers?: DataSource[];
   /** Closes the data source and, for PGlite, the embedded engine (flushes it to DATA_DIR). */
   close(): Promise<void>;
 }
+
+/** Default bound on waiting for a server connection (DATABASE_CONNECT_TIMEOUT_MS). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * One DataSource for both engines. Without DATABASE_URL the embedded PGlite
  * (PostgreSQL compiled to WASM, with pgvector) is reached through its own
  * node-postgres adapter, so TypeORM's `postgres` driver and every SQL string
  * are the same on both (ADR 001).
+ *
+ * On a server, `connectTimeoutMs` bounds both opening a connection and
+ * waiting for a free one of the pool (node-postgres' connectionTimeoutMillis
+ * covers both), so while the server is down or the pool is exhausted a unit
+ * of work fails within it (503 UNAVAILABLE) instead of queueing without end.
+ * TCP keepalive lets the pool notice a server that vanished without closing
+ * its sockets. A restarted server needs nothing here: the pool drops the
+ * connections that broke and opens new ones on demand.
  */
-export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<OpenedDatabase> {
+export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number; connectTimeoutMs?: number }): Promise<OpenedDatabase> {
   if (opts.databaseUrl) {
     const dataSource = new DataSource({
       type: 'postgres',
@@ -27,7 +40,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
       migrationsTableName: 'schema_migrations',
       synchronize: false,
       logging: false,
-      extra: { connectionTimeoutMillis: 10000, application_name: 'strata' },
+      extra: { connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'strata' },
     });
     await dataSource.initialize();
     return { dataSource, kind: 'postgres', close: () => dataSource.destroy() };
@@ -71,6 +84,27 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
       await pglite.close();
     },
   };
+}
+
+/**
+ * Pools on PostgreSQL streaming replicas (DATABASE_READ_URL), not yet
+ * connected: DatabaseService connects each on first use and again after a
+ * failure, so a replica that is down at start-up does not stop the server
+ * (reads go to the primary meanwhile). No migrations: a replica replays the
+ * primary's schema.
+ */
+export function readerSources(urls: string[], poolSize: number, connectTimeoutMs: number): DataSource[] {
+  return urls.map(
+    (url) =>
+      new DataSource({
+        type: 'postgres',
+        url,
+        poolSize,
+        synchronize: false,
+        logging: false,
+        extra: { connectionTimeoutMillis: connectTimeoutMs, application_name: 'strata-read', keepAlive: true },
+      }),
+  );
 }
 
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {

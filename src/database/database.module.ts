@@ -1,6 +1,6 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { openDatabase, OpenedDatabase, runMigrations } from './data-source.factory';
+import { openDatabase, OpenedDatabase, readerSources, runMigrations } from './data-source.factory';
 import { DatabaseService } from './database.service';
 
 export const OPENED_DATABASE = Symbol('OPENED_DATABASE');
@@ -13,7 +13,7 @@ export const OPENED_DATABASE = Symbol('OPENED_DATABASE');
       inject: [AppConfig],
       useFactory: async (config: AppConfig): Promise<OpenedDatabase> => {
         const logger = new Logger('Database');
-        const { databaseUrl, migrationDatabaseUrl, dataDir, databasePoolSize } = config.settings;
+        const { databaseUrl, migrationDatabaseUrl, dataDir, databasePoolSize, databaseConnectTimeoutMs, databaseReadUrl } = config.settings;
         if (migrationDatabaseUrl) {
           // Least privilege: the schema owner migrates over its own short-lived connection;
           // DATABASE_URL may then be a login role that only holds strata_app and strata_platform.
@@ -25,13 +25,23 @@ export const OPENED_DATABASE = Symbol('OPENED_DATABASE');
             await owner.close();
           }
         }
-        const db = await openDatabase({ databaseUrl, dataDir, poolSize: databasePoolSize });
+        const db = await openDatabase({ databaseUrl, dataDir, poolSize: databasePoolSize, connectTimeoutMs: databaseConnectTimeoutMs });
         logger.log(db.kind === 'pglite' ? `embedded PostgreSQL (PGlite) in ${dataDir}` : 'PostgreSQL server from DATABASE_URL');
         if (!migrationDatabaseUrl) {
           const ran = await runMigrations(db.dataSource);
           if (ran.length) logger.log(`applied migrations: ${ran.join(', ')}`);
         }
-        return db;
+        if (!databaseReadUrl.length) return db;
+        const readers = readerSources(databaseReadUrl, databasePoolSize, databaseConnectTimeoutMs);
+        logger.log(`${readers.length} read replica(s) from DATABASE_READ_URL serve queries, graph reads and document lists`);
+        return {
+          ...db,
+          readers,
+          close: async () => {
+            await Promise.allSettled(readers.filter((r) => r.isInitialized).map((r) => r.destroy()));
+            await db.close();
+          },
+        };
       },
     },
     { provide: DatabaseService, inject: [OPENED_DATABASE], useFactory: (db: OpenedDatabase) => new DatabaseService(db) },

@@ -3,12 +3,22 @@ import type { DataSource } from 'typeorm';
 import { OpenedDatabase } from './data-source.factory';
 import { inlineParams, Statement } from './inline-params';
 
-import { Db, runInTransaction } from './db';
+import { isDatabaseUnavailable } from '../common/error-mapping';
+import { Db, runInTransaction, TransactionOptions } from './db';
 
 export type { Db, Row } from './db';
 
 export const APP_ROLE = 'strata_app';
 export const PLATFORM_ROLE = 'strata_platform';
+
+/**
+ * After a tenant's write on the primary, its reads stay on the primary this
+ * long (read-your-own-writes: a document listed right after it was added),
+ * longer than a streaming replica's usual lag (milliseconds on one network).
+ */
+export const STICKY_AFTER_WRITE_MS = 2_000;
+/** A replica that failed a read is left alone this long (the primary serves meanwhile). */
+const READER_RETRY_MS = 5_000;
 
 /** WAL written since the last checkpoint above which the embedded database checkpoints (checkpointIfDue). */
 export const EMBEDDED_WAL_LIMIT = 64 * 1024 * 1024;
@@ -45,8 +55,17 @@ export function tenantReadMessage(tenantId: string, statements: Statement[]): st
 export class DatabaseService implements OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseService.name);
   private closed = false;
+  /** Read replicas (DATABASE_READ_URL), each connected on first use and skipped for a while after a failure. */
+  private readonly readers: Array<{ source: DataSource; connecting: Promise<DataSource> | null; downUntil: number }>;
+  private nextReader = 0;
+  /** Tenants that wrote on the primary lately (read-your-own-writes), by time of the write. */
+  private readonly wroteAt = new Map<string, number>();
+  /** Reads that could go to a replica (withTenantRead, readAsTenant), by where they were served: counted for /metrics (database_reads). */
+  readonly reads = { primary: 0, replica: 0 };
 
-  constructor(private readonly db: OpenedDatabase) {}
+  constructor(private readonly db: OpenedDatabase) {
+    this.readers = (db.readers ?? []).map((source) => ({ source, connecting: null, downUntil: 0 }));
+  }
 
   get dataSource(): DataSource {
     return this.db.dataSource;
@@ -57,14 +76,77 @@ export class DatabaseService implements OnApplicationShutdown {
   }
 
   async withTenant<T>(tenantId: string, work: (db: Db) => Promise<T>): Promise<T> {
+    // With read replicas, a transaction that wrote keeps the tenant's reads on the primary for a while.
+    const opts: TransactionOptions = this.readers.length ? { onWrote: () => this.wroteAt.set(tenantId, Date.now()) } : {};
+    return this.tenantTransaction(this.db.dataSource, tenantId, work, opts);
+  }
+
+  /**
+   * A read-only unit of work as the tenant (BEGIN READ ONLY, so a write in
+   * it fails loudly on every database). With DATABASE_READ_URL it runs on a
+   * streaming replica — round-robin, the same RLS roles and policies, since a
+   * replica is a copy of the primary — unless the tenant wrote on the primary
+   * in the last STICKY_AFTER_WRITE_MS (read-your-own-writes) or no replica
+   * answers (then the primary serves, and the failed replica is left alone
+   * for a few seconds).
+   */
+  async withTenantRead<T>(tenantId: string, work: (db: Db) => Promise<T>): Promise<T> {
+    return this.onReader(tenantId, (source) => this.tenantTransaction(source, tenantId, work, { begin: 'BEGIN READ ONLY' }));
+  }
+
+  private tenantTransaction<T>(source: DataSource, tenantId: string, work: (db: Db) => Promise<T>, opts: TransactionOptions): Promise<T> {
     // A well-formed id goes into the opening statement itself (one round trip
     // instead of two on every request); anything else takes the parameterised
     // path and fails there exactly as before.
-    if (UUID.test(tenantId)) return this.inTransaction(tenantSetup(tenantId), work);
-    return this.inTransaction(`SELECT set_config('role', '${APP_ROLE}', true)`, async (db) => {
-      await db.exec(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
-      return work(db);
-    });
+    if (UUID.test(tenantId)) return runInTransaction(source, tenantSetup(tenantId), work, opts);
+    return runInTransaction(
+      source,
+      `SELECT set_config('role', '${APP_ROLE}', true)`,
+      async (db) => {
+        await db.exec(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+        return work(db);
+      },
+      opts,
+    );
+  }
+
+  /** Runs `read` on a replica when one may serve this tenant now, else (or when it fails to connect) on the primary. */
+  private async onReader<T>(tenantId: string, read: (source: DataSource) => Promise<T>): Promise<T> {
+    const reader = this.pickReader(tenantId);
+    if (reader) {
+      try {
+        const source = await (reader.connecting ??= reader.source.isInitialized ? Promise.resolve(reader.source) : reader.source.initialize());
+        const result = await read(source);
+        this.reads.replica++;
+        return result;
+      } catch (err) {
+        // The tenant's own errors (a bad value, RLS) are answered as they are; only an unreachable replica falls back.
+        if (!isDatabaseUnavailable(err)) throw err;
+        reader.connecting = null;
+        reader.downUntil = Date.now() + READER_RETRY_MS;
+        this.logger.warn({ err: (err as Error).message }, `read replica unavailable: reads go to the primary for ${READER_RETRY_MS / 1000} s`);
+      }
+    }
+    this.reads.primary++;
+    return read(this.db.dataSource);
+  }
+
+  private pickReader(tenantId: string): (typeof this.readers)[number] | null {
+    if (!this.readers.length || this.closed) return null;
+    const wrote = this.wroteAt.get(tenantId);
+    if (wrote !== undefined) {
+      if (Date.now() - wrote < STICKY_AFTER_WRITE_MS) return null;
+      this.wroteAt.delete(tenantId);
+    }
+    const now = Date.now();
+    for (let i = 0; i < this.readers.length; i++) {
+      const r = this.readers[(this.nextReader + i) % this.readers.length];
+      if (r.downUntil <= now) {
+        this.nextReader = (this.nextReader + i + 1) % this.readers.length;
+        return r;
+      }
+    }
+    return null;
   }
 
   /**
@@ -87,14 +169,16 @@ export class DatabaseService implements OnApplicationShutdown {
       });
     }
     const text = tenantReadMessage(tenantId, statements);
-    const runner = this.db.dataSource.createQueryRunner();
-    try {
-      const client = (await runner.connect()) as { query(text: string): Promise<{ rows: T[] } | Array<{ rows: T[] }>> };
-      const results = await client.query(text);
-      return Array.isArray(results) ? results[results.length - 1].rows : results.rows;
-    } finally {
-      await runner.release();
-    }
+    return this.onReader(tenantId, async (source) => {
+      const runner = source.createQueryRunner();
+      try {
+        const client = (await runner.connect()) as { query(text: string): Promise<{ rows: T[] } | Array<{ rows: T[] }>> };
+        const results = await client.query(text);
+        return Array.isArray(results) ? results[results.length - 1].rows : results.rows;
+      } finally {
+        await runner.release();
+      }
+    });
   }
 
   async withPlatform<T>(work: (db: Db) => Promise<T>): Promise<T> {

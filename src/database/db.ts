@@ -72,15 +72,29 @@ export class RunnerDb implements Db {
  * same connection, then COMMIT (ROLLBACK on any error). `setup` is built from
  * constants and a validated UUID only, never from input text.
  */
-export async function runInTransaction<T>(dataSource: DataSource, setup: string, work: (db: Db) => Promise<T>): Promise<T> {
+export interface TransactionOptions {
+  /** `BEGIN` by default; `BEGIN READ ONLY` for a unit of work that must not write. */
+  begin?: string;
+  /**
+   * Called after the commit when the transaction wrote something (it was
+   * given a transaction id): asked in the same round trip as COMMIT.
+   */
+  onWrote?: () => void;
+}
+
+export async function runInTransaction<T>(dataSource: DataSource, setup: string, work: (db: Db) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
   const runner = dataSource.createQueryRunner();
-  await runner.connect();
+  const client = (await runner.connect()) as { query(text: string): Promise<unknown> };
   let committing = false;
   try {
-    await runner.query(`BEGIN; ${setup}`);
+    await runner.query(`${opts.begin ?? 'BEGIN'}; ${setup}`);
     const result = await work(new RunnerDb(runner));
     committing = true;
-    await runner.query('COMMIT');
+    if (opts.onWrote) {
+      // node-postgres returns one result per statement of a simple-protocol message.
+      const [asked] = (await client.query('SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS wrote; COMMIT')) as Array<{ rows: Array<{ wrote: boolean }> }>;
+      if (asked.rows[0]?.wrote) opts.onWrote();
+    } else await runner.query('COMMIT');
     return result;
   } catch (err) {
     // Before COMMIT the transaction may be open (or aborted): end it so the

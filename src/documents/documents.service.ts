@@ -151,7 +151,7 @@ export class DocumentsService {
   }
 
   async list(tenantId: string, kbId: string, status: DocumentStatus | null, limit: number, offset: number): Promise<Page<DocumentDto>> {
-    const { rows, total } = await this.db.withTenant(tenantId, async (db) => {
+    const { rows, total } = await this.db.withTenantRead(tenantId, async (db) => {
       await this.assertKb(db, tenantId, kbId);
       return this.docs.list(db, tenantId, kbId, status, limit, offset);
     });
@@ -175,6 +175,8 @@ export class DocumentsService {
   async remove(tenantId: string, kbId: string, documentId: string): Promise<{ document_id: string; deleted: true }> {
     await this.db.withTenant(tenantId, async (db) => {
       await this.assertKb(db, tenantId, kbId);
+      // Its jobs before its row: the order ingestion locks them in (a deadlock otherwise).
+      await this.ingestion.lockJobs(db, tenantId, kbId, documentId);
       const doc = await this.docs.lockById(db, tenantId, kbId, documentId);
       if (!doc) throw AppException.notFound('The document');
       await this.ingestion.removeDocument(db, tenantId, kbId, documentId);
@@ -218,6 +220,7 @@ export class DocumentsService {
   async removeAll(tenantId: string, kbId: string): Promise<number> {
     const n = await this.db.withTenant(tenantId, async (db) => {
       await this.assertKb(db, tenantId, kbId);
+      await this.ingestion.lockJobs(db, tenantId, kbId, null);
       await this.docs.lockAll(db, tenantId, kbId);
       await this.ingestion.clearKnowledgeBase(db, tenantId, kbId);
       return this.docs.deleteAll(db, tenantId, kbId);

@@ -40,34 +40,34 @@ export class GraphService {
 
   async labels(tenantId: string, kbId: string, limit: number, offset: number): Promise<Page<string>> {
     await this.kbs.assertExists(tenantId, kbId);
-    const { rows, total } = await this.db.withTenant(tenantId, (db) => this.graph.labels(db, tenantId, kbId, limit, offset));
+    const { rows, total } = await this.db.withTenantRead(tenantId, (db) => this.graph.labels(db, tenantId, kbId, limit, offset));
     return new Page(rows, total, limit, offset);
   }
 
   /** At most `cap` entity names, alphabetical. */
   async allLabels(tenantId: string, kbId: string, cap: number): Promise<string[]> {
     await this.kbs.assertExists(tenantId, kbId);
-    return this.db.withTenant(tenantId, (db) => this.graph.allLabels(db, tenantId, kbId, cap));
+    return this.db.withTenantRead(tenantId, (db) => this.graph.allLabels(db, tenantId, kbId, cap));
   }
 
   async popularLabels(tenantId: string, kbId: string, limit: number): Promise<string[]> {
     await this.kbs.assertExists(tenantId, kbId);
-    return this.db.withTenant(tenantId, (db) => this.graph.popularLabels(db, tenantId, kbId, limit));
+    return this.db.withTenantRead(tenantId, (db) => this.graph.popularLabels(db, tenantId, kbId, limit));
   }
 
   async searchLabels(tenantId: string, kbId: string, q: string, limit: number): Promise<string[]> {
     await this.kbs.assertExists(tenantId, kbId);
-    return this.db.withTenant(tenantId, (db) => this.graph.searchLabels(db, tenantId, kbId, q, limit));
+    return this.db.withTenantRead(tenantId, (db) => this.graph.searchLabels(db, tenantId, kbId, q, limit));
   }
 
   async entityExists(tenantId: string, kbId: string, name: string): Promise<boolean> {
     await this.kbs.assertExists(tenantId, kbId);
-    return this.db.withTenant(tenantId, (db) => this.graph.entityExists(db, tenantId, kbId, name));
+    return this.db.withTenantRead(tenantId, (db) => this.graph.entityExists(db, tenantId, kbId, name));
   }
 
   async subgraph(tenantId: string, kbId: string, label: string, maxDepth: number, maxNodes: number): Promise<KnowledgeGraph> {
     await this.kbs.assertExists(tenantId, kbId);
-    return this.db.withTenant(tenantId, async (db) => {
+    return this.db.withTenantRead(tenantId, async (db) => {
       const nodes = new Map<string, GraphNodeRow>();
       const edges = new Map<string, GraphEdgeRow>();
       let truncated = false;

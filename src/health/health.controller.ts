@@ -4,6 +4,8 @@ import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../context/decorators';
 import { AppException } from '../common/app-exception';
 import { DatabaseService } from '../database/database.service';
+import { InvalidationState, TenantEvents } from '../context/tenant-events';
+import { RateLimitMode, RateLimitStorage } from '../throttling/rate-limit.storage';
 
 @ApiTags('operations')
 @Controller('health')
@@ -12,6 +14,8 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly db: DatabaseService,
+    private readonly events: TenantEvents,
+    private readonly rateLimits: RateLimitStorage,
   ) {}
 
   @Get()
@@ -23,8 +27,12 @@ export class HealthController {
 
   @Get('ready')
   @Public()
-  @ApiOperation({ summary: 'Readiness: the database answers (503 UNAVAILABLE otherwise)' })
-  async ready(): Promise<{ status: 'ok'; database: string }> {
+  @ApiOperation({
+    summary: 'Readiness: the database answers (503 UNAVAILABLE otherwise)',
+    description:
+      "`invalidation` says how this replica hears of other replicas' changes (revoked keys, suspended tenants): `redis` or `postgres` while that link is up, `local` for a single process (embedded database), `degraded` while the link is down — caches then expire after 5 s instead of at once. `rate_limits` says where the counters are: `redis` (shared by every replica), `memory` (no REDIS_URL), `degraded` (Redis unreachable: each replica counts in its own memory, still enforced).",
+  })
+  async ready(): Promise<{ status: 'ok'; database: string; invalidation: InvalidationState; rate_limits: RateLimitMode }> {
     try {
       await this.health.check([
         async () => {
@@ -35,6 +43,6 @@ export class HealthController {
     } catch {
       throw new AppException('UNAVAILABLE', 'The database is not reachable.');
     }
-    return { status: 'ok', database: this.db.kind };
+    return { status: 'ok', database: this.db.kind, invalidation: this.events.state, rate_limits: this.rateLimits.mode };
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '../common/error-mapping';
+import { OutageLog } from '../common/outage-log';
 import { SecurityEvent, SecurityEvents } from '../context/security-events';
 import { DatabaseService } from '../database/database.service';
 import { observeQueryErrors } from '../database/db';
@@ -19,6 +21,7 @@ const REFRESH_MS = 15_000;
 @Injectable()
 export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MetricsCollector.name);
+  private readonly outage = new OutageLog(this.logger, 'metrics gauges');
   private timer?: NodeJS.Timeout;
   private stopObservingQueries?: () => void;
   private refreshing: Promise<void> | null = null;
@@ -76,6 +79,7 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
 
   /** Before a scrape: the gauges are read from the database (concurrent scrapes share one read). */
   async refreshForScrape(): Promise<void> {
+    for (const target of ['primary', 'replica'] as const) this.metrics.databaseReads.set({ target }, this.db.reads[target]);
     await this.refresh();
   }
 
@@ -98,8 +102,10 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
         this.metrics.documentsPerTenant.set({ tenant_id: r.tenant_id }, r.n);
         this.metrics.storageUsedPerTenant.set({ tenant_id: r.tenant_id }, Number(r.bytes));
       }
+      this.outage.recovered();
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'metrics gauges could not be refreshed');
+      if (isDatabaseUnavailable(err)) this.outage.failed(err);
+      else this.logger.warn({ err: (err as Error).message }, 'metrics gauges could not be refreshed');
     }
   }
 }

@@ -51,6 +51,13 @@ export class MetricsService {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
+  /** Read-only units of work (queries, graph reads, document lists) by where they ran: `replica` only with DATABASE_READ_URL. */
+  readonly databaseReads = new Gauge({
+    name: 'database_reads',
+    help: 'Read-only units of work since start, by where they ran (primary, or a DATABASE_READ_URL replica)',
+    labelNames: ['target'],
+    registers: [this.registry],
+  });
   readonly ragInstanceCacheHits = new Counter({ name: 'rag_instance_cache_hits', help: 'RAG instance cache hits', registers: [this.registry] });
   readonly ragInstanceCacheMisses = new Counter({ name: 'rag_instance_cache_misses', help: 'RAG instance cache misses', registers: [this.registry] });
   readonly ragInstanceCacheEvictions = new Counter({

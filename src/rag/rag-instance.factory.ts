@@ -120,6 +120,8 @@ export class RagInstanceFactory implements OnModuleInit, OnApplicationShutdown {
       if ((e.type === 'kb_updated' || e.type === 'kb_deleted') && e.kbId) await this.invalidate(e.tenantId, e.kbId);
       if (e.type === 'updated' || e.type === 'deleted' || e.type === 'purged') await this.cache.invalidateWhere((k) => k.startsWith(`${e.tenantId}:`));
     });
+    // Changes of KB configs may have been missed while the replicas could not reach each other.
+    this.events.onResync(() => this.cache.invalidateWhere(() => true));
   }
 
   /** The KB's instance; 404 when the KB does not exist in the tenant. */

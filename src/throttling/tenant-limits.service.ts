@@ -24,7 +24,7 @@ export interface Budget {
  * RATE_LIMIT_DOCUMENTS_PER_HOUR are the standard tier, scaled by tier, and
  * tenants.settings.limits.queries_per_minute / documents_per_hour override
  * both. Tier and limits are cached for a few seconds per tenant (forgotten at
- * once on this replica when the tenant changes).
+ * once on every replica when the tenant changes).
  */
 @Injectable()
 export class TenantLimitsService {
@@ -51,11 +51,10 @@ export class TenantLimitsService {
   }
 
   private async tenant(tenantId: string): Promise<{ tier: Tier; limits: Record<string, unknown> }> {
-    const hit = this.cache.get(tenantId);
-    if (hit) return hit;
-    const row = await this.db.withPlatform((db) => this.repo.tierAndLimits(db, tenantId));
-    const entry = { tier: row?.tier ?? 'standard', limits: row?.limits ?? {} };
-    this.cache.set(tenantId, entry);
-    return entry;
+    const entry = await this.cache.getOrLoad(tenantId, async () => {
+      const row = await this.db.withPlatform((db) => this.repo.tierAndLimits(db, tenantId));
+      return { tier: row?.tier ?? 'standard', limits: row?.limits ?? {} };
+    });
+    return entry!;
   }
 }

@@ -1,6 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppException } from '../common/app-exception';
 import { createCache, invalidateOn } from '../common/cache';
+import { isDatabaseUnavailable } from '../common/error-mapping';
+import { OutageLog } from '../common/outage-log';
 import { TenantEvents } from '../context/tenant-events';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -10,6 +12,8 @@ import { UsageReport, UsageRepository, UsageRow } from './usage.repository';
 
 const FLUSH_EVERY_MS = 1000;
 const FLUSH_AT = 200;
+/** Beyond this many unwritten events (database down for long) the oldest are dropped, and the drop is logged. */
+const MAX_BUFFER = 100_000;
 /** How long a tenant's limits and month-to-date totals are served from memory (events recorded meanwhile are added to them). */
 const LIMIT_CACHE_MS = 2000;
 const LIMIT_CACHE_MAX = 10_000;
@@ -55,6 +59,8 @@ function nonNegativeInt(n: unknown): number {
 export class UsageService implements UsageSink, OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(UsageService.name);
   private buffer: UsageRow[] = [];
+  /** A database outage is logged once (then every 30 s), not on every 1 s flush. */
+  private readonly outage = new OutageLog(this.logger, 'usage flush');
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   /** Rows taken from the buffer whose INSERT has not finished: still counted by limitStatus. */
@@ -125,7 +131,16 @@ export class UsageService implements UsageSink, OnModuleInit, OnModuleDestroy, B
     this.writing = batch;
     try {
       await this.db.withPlatform((db) => this.repo.insertMany(db, batch));
+      this.outage.recovered();
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        // Keep them, oldest first, for the next flush (the database may be restarting).
+        this.buffer = batch.concat(this.buffer);
+        const dropped = this.buffer.length > MAX_BUFFER ? this.buffer.splice(0, this.buffer.length - MAX_BUFFER).length : 0;
+        if (dropped) this.logger.error({ dropped }, 'usage buffer overflow while the database is unavailable: oldest events dropped');
+        this.outage.failed(err, { pending: this.buffer.length });
+        return;
+      }
       // One bad row (e.g. a tenant purged meanwhile) must not lose the others.
       let lost = 0;
       for (const row of batch) {

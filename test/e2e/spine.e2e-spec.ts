@@ -15,11 +15,13 @@ describe('spine: envelope, errors, health, docs', () => {
     expect(r.body).toEqual({ status: 'success', data: { status: 'ok' } });
   });
 
-  it('GET /health/ready checks the database', async () => {
+  it('GET /health/ready checks the database and says how changes reach other replicas (local on PGlite, LISTEN/NOTIFY on a server) and where rate limits count (memory without Redis)', async () => {
     const r = await t.http.get('/health/ready');
     expect(r.status).toBe(200);
     expect(r.body.data.status).toBe('ok');
     expect(['pglite', 'postgres']).toContain(r.body.data.database);
+    expect(r.body.data.invalidation).toBe(r.body.data.database === 'pglite' ? 'local' : 'postgres');
+    expect(r.body.data.rate_limits).toBe('memory');
   });
 
   it('an unknown route is a 404 NOT_FOUND envelope with the request id', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IngestionWorker } from '../../src/rag/ingestion/ingestion.worker';
+import { JobQueueRepository } from '../../src/rag/ingestion/job-queue.repository';
 import { RagInstanceFactory } from '../../src/rag/rag-instance.factory';
 import type { Credentials } from '../support/http';
 import { kbPath } from '../support/rag';
@@ -43,6 +44,26 @@ describe('ingestion queue: crash recovery, fairness, retries', () => {
     const jobs = await platform(`SELECT state, attempts FROM jobs WHERE document_id = $1`, [id]);
     expect(jobs).toEqual([{ state: 'pending', attempts: 0 }]);
     await drain();
+    expect((await docStatus(A, id)).status).toBe('processed');
+  });
+
+  it('release (a job abandoned in a database outage): pending again at once, attempt not counted, document pending; a no-op for another worker or a finished job; then processed once', async () => {
+    const queue = t.app.get(JobQueueRepository);
+    const id = await addText(A, 'Released after an outage: the Danube passes Vienna, Bratislava and Budapest.');
+    const claimed = (await worker.claimOnly('outage-worker'))!;
+    expect(claimed.document_id).toBe(id);
+    expect(await t.db.withPlatform((db) => queue.release(db, claimed.id, 'another-worker', 'x'))).toBe(0);
+    expect(await t.db.withPlatform((db) => queue.release(db, claimed.id, 'outage-worker', 'the database was unavailable during this attempt'))).toBe(1);
+    expect(await platform(`SELECT state, attempts, locked_by, run_at <= now() AS due, last_error FROM jobs WHERE id = $1`, [claimed.id])).toEqual([
+      { state: 'pending', attempts: 0, locked_by: null, due: true, last_error: 'the database was unavailable during this attempt' },
+    ]);
+    expect((await docStatus(A, id)).status).toBe('pending');
+    const run = await worker.processNext();
+    expect(run?.job.id).toBe(claimed.id);
+    expect(run?.outcome).toBe('processed');
+    // Released again after it finished (its commit landed before the connection broke): nothing changes.
+    expect(await t.db.withPlatform((db) => queue.release(db, claimed.id, worker.workerId, 'x'))).toBe(0);
+    expect(await platform(`SELECT state, attempts FROM jobs WHERE id = $1`, [claimed.id])).toEqual([{ state: 'done', attempts: 1 }]);
     expect((await docStatus(A, id)).status).toBe('processed');
   });
 

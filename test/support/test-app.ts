@@ -38,7 +38,13 @@ export async function startTestApp(opts: { env?: Record<string, string>; databas
     ...(opts.env ?? {}),
   };
   const { app } = await createApp(env, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  } catch (err) {
+    // What started before the failure (connections, timers) must not outlive this test file.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const http = new Http(url);

@@ -34,7 +34,18 @@ export class DocumentIngestion {
   }
 
   /**
-   * In the transaction deleting the document (its row locked): its queued
+   * In the transaction deleting a document (or, documentId null, every
+   * document of the KB), before the document rows are locked: their jobs, in
+   * the order ingestion takes them (job, then document). The other order
+   * deadlocked with an ingestion commit under load (PostgreSQL 40P01 → 500 on
+   * DELETE …/documents/:id; bench/load-canaries.js).
+   */
+  lockJobs(db: Db, tenantId: string, kbId: string, documentId: string | null): Promise<void> {
+    return this.queue.lockForDeletion(db, tenantId, kbId, documentId);
+  }
+
+  /**
+   * In the transaction deleting the document (its jobs and its row locked): its queued
    * job and its chunks go; facts left without support disappear, the others
    * are rebuilt from what remains.
    */

@@ -158,6 +158,32 @@ export class JobQueueRepository {
     return row?.state ?? null;
   }
 
+  /**
+   * Hands back a job whose attempt this worker abandoned because the
+   * database went away (its failure could not be recorded): pending again at
+   * once, the attempt not counted — the outage was not the document's fault —
+   * and its document back to pending. A no-op (0) when the job is no longer
+   * running under this worker: finished (its commit landed before the
+   * connection broke) or reclaimed meanwhile.
+   */
+  async release(db: Db, jobId: string, workerId: string, error: string): Promise<number> {
+    const rows = await db.many(
+      `WITH released AS (
+         UPDATE jobs SET state = 'pending', attempts = greatest(attempts - 1, 0), last_error = $3,
+                locked_at = NULL, locked_by = NULL, run_at = now(), updated_at = now()
+         WHERE id = $1 AND locked_by = $2 AND state = 'running'
+         RETURNING tenant_id, kb_id, document_id
+       ), docs AS (
+         UPDATE documents d SET status = 'pending', error = NULL, updated_at = now()
+         FROM released r WHERE d.tenant_id = r.tenant_id AND d.kb_id = r.kb_id AND d.id = r.document_id AND d.status = 'processing'
+         RETURNING d.id
+       )
+       SELECT document_id FROM released`,
+      [jobId, workerId, error.slice(0, 2000)],
+    );
+    return rows.length;
+  }
+
   async depth(db: Db): Promise<{ pending: number; running: number }> {
     const rows = await db.many<{ state: 'pending' | 'running'; n: number }>(`SELECT state, count(*)::int AS n FROM jobs WHERE state IN ('pending', 'running') GROUP BY state`);
     const out = { pending: 0, running: 0 };
@@ -185,6 +211,17 @@ export class JobQueueRepository {
        SELECT $1, $2, d, 'ingest', $4, $5 FROM unnest($3::uuid[]) AS d`,
       [tenantId, kbId, documentIds, maxAttempts, requestId],
     );
+  }
+
+  /**
+   * Locks the jobs of one document (or of the whole KB: documentId null)
+   * until commit. Ingestion locks a job before its document (claim, commit,
+   * fail, reclaim); a deletion calls this before it locks the document rows,
+   * so both take the locks in that order and cannot deadlock.
+   */
+  async lockForDeletion(db: Db, tenantId: string, kbId: string, documentId: string | null): Promise<void> {
+    if (documentId === null) await db.many(`SELECT id FROM jobs WHERE tenant_id = $1 AND kb_id = $2 ORDER BY id FOR UPDATE`, [tenantId, kbId]);
+    else await db.many(`SELECT id FROM jobs WHERE tenant_id = $1 AND kb_id = $2 AND document_id = $3 ORDER BY id FOR UPDATE`, [tenantId, kbId, documentId]);
   }
 
   async removeForDocument(db: Db, tenantId: string, kbId: string, documentId: string): Promise<void> {

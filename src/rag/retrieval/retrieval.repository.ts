@@ -177,12 +177,12 @@ export class RetrievalRepository {
 
   /** The KB's sizes in a transaction of their own. */
   sizesOf(tenantId: string, kbId: string): Promise<KbSizes> {
-    return this.database.withTenant(tenantId, (db) => this.kbSizes(db, tenantId, kbId));
+    return this.database.withTenantRead(tenantId, (db) => this.kbSizes(db, tenantId, kbId));
   }
 
   /** Several reads of one KB in one transaction as the tenant (the graph modes), through a KbReader bound to it. */
   read<T>(tenantId: string, kbId: string, work: (kb: KbReader) => Promise<T>): Promise<T> {
-    return this.database.withTenant(tenantId, (db) => work(new KbReader(this, db, tenantId, kbId)));
+    return this.database.withTenantRead(tenantId, (db) => work(new KbReader(this, db, tenantId, kbId)));
   }
 
   /**

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AppException } from '../../common/app-exception';
-import { createCache } from '../../common/cache';
+import { createCache, invalidateOn } from '../../common/cache';
+import { TenantEvents } from '../../context/tenant-events';
 import { iso } from '../../common/text';
 import { AppConfig } from '../../config/app-config';
 import { DatabaseService } from '../../database/database.service';
@@ -60,7 +61,10 @@ export class TenantLlmKeysService {
     private readonly db: DatabaseService,
     private readonly repo: TenantLlmKeysRepository,
     private readonly config: AppConfig,
-  ) {}
+    private readonly events: TenantEvents,
+  ) {
+    invalidateOn(this.cache, events, (e) => (e.type === 'llm_key_changed' || e.type === 'deleted' || e.type === 'purged' ? e.tenantId : null));
+  }
 
   private key(): Buffer | null {
     const raw = this.config.settings.encryptionKey;
@@ -98,13 +102,13 @@ export class TenantLlmKeysService {
     const ciphertext = encryptForTenant(key, tenantId, apiKey);
     const suffix = apiKey.slice(-4);
     await this.db.withTenant(tenantId, (db) => this.repo.upsert(db, tenantId, ciphertext, suffix));
-    this.cache.delete(tenantId);
+    this.events.emit({ type: 'llm_key_changed', tenantId });
     return this.status(tenantId);
   }
 
   async remove(tenantId: string): Promise<LlmKeyStatus> {
     await this.db.withTenant(tenantId, (db) => this.repo.remove(db, tenantId));
-    this.cache.delete(tenantId);
+    this.events.emit({ type: 'llm_key_changed', tenantId });
     return { configured: false, key_suffix: null, updated_at: null };
   }
 }
