@@ -43,25 +43,26 @@ describe('faults: the model provider misbehaving, over HTTP', () => {
   /** Figures for the report, printed at the end (not asserted: the suite is bounded by count, and by jest's timeout). */
   const figures: string[] = [];
 
+  /** The app's settings: the fake server for every model call, a short LLM_TIMEOUT_MS so faults resolve in seconds. */
+  const appEnv = (timeoutMs: number): Record<string, string> => ({
+    LLM_BINDING: 'openai',
+    LLM_MODEL: 'gpt-4o-mini',
+    LLM_BINDING_HOST: fake.url,
+    LLM_BINDING_API_KEY: SERVER_KEY,
+    EMBEDDING_BINDING: 'openai',
+    EMBEDDING_MODEL: 'fake-embed',
+    // The test databases' vector columns are 1024 wide (the local default).
+    EMBEDDING_DIM: '1024',
+    LLM_TIMEOUT_MS: String(timeoutMs),
+    JOB_MAX_ATTEMPTS: String(JOB_ATTEMPTS),
+    JOB_RETRY_BASE_MS: '100',
+    WORKER_CONCURRENCY: '4',
+    ENCRYPTION_KEY: 'ef'.repeat(32),
+  });
+
   beforeAll(async () => {
     fake = await new FakeOpenAiServer({ dim: 1024 }).start();
-    t = await startTestApp({
-      env: {
-        LLM_BINDING: 'openai',
-        LLM_MODEL: 'gpt-4o-mini',
-        LLM_BINDING_HOST: fake.url,
-        LLM_BINDING_API_KEY: SERVER_KEY,
-        EMBEDDING_BINDING: 'openai',
-        EMBEDDING_MODEL: 'fake-embed',
-        // The test databases' vector columns are 1024 wide (the local default).
-        EMBEDDING_DIM: '1024',
-        LLM_TIMEOUT_MS: String(TIMEOUT_MS),
-        JOB_MAX_ATTEMPTS: String(JOB_ATTEMPTS),
-        JOB_RETRY_BASE_MS: '100',
-        WORKER_CONCURRENCY: '4',
-        ENCRYPTION_KEY: 'ef'.repeat(32),
-      },
-    });
+    t = await startTestApp({ env: appEnv(TIMEOUT_MS) });
     hosted = await seedTenant(t, 'Faults Hosted', ['retry429', 'status500', 'malformed', 'reset', 'hang', 'answers']);
   });
   afterAll(async () => {
@@ -275,69 +276,78 @@ describe('faults: the model provider misbehaving, over HTTP', () => {
   });
 
   it("tenant A's own key hangs, its calls holding every slot it has (LLM_MAX_ASYNC 4): tenant B's document is processed and B's query answered before any of A's 5 queries is, while A's document is still retrying; A's queries are 504, and once A's key answers again its document is processed", async () => {
-    fake.reset();
-    const a = await seedTenant(t, 'Faults Tenant A');
-    const b = await seedTenant(t, 'Faults Tenant B');
-    expect((await t.http.request('PUT', `/api/v1/tenants/${a.tenantId}/llm-key`, { body: { api_key: TENANT_A_KEY }, as: a.key })).status).toBe(200);
-    // B's first document (before any fault) warms what a first ingestion loads, so B's timing below is its steady state.
-    const bFirst = await addText(b.tenantId, b.kbIds[0], 'Tenant B keeps its records in Hamburg.', b.key);
-    expect((await finalState(b.tenantId, b.kbIds[0], bFirst, b.key)).status).toBe('processed');
-    fake.fail({ kind: 'hang' }, Infinity, { apiKey: TENANT_A_KEY });
+    // An app of its own with LLM_TIMEOUT_MS 1.5 s: A's queries hang ~6 s before their 504, so B finishing first does
+    // not depend on how loaded the machine is (B takes 0.1–0.7 s); the suite's 300 ms would leave ~2 s.
+    const suiteApp = t;
+    t = await startTestApp({ env: appEnv(1500) });
+    try {
+      fake.reset();
+      const a = await seedTenant(t, 'Faults Tenant A');
+      const b = await seedTenant(t, 'Faults Tenant B');
+      expect((await t.http.request('PUT', `/api/v1/tenants/${a.tenantId}/llm-key`, { body: { api_key: TENANT_A_KEY }, as: a.key })).status).toBe(200);
+      // B's first document (before any fault) warms what a first ingestion loads, so B's timing below is its steady state.
+      const bFirst = await addText(b.tenantId, b.kbIds[0], 'Tenant B keeps its records in Hamburg.', b.key);
+      expect((await finalState(b.tenantId, b.kbIds[0], bFirst, b.key)).status).toBe('processed');
+      fake.fail({ kind: 'hang' }, Infinity, { apiKey: TENANT_A_KEY });
 
-    // A: one document (its extraction hangs; its embeddings use the server key) and 5 queries: 6 callers for its 4 slots.
-    const aDoc = await addText(a.tenantId, a.kbIds[0], 'Tenant A writes about Acme in Paris.', a.key);
-    const aStarted = Date.now();
-    const aAnswered: number[] = [];
-    const aQueries = Array.from({ length: 5 }, (_, i) =>
-      t.http.post(`${kbPath(a.tenantId, a.kbIds[0])}/query`, { query: `A asks about Acme ${i}`, mode: 'bypass' }, a.key).then((r) => {
-        aAnswered.push(Date.now() - aStarted);
-        return r;
-      }),
-    );
-    // Wait until 4 different calls of A reached the provider: a call holds its slot from its first attempt to its last, so all 4 are held.
-    const aCalls = () => new Set(fake.requests.filter((r) => r.headers.authorization === `Bearer ${TENANT_A_KEY}`).map((r) => JSON.stringify(r.body.messages))).size;
-    const deadline = Date.now() + 10_000;
-    while (aCalls() < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(aCalls()).toBeGreaterThanOrEqual(4);
-    expect(aAnswered).toEqual([]);
+      // A: one document (its extraction hangs; its embeddings use the server key) and 5 queries: 6 callers for its 4 slots.
+      const aDoc = await addText(a.tenantId, a.kbIds[0], 'Tenant A writes about Acme in Paris.', a.key);
+      const aStarted = Date.now();
+      const aAnswered: number[] = [];
+      const aQueries = Array.from({ length: 5 }, (_, i) =>
+        t.http.post(`${kbPath(a.tenantId, a.kbIds[0])}/query`, { query: `A asks about Acme ${i}`, mode: 'bypass' }, a.key).then((r) => {
+          aAnswered.push(Date.now() - aStarted);
+          return r;
+        }),
+      );
+      // Wait until 4 different calls of A reached the provider: a call holds its slot from its first attempt to its last, so all 4 are held.
+      const aCalls = () => new Set(fake.requests.filter((r) => r.headers.authorization === `Bearer ${TENANT_A_KEY}`).map((r) => JSON.stringify(r.body.messages))).size;
+      const deadline = Date.now() + 10_000;
+      while (aCalls() < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(aCalls()).toBeGreaterThanOrEqual(4);
+      expect(aAnswered).toEqual([]);
 
-    // B needs model slots for its embeddings, extraction, keywords and answer: the server's, which A does not hold.
-    // With one semaphore for every key, B's first call would queue behind A's waiting calls until several of A's
-    // calls gave up (each after 3 attempts, ~2 s, answering its query), so B could never finish first; with a
-    // semaphore per key B takes ~0.2–0.6 s here (the figures), well inside A's first 3 attempts.
-    const bDoc = await addText(b.tenantId, b.kbIds[0], 'Tenant B writes about Globex in Berlin.', b.key);
-    expect(await finalState(b.tenantId, b.kbIds[0], bDoc, b.key, "tenant B while tenant A's key hangs")).toMatchObject({ status: 'processed', error: null });
-    const bQueryStarted = Date.now();
-    const bQuery = await t.http.post(`${kbPath(b.tenantId, b.kbIds[0])}/query`, { query: 'Where is Globex?' }, b.key);
-    expect(bQuery.status).toBe(200);
-    expect(bQuery.body.data.response).toContain('Fake answer to:');
-    figures.push(`query, tenant B while tenant A's key hangs: 200 after ${Date.now() - bQueryStarted} ms (mix)`);
-    expect(aAnswered).toEqual([]);
-    const aNow = await t.http.get(`${kbPath(a.tenantId, a.kbIds[0])}/documents/${aDoc}`, a.key);
-    expect(['pending', 'processing']).toContain(aNow.body.data.status);
+      // B needs model slots for its embeddings, extraction, keywords and answer: the server's, which A does not hold.
+      // With one semaphore for every key, B's first call would queue behind A's waiting calls until several of A's
+      // calls gave up (each after 3 attempts, ~6 s, answering its query), so B could never finish first; with a
+      // semaphore per key B takes ~0.2–0.6 s here (the figures), well inside A's first 3 attempts.
+      const bDoc = await addText(b.tenantId, b.kbIds[0], 'Tenant B writes about Globex in Berlin.', b.key);
+      expect(await finalState(b.tenantId, b.kbIds[0], bDoc, b.key, "tenant B while tenant A's key hangs")).toMatchObject({ status: 'processed', error: null });
+      const bQueryStarted = Date.now();
+      const bQuery = await t.http.post(`${kbPath(b.tenantId, b.kbIds[0])}/query`, { query: 'Where is Globex?' }, b.key);
+      expect(bQuery.status).toBe(200);
+      expect(bQuery.body.data.response).toContain('Fake answer to:');
+      figures.push(`query, tenant B while tenant A's key hangs: 200 after ${Date.now() - bQueryStarted} ms (mix)`);
+      expect(aAnswered).toEqual([]);
+      const aNow = await t.http.get(`${kbPath(a.tenantId, a.kbIds[0])}/documents/${aDoc}`, a.key);
+      expect(['pending', 'processing']).toContain(aNow.body.data.status);
 
-    for (const r of await Promise.all(aQueries)) {
-      expect(r.status).toBe(504);
-      expect(r.body.error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: TIMED_OUT });
+      for (const r of await Promise.all(aQueries)) {
+        expect(r.status).toBe(504);
+        expect(r.body.error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: TIMED_OUT });
+      }
+      figures.push(`query, tenant A (own key hanging, 5 at once on 4 slots): 504 after ${aAnswered.join(', ')} ms (bypass)`);
+      // Each of A's queries hung 3 times; A's document is still being retried (3 job attempts of 3 calls would take longer).
+      expect(marked('A asks about Acme', (r) => r.fault === 'hang')).toHaveLength(5 * CALL_ATTEMPTS);
+      const aLater = await t.http.get(`${kbPath(a.tenantId, a.kbIds[0])}/documents/${aDoc}`, a.key);
+      expect(['pending', 'processing']).toContain(aLater.body.data.status);
+
+      // A's key answers again: A's document is processed by its next attempt, nothing else needed.
+      fake.clearFaults();
+      const recovered = Date.now();
+      expect(await finalState(a.tenantId, a.kbIds[0], aDoc, a.key, 'tenant A, own key hanging then answering again')).toMatchObject({
+        status: 'processed',
+        error: null,
+        chunks_count: 1,
+      });
+      figures.push(`  (processed ${Date.now() - recovered} ms after its key answered again)`);
+      const aRequests = fake.requests.filter((r) => r.headers.authorization === `Bearer ${TENANT_A_KEY}`);
+      expect(aRequests.filter((r) => r.at < recovered).every((r) => r.fault === 'hang')).toBe(true);
+      expect(aRequests.some((r) => r.fault === undefined)).toBe(true);
+      expect(marked('Globex', (r) => r.fault !== undefined)).toEqual([]);
+    } finally {
+      await t.close();
+      t = suiteApp;
     }
-    figures.push(`query, tenant A (own key hanging, 5 at once on 4 slots): 504 after ${aAnswered.join(', ')} ms (bypass)`);
-    // Each of A's queries hung 3 times; A's document is still being retried (3 job attempts of 3 calls would take longer).
-    expect(marked('A asks about Acme', (r) => r.fault === 'hang')).toHaveLength(5 * CALL_ATTEMPTS);
-    const aLater = await t.http.get(`${kbPath(a.tenantId, a.kbIds[0])}/documents/${aDoc}`, a.key);
-    expect(['pending', 'processing']).toContain(aLater.body.data.status);
-
-    // A's key answers again: A's document is processed by its next attempt, nothing else needed.
-    fake.clearFaults();
-    const recovered = Date.now();
-    expect(await finalState(a.tenantId, a.kbIds[0], aDoc, a.key, 'tenant A, own key hanging then answering again')).toMatchObject({
-      status: 'processed',
-      error: null,
-      chunks_count: 1,
-    });
-    figures.push(`  (processed ${Date.now() - recovered} ms after its key answered again)`);
-    const aRequests = fake.requests.filter((r) => r.headers.authorization === `Bearer ${TENANT_A_KEY}`);
-    expect(aRequests.filter((r) => r.at < recovered).every((r) => r.fault === 'hang')).toBe(true);
-    expect(aRequests.some((r) => r.fault === undefined)).toBe(true);
-    expect(marked('Globex', (r) => r.fault !== undefined)).toEqual([]);
   });
 });
