@@ -48,7 +48,11 @@
  * (20), FUZZ_CLIENTS (2), FUZZ_MAX_REQUESTS (3000), FUZZ_SEED (random,
  * printed), MAX_REQUESTS (200000: the load's bound by count),
  * SEED_TIMEOUT_S (600: seeded documents must be ingested within it),
- * REDIS_URL (redis://127.0.0.1:6379), KEEP_DB / KEEP_LOGS (keep them).
+ * REDIS_URL (redis://127.0.0.1:6379), KEEP_DB / KEEP_LOGS (keep them),
+ * READ_SERVER_URL (a streaming replica of DATABASE_URL's server: the run's
+ * database, once replayed there, is given to the replicas as
+ * DATABASE_READ_URL, and the report counts where reads ran — database_reads
+ * of each replica's /metrics).
  */
 'use strict';
 
@@ -80,6 +84,7 @@ const MAX_REQUESTS = num('MAX_REQUESTS', 200_000);
 const SEED_TIMEOUT_S = num('SEED_TIMEOUT_S', 600);
 const REVOKE_WITHIN_MS = 1000;
 const SERVER = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const READ_SERVER = process.env.READ_SERVER_URL || null;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAIN = path.join(__dirname, '..', 'dist', 'src', 'main.js');
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -237,6 +242,13 @@ async function scrape(replica, names) {
   return out;
 }
 
+/** database_reads{target} of one replica's /metrics: read-only units of work on the primary and on a read replica. */
+async function readTargets(replica) {
+  const r = await request(replica.base, 'GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const of = (target) => Number(new RegExp(`^database_reads\\{target="${target}"\\} (\\d+)$`, 'm').exec(r.text)?.[1] ?? 0);
+  return { primary: of('primary'), replica: of('replica') };
+}
+
 // ---------------------------------------------------------------- texts
 
 const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Marie Curie', 'Lisbon', 'Oslo', 'Cairo'];
@@ -377,6 +389,24 @@ async function main() {
     JOB_TIME_BUDGET_S: '60',
     PARSE_TIMEOUT_S: '30',
   };
+  if (READ_SERVER) {
+    // The new database reaches the streaming replica by WAL replay: wait until it can be opened there.
+    const readUrl = new URL(READ_SERVER);
+    readUrl.pathname = `/${dbName}`;
+    for (let i = 0; ; i++) {
+      const c = new Client({ connectionString: readUrl.toString() });
+      try {
+        await c.connect();
+        await c.end();
+        break;
+      } catch (err) {
+        if (i > 300) throw new Error(`the database did not appear on READ_SERVER_URL: ${err.message}`);
+        await sleep(100);
+      }
+    }
+    env.DATABASE_READ_URL = readUrl.toString();
+    log(`reads (queries, graph, document lists) go to the streaming replica ${readUrl.host}`);
+  }
   log(`database ${dbName}; starting two replicas (Redis ${REDIS_URL}, prefix ${env.REDIS_KEY_PREFIX})`);
   const r0 = await startReplica(0, env, logDir);
   const r1 = await startReplica(1, env, logDir);
@@ -794,6 +824,7 @@ async function main() {
     crossTenantFuzz: counterDelta('cross_tenant_access_attempts', (t) => t === FA.tenantId || t === FB.tenantId),
   };
   const rss = replicas.map((r) => ({ replica: r.i, pid: r.pid, ...procStatus(r.pid) }));
+  const databaseReads = await Promise.all(replicas.map((r) => readTargets(r)));
   const loadAfter = os.loadavg();
 
   const after = await snapshot();
@@ -916,6 +947,8 @@ async function main() {
     routes: routeRows,
     counters_fuzz_tenants: { cross_tenant_access_attempts: counters.crossTenantFuzz },
     rss: rss.map((r) => ({ replica: r.replica, peak_mb: +r.hwmMb.toFixed(0), now_mb: +r.rssMb.toFixed(0) })),
+    database_reads: databaseReads,
+    read_replica: READ_SERVER ? new URL(READ_SERVER).host : null,
     checks,
     problems: { ...problems, writes: writeProblems.slice(0, 50), kb_counts: kbCountMismatches.slice(0, 50), fuzz: fuzzStats.problems },
     pass,
@@ -974,6 +1007,9 @@ function printReport(r) {
     `writes outside the caller's KB: ${c.writes_outside_callers_kb.problems} problems, ${c.writes_outside_callers_kb.kb_count_mismatches} per-KB count mismatches over ${c.writes_outside_callers_kb.kbs_checked} KBs [${mark(c.writes_outside_callers_kb.ok)}]`,
   );
   out(`streams without their done line: ${c.stream_errors.value} [${mark(c.stream_errors.ok)}]; other problems: ${c.other.value} [${mark(c.other.ok)}]`);
+  out(
+    `read-only work by where it ran (database_reads)${r.read_replica ? `, streaming replica ${r.read_replica}` : ', no read replica'}: ${r.database_reads.map((x, i) => `replica ${i} primary ${x.primary}, replica ${x.replica}`).join('; ')}`,
+  );
   out(`peak RSS (VmHWM): ${r.rss.map((x) => `replica ${x.replica} ${x.peak_mb} MB (now ${x.now_mb} MB)`).join(', ')}`);
   for (const [k, list] of Object.entries(r.problems)) if (list.length) out(`${k}:\n  ${list.slice(0, 20).join('\n  ')}`);
   out(r.pass ? 'PASS' : 'FAIL');
