@@ -400,7 +400,7 @@ async function main() {
         await c.end();
         break;
       } catch (err) {
-        if (i > 300) throw new Error(`the database did not appear on READ_SERVER_URL: ${err.message}`);
+        if (i > 300) throw new Error(`the database did not appear on READ_SERVER_URL: ${err.message}`, { cause: err });
         await sleep(100);
       }
     }
