@@ -123,4 +123,4 @@ async function freshDatabaseUrl(prefix = 'strata_bench') {
   };
 }
 
-module.exports = { bootBenchApp, spawnBenchServer, freshDatabaseUrl };
+module.exports = { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort };

@@ -60,11 +60,13 @@ const { spawn } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
 const { fuzzer, send } = require('./openapi-fuzz');
+const { freePort } = require('./lib');
+// Every permission, from the server's own list (the build the bench runs).
+const { PERMISSIONS } = require('../dist/src/context/permissions');
 
 const JSON_OUT = process.argv.includes('--json');
 const num = (name, dflt) => {
@@ -128,17 +130,6 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 // ---------------------------------------------------------------- processes and HTTP
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS + FUZZ_CLIENTS + 8 });
 
@@ -481,21 +472,7 @@ async function main() {
       await api(r0.base, 'POST', `/api/v1/tenants/${tenantId}/api-keys`, asAdmin, {
         key_name: 'fuzz',
         knowledge_base_ids: ['*'],
-        permissions: [
-          'tenant:read',
-          'kb:read',
-          'kb:write',
-          'kb:delete',
-          'document:read',
-          'document:write',
-          'document:delete',
-          'query:run',
-          'graph:read',
-          'apikey:manage',
-          'user:manage',
-          'audit:read',
-          'usage:read',
-        ],
+        permissions: [...PERMISSIONS],
       })
     ).data;
     const extra = (await api(r0.base, 'POST', `/api/v1/tenants/${tenantId}/api-keys`, asAdmin, { key_name: 'extra', knowledge_base_ids: ['*'], permissions: ['kb:read'] })).data;
