@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freshDatabase, TestDatabase } from '../support/test-db';
 import { Http } from '../support/http';
@@ -26,9 +27,23 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
   return { child, output: () => out };
 }
 
-async function waitReady(http: Http, deadlineMs: number): Promise<number> {
+/** A port nobody listens on now (port 0 picks it), rather than a random one that may be taken. */
+function freePort(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(String(typeof address === 'object' && address ? address.port : 0)));
+    });
+  });
+}
+
+/** Waits for /health/ready; a server that exited instead fails at once, with what it printed. */
+async function waitReady(http: Http, deadlineMs: number, server?: { child: ChildProcess; output: () => string }): Promise<number> {
   const t0 = Date.now();
   while (Date.now() - t0 < deadlineMs) {
+    if (server && server.child.exitCode !== null) throw new Error(`the server exited (${server.child.exitCode}) before it was ready:\n${server.output().slice(-3000)}`);
     try {
       const r = await http.get('/health/ready');
       if (r.status === 200) return Date.now() - t0;
@@ -37,7 +52,7 @@ async function waitReady(http: Http, deadlineMs: number): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error('server not ready in time');
+  throw new Error(`server not ready in time${server ? `:\n${server.output().slice(-3000)}` : ''}`);
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {
@@ -48,10 +63,11 @@ describe('the built server process', () => {
   let dir: string;
   let database: TestDatabase | null = null;
   let env: Record<string, string>;
-  const port = String(20000 + Math.floor(Math.random() * 20000));
+  let port: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'strata-proc-'));
+    port = await freePort();
     database = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
     env = {
       PORT: port,
@@ -74,7 +90,7 @@ describe('the built server process', () => {
     async () => {
       const http = new Http(`http://127.0.0.1:${port}`);
       const first = start(env);
-      await waitReady(http, READY_DEADLINE_MS);
+      await waitReady(http, READY_DEADLINE_MS, first);
       const login = await http.post('/api/v1/auth/login', { username: 'admin', password: 'process-test-password' });
       expect(login.status).toBe(200);
       const token = login.body.data.access_token;
@@ -98,7 +114,7 @@ describe('the built server process', () => {
 
       const second = start(env);
       try {
-        await waitReady(http, READY_DEADLINE_MS);
+        await waitReady(http, READY_DEADLINE_MS, second);
         const again = await http.post('/api/v1/auth/login', { username: 'admin', password: 'process-test-password' });
         const got = await http.get(`/api/v1/tenants/${created.body.data.tenant_id}`, { token: again.body.data.access_token });
         expect(got.status).toBe(200);
@@ -117,11 +133,11 @@ describe('the built server process', () => {
     async () => {
       const mdir = mkdtempSync(join(tmpdir(), 'strata-metrics-'));
       const mdb = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
-      const menv = { ...env, PORT: String(Number(port) + 2), DATA_DIR: mdir, METRICS_TOKEN: '', METRICS_PUBLIC: '', ...(mdb?.env ?? {}) };
+      const menv = { ...env, PORT: await freePort(), DATA_DIR: mdir, METRICS_TOKEN: '', METRICS_PUBLIC: '', ...(mdb?.env ?? {}) };
       const http = new Http(`http://127.0.0.1:${menv.PORT}`);
       try {
         const first = start(menv);
-        await waitReady(http, READY_DEADLINE_MS);
+        await waitReady(http, READY_DEADLINE_MS, first);
         const printed = first.output().match(/generated METRICS_TOKEN (mt-[A-Za-z0-9_-]+)/);
         expect(printed).not.toBeNull();
         const token = printed![1];
@@ -134,7 +150,7 @@ describe('the built server process', () => {
         expect(await exited).toBe(0);
 
         const second = start(menv);
-        await waitReady(http, READY_DEADLINE_MS);
+        await waitReady(http, READY_DEADLINE_MS, second);
         expect(second.output()).not.toContain('generated METRICS_TOKEN');
         expect((await http.get('/metrics', { token })).status).toBe(200);
         expect((await http.get('/metrics')).status).toBe(401);
@@ -150,7 +166,7 @@ describe('the built server process', () => {
   );
 
   it('refuses to start on bad configuration, naming the variable', async () => {
-    const bad = start({ ...env, PORT: String(Number(port) + 1), TOKEN_EXPIRE_HOURS: 'forever' });
+    const bad = start({ ...env, PORT: await freePort(), TOKEN_EXPIRE_HOURS: 'forever' });
     const code = await exitOf(bad.child);
     expect(code).toBe(1);
     expect(bad.output()).toMatch(/Invalid configuration: TOKEN_EXPIRE_HOURS/);
