@@ -1,5 +1,4 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { rateLimitKeyPrefix, RateLimitStorage } from '../../src/throttling/rate-limit.storage';
@@ -7,6 +6,7 @@ import { rateLimitKeyPrefix, RateLimitStorage } from '../../src/throttling/rate-
 const KEY_PREFIX = rateLimitKeyPrefix('strata:');
 import type { Credentials } from '../support/http';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
+import { freePort } from '../support/ports';
 
 /**
  * Issue 12, "Redis killed and restarted under load": the app runs with
@@ -14,18 +14,6 @@ import { seedTenant, startTestApp, TestApp } from '../support/test-app';
  * the test kills with SIGKILL and starts again on the same port.
  */
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });

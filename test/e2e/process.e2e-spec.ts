@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freshDatabase, TestDatabase } from '../support/test-db';
 import { Http } from '../support/http';
+import { freePort } from '../support/ports';
 
 /**
  * The built server as a user runs it (`node dist/src/main.js`, what `npm start`
@@ -25,18 +25,6 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
   child.stdout!.on('data', (d) => (out += d.toString()));
   child.stderr!.on('data', (d) => (out += d.toString()));
   return { child, output: () => out };
-}
-
-/** A port nobody listens on now (port 0 picks it), rather than a random one that may be taken. */
-function freePort(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(String(typeof address === 'object' && address ? address.port : 0)));
-    });
-  });
 }
 
 /** Waits for /health/ready; a server that exited instead fails at once, with what it printed. */
@@ -67,7 +55,7 @@ describe('the built server process', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'strata-proc-'));
-    port = await freePort();
+    port = String(await freePort());
     database = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
     env = {
       PORT: port,
@@ -133,7 +121,7 @@ describe('the built server process', () => {
     async () => {
       const mdir = mkdtempSync(join(tmpdir(), 'strata-metrics-'));
       const mdb = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
-      const menv = { ...env, PORT: await freePort(), DATA_DIR: mdir, METRICS_TOKEN: '', METRICS_PUBLIC: '', ...(mdb?.env ?? {}) };
+      const menv = { ...env, PORT: String(await freePort()), DATA_DIR: mdir, METRICS_TOKEN: '', METRICS_PUBLIC: '', ...(mdb?.env ?? {}) };
       const http = new Http(`http://127.0.0.1:${menv.PORT}`);
       try {
         const first = start(menv);
@@ -166,7 +154,7 @@ describe('the built server process', () => {
   );
 
   it('refuses to start on bad configuration, naming the variable', async () => {
-    const bad = start({ ...env, PORT: await freePort(), TOKEN_EXPIRE_HOURS: 'forever' });
+    const bad = start({ ...env, PORT: String(await freePort()), TOKEN_EXPIRE_HOURS: 'forever' });
     const code = await exitOf(bad.child);
     expect(code).toBe(1);
     expect(bad.output()).toMatch(/Invalid configuration: TOKEN_EXPIRE_HOURS/);

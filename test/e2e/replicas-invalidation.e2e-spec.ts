@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { freshDatabase, TestDatabase } from '../support/test-db';
 import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
+import { freePort } from '../support/ports';
 
 /**
  * Two replicas of Strata on one PostgreSQL server, as an operator runs them:
@@ -50,14 +51,6 @@ async function msUntil(check: () => Promise<boolean>, limitMs: number): Promise<
 function p95(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 async function startRedis(port: number): Promise<ChildProcess> {
