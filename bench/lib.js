@@ -63,13 +63,16 @@ function freePort() {
   });
 }
 
-/** The server as its own process (needs a database other processes can reach: DATABASE_URL or a DATA_DIR on disk). */
-async function spawnBenchServer(extraEnv = {}) {
+/**
+ * The server as its own process (needs a database other processes can reach: DATABASE_URL or a DATA_DIR on disk).
+ * `dist`: another build's dist folder (e.g. of the commit before a change, for a before/after in one run).
+ */
+async function spawnBenchServer(extraEnv = {}, { dist = DIST } = {}) {
   const port = await freePort();
   const env = { ...benchEnv(extraEnv), PORT: String(port), HOST: '127.0.0.1' };
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc" (on stdout; logs are silent), instruments the server process.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, 'src', 'main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(path.resolve(dist), 'src', 'main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   let exited = null;
   child.once('exit', (code) => (exited = code ?? -1));
   const base = `http://127.0.0.1:${port}`;

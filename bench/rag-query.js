@@ -21,6 +21,12 @@
  * the local embedding of each chunk): this measures queries, not ingestion;
  * bench/ingest-rss.js and bench/retrieval-squad.js measure ingestion.
  *
+ * BASELINE_DIST (server runs only): the dist folder of another build (e.g.
+ * the commit before a change, built in a worktree and its dist copied inside
+ * this checkout so it finds node_modules) runs as a second server on the same
+ * database, and 'http baseline' sends it the same requests, interleaved with
+ * the others: the before/after ratio of one run.
+ *
  * The server's DATABASE_POOL_SIZE is CLIENTS too, like the raw baseline's pool.
  * Env: KBS (100), CHUNKS_PER_KB (1000), CLIENTS (20), DURATION (15 s per way in
  * all), ROUNDS (3), MODE (naive),
@@ -268,6 +274,8 @@ async function main() {
     ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }),
   };
   const server = database.url ? await spawnBenchServer(env) : await bootBenchApp(env);
+  if (process.env.BASELINE_DIST && !database.url) throw new Error('BASELINE_DIST needs DATABASE_URL (a second server process on the same database)');
+  const baseline = process.env.BASELINE_DIST ? await spawnBenchServer(env, { dist: process.env.BASELINE_DIST }) : null;
   const { call, admin } = server;
   const pool = database.url ? new Pool({ connectionString: database.url, max: CLIENTS }) : null;
   const asTenant = tenantRunner(pool, server.app);
@@ -298,14 +306,11 @@ async function main() {
       FROM nearest n JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = n.id
       JOIN documents d ON d.tenant_id = $1 AND d.kb_id = $2 AND d.id = c.document_id ORDER BY n.distance`;
     const rawQuery = pool ? (p) => pool.query(sql, p) : (p) => server.app.get(DatabaseService).dataSource.query(sql, p);
+    const httpTo = (base) => () =>
+      postJson(base, `/api/v1/tenants/${tenant}/knowledge-bases/${randomKb()}/query`, { query: questions[randomI()], mode: MODE, only_need_context: true, chunk_top_k: 20 }, auth);
     const ways = {
-      http: () =>
-        postJson(
-          server.base,
-          `/api/v1/tenants/${tenant}/knowledge-bases/${randomKb()}/query`,
-          { query: questions[randomI()], mode: MODE, only_need_context: true, chunk_top_k: 20 },
-          auth,
-        ),
+      http: httpTo(server.base),
+      ...(baseline ? { 'http baseline': httpTo(baseline.base) } : {}),
       'raw vector': () => rawQuery([tenant, randomKb(), vectors[randomI()], 40]),
       // What the engine sends for a naive query: the tenant setup and its one search statement as one message.
       'raw engine SQL': () => {
@@ -316,14 +321,20 @@ async function main() {
     };
     const acc = Object.fromEntries(Object.keys(ways).map((k) => [k, { latencies: [], errors: 0 }]));
     for (let r = 0; r < ROUNDS; r++) for (const [label, fn] of Object.entries(ways)) await run(label, DURATION / ROUNDS, fn, acc[label]);
-    const [http, raw, engineSql] = Object.keys(ways).map((k) => summary(k, acc[k], DURATION));
+    const results = Object.fromEntries(Object.keys(ways).map((k) => [k, summary(k, acc[k], DURATION)]));
+    const { http, 'raw vector': raw, 'raw engine SQL': engineSql, 'http baseline': before } = results;
+    if (before)
+      console.log(
+        `ratio http/http baseline:  p50 ${(http.p50 / before.p50).toFixed(2)}×, p99 ${(http.p99 / before.p99).toFixed(2)}×, CPU per request ${(http.cpuMsPerRequest.server / before.cpuMsPerRequest.server).toFixed(2)}×`,
+      );
     console.log(`ratio http/raw vector:     p50 ${(http.p50 / raw.p50).toFixed(2)}×, p99 ${(http.p99 / raw.p99).toFixed(2)}×`);
     console.log(`ratio http/raw engine SQL: p50 ${(http.p50 / engineSql.p50).toFixed(2)}×, p99 ${(http.p99 / engineSql.p99).toFixed(2)}×`);
     const scan = await exactVersusIndex(asTenant, tenant, kbs, vectors);
-    console.log(JSON.stringify({ server: !!database.url, kbs: KBS, perKb: PER_KB, clients: CLIENTS, mode: MODE, http, raw, engineSql, scan }));
+    console.log(JSON.stringify({ server: !!database.url, kbs: KBS, perKb: PER_KB, clients: CLIENTS, mode: MODE, http, raw, engineSql, baseline: before, scan }));
   } finally {
     await pool?.end();
     await server.close();
+    await baseline?.close();
     await database.drop();
   }
 }

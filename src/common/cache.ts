@@ -14,6 +14,8 @@ export interface CacheOptions {
   max: number;
   /** Age after which an entry is not served (ms); none = only evicted by size or invalidation. */
   ttlMs?: number;
+  /** A bound on the entries' summed `sizeOf` too (for entries of very different sizes). */
+  maxSize?: number;
 }
 
 /**
@@ -49,9 +51,16 @@ export class Cache<K extends NonNullable<unknown>, V extends NonNullable<unknown
   }
 }
 
-export function createCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>>(opts: CacheOptions): Cache<K, V> {
+export function createCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>>(
+  opts: CacheOptions & { /** An entry's size, for maxSize. */ sizeOf?: (value: V) => number },
+): Cache<K, V> {
   if (!Number.isInteger(opts.max) || opts.max < 1) throw new Error('createCache: max must be a positive integer');
-  return new Cache<K, V>({ max: opts.max, ...(opts.ttlMs ? { ttl: opts.ttlMs, ttlAutopurge: false } : {}) });
+  if (opts.maxSize !== undefined && !opts.sizeOf) throw new Error('createCache: maxSize needs sizeOf');
+  return new Cache<K, V>({
+    max: opts.max,
+    ...(opts.ttlMs ? { ttl: opts.ttlMs, ttlAutopurge: false } : {}),
+    ...(opts.maxSize !== undefined ? { maxSize: opts.maxSize, sizeCalculation: (v: V) => Math.max(1, opts.sizeOf!(v)) } : {}),
+  });
 }
 
 /**

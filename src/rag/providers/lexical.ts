@@ -29,14 +29,43 @@ const ASCII = /^[\x00-\x7f]*$/;
 
 /** Lowercased words with diacritics folded and possessive 's dropped. */
 export function words(text: string): string[] {
-  // Pure ASCII has no diacritics to fold: skip the normalisation pass (this runs on every re-ranked chunk).
-  const folded = (ASCII.test(text) ? text : text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '')).toLowerCase();
+  // Pure ASCII (most text) has no diacritics to fold and only ASCII letters and digits: a scan over char codes gives
+  // the same words as WORD_RE without a match object per word (this runs on every re-ranked chunk and every embedded text).
+  if (ASCII.test(text)) return asciiWords(text.toLowerCase());
+  const folded = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
   const out: string[] = [];
   for (const m of folded.matchAll(WORD_RE)) {
     let w = m[0];
     const q = w.search(/['’]/);
     if (q > 0) w = w.slice(0, q);
     out.push(w);
+  }
+  return out;
+}
+
+const isLetter = (c: number) => c >= 97 && c <= 122; // a-z (the text is lowercased)
+const isAlnum = (c: number) => isLetter(c) || (c >= 48 && c <= 57);
+
+/** WORD_RE on lowercased ASCII: runs of letters and digits; an apostrophe and the letters after it end the word and are dropped. */
+function asciiWords(lower: string): string[] {
+  const out: string[] = [];
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    if (!isAlnum(lower.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isAlnum(lower.charCodeAt(i))) i++;
+    out.push(lower.slice(start, i));
+    if (i + 1 < n && lower.charCodeAt(i) === 39 && isLetter(lower.charCodeAt(i + 1))) {
+      i += 2;
+      while (i < n && isLetter(lower.charCodeAt(i))) i++;
+    }
   }
   return out;
 }

@@ -256,13 +256,14 @@ export class QueryEngine {
  * middling can beat the one chunk that holds every query term; this pass puts
  * term evidence back (SQuAD naive hit@1: ADR 003).
  */
-export function rerankFused<T extends { content: string; score: number }>(query: string, fused: T[]): T[] {
+export function rerankFused<T extends { chunk_id: string; content: string; score: number }>(query: string, fused: T[]): T[] {
   if (!fused.length) return fused;
   const best = Math.max(...fused.map((c) => c.score)) || 1;
   return lexicalRerank(
     query,
     fused.map((c) => ({ ...c, score: c.score / best })),
-    { vectorWeight: RERANK_FUSION_WEIGHT },
+    // A chunk's text never changes under its id: its term profile is computed once (TERM_PROFILES).
+    { vectorWeight: RERANK_FUSION_WEIGHT, keyOf: (c) => c.chunk_id },
   );
 }
 
