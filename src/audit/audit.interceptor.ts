@@ -68,8 +68,9 @@ export class AuditInterceptor implements NestInterceptor {
       }
       // A tenant's deletion is recorded in the platform chain: a purge removes the tenant's own chain.
       const platform = PLATFORM_ACTIONS.has(action);
+      const tenantId = platform ? null : (this.context.tenantId ?? (typeof r.tenant_id === 'string' ? r.tenant_id : null) ?? null);
       this.audit.record({
-        tenantId: platform ? null : (this.context.tenantId ?? (typeof r.tenant_id === 'string' ? r.tenant_id : null) ?? null),
+        tenantId,
         kbId: platform ? null : (this.context.kbId ?? (typeof r.kb_id === 'string' ? r.kb_id : null) ?? null),
         actor: principal ? describePrincipal(principal) : 'anonymous',
         action,
@@ -80,6 +81,7 @@ export class AuditInterceptor implements NestInterceptor {
         clientIp: req.ip ?? null,
         details,
       });
+      return tenantId;
     };
     if (BATCHED_ACTIONS.has(action)) {
       return next.handle().pipe(
@@ -89,16 +91,11 @@ export class AuditInterceptor implements NestInterceptor {
         }),
       );
     }
-    const persisted = () => from(this.audit.flush().catch(() => undefined));
+    // The entry's own chain is written before the response leaves (not the whole buffer: other tenants' batched entries do not delay it).
+    const persisted = (tenantId: string | null) => from(this.audit.flushChain(tenantId).catch(() => undefined));
     return next.handle().pipe(
-      mergeMap((result) => {
-        write('success', okStatus, result);
-        return persisted().pipe(map(() => result));
-      }),
-      catchError((err: unknown) => {
-        write(failureOutcome(err), toErrorResponse(err, '').status, null);
-        return persisted().pipe(mergeMap(() => throwError(() => err)));
-      }),
+      mergeMap((result) => persisted(write('success', okStatus, result)).pipe(map(() => result))),
+      catchError((err: unknown) => persisted(write(failureOutcome(err), toErrorResponse(err, '').status, null)).pipe(mergeMap(() => throwError(() => err)))),
     );
   }
 }

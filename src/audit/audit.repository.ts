@@ -40,6 +40,9 @@ function uuidOrNull(v: string | null): string | null {
   return v && UUID.test(v) ? v : null;
 }
 
+/** The chain an entry is appended to (appendBatch): its tenant's, or the platform's when it names none (or no valid id). */
+export const chainOf = (e: Pick<AuditEntry, 'tenantId'>): string => chainName(uuidOrNull(e.tenantId));
+
 /** SQL for audit_log. Appends run under the platform role; tenant reads under the tenant's (RLS). */
 @Injectable()
 export class AuditRepository {
@@ -55,7 +58,7 @@ export class AuditRepository {
   async appendBatch(db: Db, key: Buffer, entries: AuditEntry[]): Promise<AuditRow[]> {
     const byChain = new Map<string, AuditEntry[]>();
     for (const e of entries) {
-      const k = chainName(uuidOrNull(e.tenantId));
+      const k = chainOf(e);
       byChain.set(k, [...(byChain.get(k) ?? []), e]);
     }
     const out: AuditRow[] = [];

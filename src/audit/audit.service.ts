@@ -6,7 +6,7 @@ import { DatabaseService } from '../database/database.service';
 import { OutageLog } from '../common/outage-log';
 import { MetricsService } from '../metrics/metrics.service';
 import { AuditRow, ExpectedHead, openCutover, VerifyAllResult, verifyAllChains } from './audit-chain';
-import { AuditEntry, AuditFilter, AuditRepository, chainName } from './audit.repository';
+import { AuditEntry, AuditFilter, AuditRepository, chainName, chainOf } from './audit.repository';
 
 const FLUSH_EVERY_MS = 1000;
 const FLUSH_AT = 100;
@@ -79,7 +79,8 @@ export function toAuditLogDto(r: AuditRow): AuditLogDto {
  * The tamper-evident audit log. Requests only push to an in-memory buffer (no
  * database round trip on the hot path); one writer per process flushes it
  * every second or every FLUSH_AT entries, and on shutdown, through the
- * platform role; the chain lock orders writers across replicas.
+ * platform role; a state change writes its own chain's queued entries at once
+ * (flushChain); the chain lock orders writers within and across replicas.
  */
 @Injectable()
 export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
@@ -157,15 +158,47 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
     return this.writing;
   }
 
+  /**
+   * Writes the queued entries of `tenantId`'s chain (the platform's for null)
+   * now, in the order they were queued, without waiting for the rest of the
+   * buffer: a state change's entry is in the database before its response
+   * leaves, and another tenant's batched query entries (or a flush in
+   * progress) do not delay it. Resolves when written, or when the database
+   * could not take them (they stay queued for the next flush).
+   */
+  async flushChain(tenantId: string | null): Promise<void> {
+    const chain = chainOf({ tenantId });
+    const mine: AuditEntry[] = [];
+    const rest: AuditEntry[] = [];
+    for (const e of this.buffer) (chainOf(e) === chain ? mine : rest).push(e);
+    if (!mine.length) return;
+    this.buffer = rest;
+    try {
+      await this.sealLegacyOnce();
+      if (await this.writeBatch(mine)) this.outage.recovered();
+    } catch (err) {
+      this.sealed = undefined;
+      this.buffer.unshift(...mine);
+      if (isOutage(err)) this.outage.failed(err, { pending: this.buffer.length });
+      else this.logger.warn({ err: (err as Error).message }, 'audit flush failed; will retry');
+    } finally {
+      this.metrics.auditBacklog.set(this.buffer.length);
+    }
+  }
+
+  /** Before the first keyed row: seal the unkeyed rows of an upgraded installation (once). */
+  private sealLegacyOnce(): Promise<void> {
+    return (this.sealed ??= this.db
+      .withPlatform((db) => this.repo.sealLegacy(db, this.key))
+      .then((done) => {
+        if (done) this.logger.log('audit: sealed the unkeyed chain heads; new entries are keyed (HMAC-SHA256)');
+      }));
+  }
+
   private async writeBuffered(): Promise<void> {
     if (!this.buffer.length) return;
     try {
-      // Before the first keyed row: seal the unkeyed rows of an upgraded installation (once).
-      await (this.sealed ??= this.db
-        .withPlatform((db) => this.repo.sealLegacy(db, this.key))
-        .then((done) => {
-          if (done) this.logger.log('audit: sealed the unkeyed chain heads; new entries are keyed (HMAC-SHA256)');
-        }));
+      await this.sealLegacyOnce();
       if (await this.writeAll()) this.outage.recovered();
     } catch (err) {
       this.sealed = undefined;
@@ -178,37 +211,40 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
 
   /** Writes the buffer out; false when the database is unreachable (the rest stays buffered). */
   private async writeAll(): Promise<boolean> {
-    while (this.buffer.length) {
-      const batch = this.buffer.splice(0, 500);
-      try {
-        await this.db.withPlatform((db) => this.repo.appendBatch(db, this.key, batch));
-      } catch (err) {
-        if (isOutage(err)) {
-          // Keep them for the next attempt (the database may be restarting).
-          this.buffer.unshift(...batch);
-          this.outage.failed(err, { pending: this.buffer.length });
-          return false;
-        }
-        // A row the database refuses must not block every later entry: write one by one, drop only the refused.
-        for (const entry of batch) {
-          try {
-            await this.db.withPlatform((db) => this.repo.appendBatch(db, this.key, [entry]));
-          } catch (one) {
-            // The tenant is gone (purged) or never existed: keep the entry in the platform chain.
-            if (entry.tenantId && sqlState(one) === '23503') {
-              const moved = { ...entry, tenantId: null, kbId: null, details: { ...entry.details, tenant_id: entry.tenantId, kb_id: entry.kbId } };
-              if (
-                await this.db
-                  .withPlatform((db) => this.repo.appendBatch(db, this.key, [moved]))
-                  .then(
-                    () => true,
-                    () => false,
-                  )
-              )
-                continue;
-            }
-            this.logger.error({ err: (one as Error).message, action: entry.action, request_id: entry.requestId }, 'audit entry refused by the database; dropped');
+    while (this.buffer.length) if (!(await this.writeBatch(this.buffer.splice(0, 500)))) return false;
+    return true;
+  }
+
+  /** Writes one batch taken from the buffer; false when the database is unreachable (the batch is queued again, first). */
+  private async writeBatch(batch: AuditEntry[]): Promise<boolean> {
+    try {
+      await this.db.withPlatform((db) => this.repo.appendBatch(db, this.key, batch));
+    } catch (err) {
+      if (isOutage(err)) {
+        // Keep them for the next attempt (the database may be restarting).
+        this.buffer.unshift(...batch);
+        this.outage.failed(err, { pending: this.buffer.length });
+        return false;
+      }
+      // A row the database refuses must not block every later entry: write one by one, drop only the refused.
+      for (const entry of batch) {
+        try {
+          await this.db.withPlatform((db) => this.repo.appendBatch(db, this.key, [entry]));
+        } catch (one) {
+          // The tenant is gone (purged) or never existed: keep the entry in the platform chain.
+          if (entry.tenantId && sqlState(one) === '23503') {
+            const moved = { ...entry, tenantId: null, kbId: null, details: { ...entry.details, tenant_id: entry.tenantId, kb_id: entry.kbId } };
+            if (
+              await this.db
+                .withPlatform((db) => this.repo.appendBatch(db, this.key, [moved]))
+                .then(
+                  () => true,
+                  () => false,
+                )
+            )
+              continue;
           }
+          this.logger.error({ err: (one as Error).message, action: entry.action, request_id: entry.requestId }, 'audit entry refused by the database; dropped');
         }
       }
     }
