@@ -114,6 +114,7 @@ export class IngestionService {
     const offload: OffloadedCompute = {
       embed: (texts, dim, model) => this.compute.embed(texts, dim, model, signal),
       extract: (text) => this.compute.extract(text, signal),
+      keywords: (text) => this.compute.keywords(text, signal),
     };
     const ctx = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, purpose, offload });
 

@@ -23,6 +23,13 @@ export class LocalKeywordExtractor implements KeywordExtractor {
 
   async extractKeywords(query: string, _history: ChatMessage[], ctx: CallContext): Promise<QueryKeywords> {
     const started = process.hrtime.bigint();
+    if (ctx.offload) {
+      // A long query: extracted (and its tokens counted) in a compute thread.
+      const { result, usage } = await ctx.offload.keywords(query);
+      this.telemetry?.latency('local', 'keywords', started);
+      this.telemetry?.record({ ...ctx, purpose: 'keywords' }, 'local', this.model, usage);
+      return result;
+    }
     const result = extractQueryKeywords(query);
     this.telemetry?.latency('local', 'keywords', started);
     this.telemetry?.recordCounted({ ...ctx, purpose: 'keywords' }, 'local', this.model, [query], [...result.highLevel, ...result.lowLevel]);

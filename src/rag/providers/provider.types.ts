@@ -19,10 +19,11 @@ export interface CallContext {
   offload?: OffloadedCompute;
 }
 
-/** CPU work of the local providers run elsewhere (RagCompute's threads, bound to a job's AbortSignal). */
+/** CPU work of the local providers run elsewhere (RagCompute's threads, bound to a job's or a long query's AbortSignal). */
 export interface OffloadedCompute {
   embed(texts: string[], dim: number, model: string): Promise<{ vectors: number[][]; inputTokens: number }>;
   extract(text: string): Promise<{ result: { entities: ExtractedEntity[]; relations: ExtractedRelation[] }; inputTokens: number }>;
+  keywords(text: string): Promise<{ result: QueryKeywords; usage: TokenUsage }>;
 }
 
 export interface TokenUsage {

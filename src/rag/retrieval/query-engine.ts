@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { QUERY_INLINE_MAX_CHARS, RagCompute } from '../compute/rag-compute';
 import { EngineMetrics } from '../ports';
 import type { QueryMode } from '../query-mode';
 import type { AnswerChunk, AnswerEntity, AnswerInput, AnswerRelation, CallContext, ChatMessage, QueryKeywords, TokenUsage } from '../providers/provider.types';
@@ -97,6 +98,7 @@ export class QueryEngine {
     private readonly retrieval: RetrievalRepository,
     private readonly instances: RagInstanceFactory,
     private readonly metrics: EngineMetrics,
+    private readonly compute: RagCompute,
   ) {}
 
   async prepare(tenantId: string, kbId: string, input: QueryInput): Promise<PreparedQuery> {
@@ -104,7 +106,9 @@ export class QueryEngine {
     const mode = input.mode ?? instance.config.defaultMode;
     const topK = input.topK ?? instance.config.topK;
     const chunkTopK = input.chunkTopK ?? instance.config.chunkTopK;
-    const callContext = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, apiKeyId: input.apiKeyId, purpose });
+    // A long query's local keyword extraction and embedding run in a compute thread, not on the request thread.
+    const offload = input.query.length > QUERY_INLINE_MAX_CHARS ? this.compute.forQuery() : undefined;
+    const callContext = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, apiKeyId: input.apiKeyId, purpose, offload });
     if (mode === 'bypass') {
       const details = { keywords: { highLevel: [], lowLevel: [] }, entitiesFound: 0, relationsFound: 0, relationWeights: [], relationIds: [], entityIds: [] };
       return { instance, mode, context: { chunks: [], entities: [], relations: [] }, references: [], details, callContext };
