@@ -11,9 +11,13 @@
  *    role setup and the repository's own search statement (vector and
  *    full-text search; DatabaseService.readAsTenant) — with precomputed
  *    query vectors.
+ *  - bare http (server runs only): the same message through the smallest
+ *    Node HTTP server (bench/bare-http-server.js: node:http + pg, the query
+ *    vector sent by the client) — the floor any Node server pays.
  * The ratios http / raw vector and http / raw engine SQL at p50 and p99 are
  * the figures: the first is the whole cost over the bare vector search, the
- * second what the server adds on top of the SQL it needs.
+ * second what the server adds on top of the SQL it needs; http / bare http
+ * is what Strata's pipeline adds over that floor.
  *
  * Runs on DATABASE_URL when set (the real server; a database named
  * strata_bench_<ts> is created on it and dropped at the end; the server runs
@@ -41,7 +45,8 @@ const path = require('node:path');
 const { Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
-const { bootBenchApp, spawnBenchServer, freshDatabaseUrl } = require('./lib');
+const { fork } = require('node:child_process');
+const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort } = require('./lib');
 const { DatabaseService, tenantReadMessage } = require(path.join(dist, 'database', 'database.service'));
 const { chunkSearchStatements } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 const { textSearchTerms } = require(path.join(dist, 'rag', 'retrieval', 'query-engine'));
@@ -156,7 +161,7 @@ function cpuBetween(before, after) {
 /** CPU of the bench itself, the app server process and the PostgreSQL server, for the "where does the time go" line. */
 function cpuSnapshot() {
   const own = process.cpuUsage();
-  return { bench: (own.user + own.system) / 1e6, server: cpuOf(/dist\/src\/main\.js/), postgres: cpuOf(/^postgres/) };
+  return { bench: (own.user + own.system) / 1e6, server: cpuOf(/dist\/src\/main\.js|bare-http-server\.js/), postgres: cpuOf(/^postgres/) };
 }
 
 function cpuDelta(before, after) {
@@ -264,6 +269,17 @@ function oneMessageRunner(pool, app) {
   return (tenant, statements) => pool.query(tenantReadMessage(tenant, statements));
 }
 
+/** bench/bare-http-server.js as its own process, ready when it says so. */
+async function startBareServer(url) {
+  const port = await freePort();
+  const child = fork(path.join(__dirname, 'bare-http-server.js'), [], { env: { ...process.env, DATABASE_URL: url, PORT: String(port), DATABASE_POOL_SIZE: String(CLIENTS) } });
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`bare-http-server exited with ${code}`)));
+  });
+  return { base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) };
+}
+
 async function main() {
   const database = await freshDatabaseUrl();
   // The server gets as many connections as the raw baseline's pool (DATABASE_POOL_SIZE overrides).
@@ -276,6 +292,7 @@ async function main() {
   const server = database.url ? await spawnBenchServer(env) : await bootBenchApp(env);
   if (process.env.BASELINE_DIST && !database.url) throw new Error('BASELINE_DIST needs DATABASE_URL (a second server process on the same database)');
   const baseline = process.env.BASELINE_DIST ? await spawnBenchServer(env, { dist: process.env.BASELINE_DIST }) : null;
+  const bare = database.url ? await startBareServer(database.url) : null;
   const { call, admin } = server;
   const pool = database.url ? new Pool({ connectionString: database.url, max: CLIENTS }) : null;
   const asTenant = tenantRunner(pool, server.app);
@@ -311,6 +328,14 @@ async function main() {
     const ways = {
       http: httpTo(server.base),
       ...(baseline ? { 'http baseline': httpTo(baseline.base) } : {}),
+      ...(bare
+        ? {
+            'bare http': () => {
+              const i = randomI();
+              return postJson(bare.base, '/', { tenant, kb: randomKb(), vector: vectors[i], terms: textSearchTerms(questions[i]), limit: 40, exact });
+            },
+          }
+        : {}),
       'raw vector': () => rawQuery([tenant, randomKb(), vectors[randomI()], 40]),
       // What the engine sends for a naive query: the tenant setup and its one search statement as one message.
       'raw engine SQL': () => {
@@ -330,11 +355,26 @@ async function main() {
     console.log(`ratio http/raw vector:     p50 ${(http.p50 / raw.p50).toFixed(2)}×, p99 ${(http.p99 / raw.p99).toFixed(2)}×`);
     console.log(`ratio http/raw engine SQL: p50 ${(http.p50 / engineSql.p50).toFixed(2)}×, p99 ${(http.p99 / engineSql.p99).toFixed(2)}×`);
     const scan = await exactVersusIndex(asTenant, tenant, kbs, vectors);
-    console.log(JSON.stringify({ server: !!database.url, kbs: KBS, perKb: PER_KB, clients: CLIENTS, mode: MODE, http, raw, engineSql, baseline: before, scan }));
+    console.log(
+      JSON.stringify({
+        server: !!database.url,
+        kbs: KBS,
+        perKb: PER_KB,
+        clients: CLIENTS,
+        mode: MODE,
+        http,
+        raw,
+        engineSql,
+        bareHttp: results['bare http'],
+        baseline: before,
+        scan,
+      }),
+    );
   } finally {
     await pool?.end();
     await server.close();
     await baseline?.close();
+    await bare?.close();
     await database.drop();
   }
 }
