@@ -1,5 +1,6 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import type { Settings } from '../config/app-config';
 
 /** Paths pino must never print: credentials in headers and bodies. */
@@ -24,6 +25,11 @@ export class LoggingModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: settings.logLevel,
+            // Asynchronous writes to stdout: a line per request no longer costs a write() on the request path (under
+            // load, lines queued while one write is under way go out together); each line still leaves at once when
+            // idle, and what is queued is flushed when the process exits (pino's exit handlers). Issue 14: +0.4–0.5 ms
+            // of CPU per request at LOG_LEVEL=info with synchronous writes.
+            stream: pino.destination({ dest: 1, sync: false, minLength: 0 }),
             genReqId: (req) => String((req as { id?: string }).id),
             // Every line logged during a request (its own and the services') carries request_id.
             customProps: (req) => ({ request_id: String((req as { id?: string }).id) }),
