@@ -138,7 +138,8 @@ describe('a document past its time budget fails for good, off the request thread
 
   it('a document that needs more than JOB_TIME_BUDGET_S ends failed with a readable error after one attempt', async () => {
     const sentence = (i: number) => `Captain Ahab Number${i} sailed from Nantucket with Starbuck and Queequeg to hunt the whale in the Pacific. `;
-    const text = Array.from({ length: 20_000 }, (_, i) => sentence(i)).join('');
+    // A fresh text per attempt: a retry of this test must not find the first attempt's document (409 duplicate).
+    const text = `${randomUUID()} ${Array.from({ length: 20_000 }, (_, i) => sentence(i)).join('')}`;
     const doc = await underWatch(t, async () => {
       const r = await t.http.post(`${kbPath(A.tenantId, A.kbIds[0])}/documents/text`, { text, file_source: 'long.txt' }, A.key);
       expect(r.status).toBe(202);
