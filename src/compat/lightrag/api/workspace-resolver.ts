@@ -1,6 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppException } from '../../../common/app-exception';
+import { createCache, invalidateOn } from '../../../common/cache';
+import { TenantEvents } from '../../../context/tenant-events';
 import { slugify } from '../../../common/text';
 import { AppConfig } from '../../../config/app-config';
 import { DatabaseService } from '../../../database/database.service';
@@ -35,12 +37,23 @@ interface Source {
  */
 @Injectable()
 export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
+  /**
+   * Each caller's own tenant (slug and KBs), by tenant id: every compat
+   * request needs it, and it changes only with the tenant or one of its KBs,
+   * which clears the entry on every replica (TenantEvents); the TTL bounds
+   * staleness only while the link between replicas is down.
+   */
+  private readonly owned = createCache<string, OwnTenant>({ max: 10_000, ttlMs: 5_000 });
+
   constructor(
     private readonly db: DatabaseService,
     private readonly repo: WorkspaceRepository,
     private readonly config: AppConfig,
     private readonly registry: ScopeResolvers,
-  ) {}
+    events: TenantEvents,
+  ) {
+    invalidateOn(this.owned, events, (e) => e.tenantId);
+  }
 
   onModuleInit(): void {
     this.registry.register(this);
@@ -50,7 +63,7 @@ export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
     const req = request as FastifyRequest & CompatRequestState;
     const sources = this.sources(req);
     // The caller's own tenant (slug and KBs), read once: every step below looks in it.
-    const own = principal.kind === 'admin' ? undefined : await this.db.withTenant(principal.tenantId, (db) => this.repo.tenantWithKbs(db, principal.tenantId));
+    const own = principal.kind === 'admin' ? undefined : await this.ownTenantOf(principal.tenantId);
 
     const resolved: Array<{ tenantId: string; kb: WorkspaceKb }> = [];
     for (const s of sources) {
@@ -72,6 +85,10 @@ export class WorkspaceResolver implements ScopeResolver, OnModuleInit {
     req.lightragKbId = hit.kb.id;
     req.lightragKbName = hit.kb.name;
     return { tenantId: hit.tenantId, kbId: hit.kb.id };
+  }
+
+  private async ownTenantOf(tenantId: string): Promise<OwnTenant | undefined> {
+    return (await this.owned.getOrLoad(tenantId, async () => (await this.db.withTenant(tenantId, (db) => this.repo.tenantWithKbs(db, tenantId))) ?? null)) ?? undefined;
   }
 
   private sources(req: FastifyRequest): Source[] {
