@@ -31,6 +31,10 @@
  * database, and 'http baseline' sends it the same requests, interleaved with
  * the others: the before/after ratio of one run.
  *
+ * CPU per request counts this run's own processes only: its server
+ * processes and the PostgreSQL backends of its database, listed before and
+ * after each phase (not the postmaster or other databases' backends).
+ *
  * The server's DATABASE_POOL_SIZE is CLIENTS too, like the raw baseline's pool.
  * Env: KBS (100), CHUNKS_PER_KB (1000), CLIENTS (20), DURATION (15 s per way in
  * all), ROUNDS (3), MODE (naive),
@@ -131,14 +135,19 @@ function postJson(base, p, body, headers) {
   });
 }
 
-/** Runs `fn` from CLIENTS concurrent loops for `seconds`, adding latencies (ms) to `into`. */
-/** CPU ticks (user + system) so far of each live process whose command line matches `pattern` (Linux /proc; empty elsewhere). */
-function cpuOf(pattern) {
+/**
+ * The processes measured: this run's server processes (the app, the baseline, the bare server) and the
+ * PostgreSQL backends connected to this run's database (refreshed before each phase) — not every process whose
+ * name matches, which on a shared machine counts other people's servers and databases too.
+ */
+const measured = { server: new Set(), postgres: new Set(), refreshPostgres: async () => undefined };
+
+/** CPU ticks (user + system) so far of each live process of `pids` (Linux /proc; empty elsewhere). */
+function cpuOf(pids) {
   const ticks = new Map();
   try {
-    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    for (const pid of pids) {
       try {
-        if (!pattern.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) continue;
         const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
         ticks.set(pid, Number(fields[11]) + Number(fields[12])); // utime, stime (fields 14 and 15 of stat)
       } catch {
@@ -151,6 +160,8 @@ function cpuOf(pattern) {
   return ticks;
 }
 
+/** Runs `fn` from CLIENTS concurrent loops for `seconds`, adding latencies (ms) to `into`. */
+
 /** CPU seconds between two cpuOf snapshots: processes that ended in between are not counted (their ticks went with them). */
 function cpuBetween(before, after) {
   let ticks = 0;
@@ -161,7 +172,7 @@ function cpuBetween(before, after) {
 /** CPU of the bench itself, the app server process and the PostgreSQL server, for the "where does the time go" line. */
 function cpuSnapshot() {
   const own = process.cpuUsage();
-  return { bench: (own.user + own.system) / 1e6, server: cpuOf(/dist\/src\/main\.js|bare-http-server\.js/), postgres: cpuOf(/^postgres/) };
+  return { bench: (own.user + own.system) / 1e6, server: cpuOf(measured.server), postgres: cpuOf(measured.postgres) };
 }
 
 function cpuDelta(before, after) {
@@ -169,6 +180,7 @@ function cpuDelta(before, after) {
 }
 
 async function run(label, seconds, fn, into) {
+  await measured.refreshPostgres();
   const before = cpuSnapshot();
   const deadline = Date.now() + seconds * 1000;
   await Promise.all(
@@ -184,6 +196,8 @@ async function run(label, seconds, fn, into) {
       }
     }),
   );
+  // Backends the server opened during the phase count from their start (cpuBetween counts a new pid's ticks whole).
+  await measured.refreshPostgres();
   const used = cpuDelta(before, cpuSnapshot());
   into.cpu = into.cpu ?? { bench: 0, server: 0, postgres: 0 };
   for (const k of Object.keys(into.cpu)) into.cpu[k] += used[k];
@@ -277,7 +291,7 @@ async function startBareServer(url) {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`bare-http-server exited with ${code}`)));
   });
-  return { base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) };
+  return { child, base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) };
 }
 
 async function main() {
@@ -295,6 +309,12 @@ async function main() {
   const bare = database.url ? await startBareServer(database.url) : null;
   const { call, admin } = server;
   const pool = database.url ? new Pool({ connectionString: database.url, max: CLIENTS }) : null;
+  measured.server = new Set([server.child, baseline?.child, bare?.child].filter(Boolean).map((c) => String(c.pid)));
+  if (pool)
+    measured.refreshPostgres = async () => {
+      const r = await pool.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+      measured.postgres = new Set(r.rows.map((x) => String(x.pid)));
+    };
   const asTenant = tenantRunner(pool, server.app);
   const readAsTenant = oneMessageRunner(pool, server.app);
   try {
