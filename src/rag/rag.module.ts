@@ -1,7 +1,9 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ComputeModule } from '../compute/compute.module';
 import { RagCompute } from './compute/rag-compute';
-import { EmbeddingDimCheck } from './embedding-dim.check';
+import { AppConfig } from '../config/app-config';
+import { DatabaseService } from '../database/database.service';
+import { EmbeddingWidth } from './embedding-dim.check';
 import { DocumentIngestion } from './ingestion/document-ingestion';
 import { IngestedDocumentsRepository } from './ingestion/ingested-documents.repository';
 import { IngestionService } from './ingestion/ingestion.service';
@@ -31,7 +33,7 @@ export class RagModule {
       module: RagModule,
       imports: [ports, ComputeModule],
       providers: [
-        EmbeddingDimCheck,
+        { provide: EmbeddingWidth, inject: [AppConfig, DatabaseService], useFactory: (config: AppConfig, db: DatabaseService) => EmbeddingWidth.resolve(config, db) },
         ModelProviders,
         RagCompute,
         RagInstanceFactory,
