@@ -34,16 +34,7 @@ export class ModelsEnv {
 
   toSettings(): Pick<
     Settings,
-    | 'llmBinding'
-    | 'llmModel'
-    | 'llmBindingHost'
-    | 'llmBindingApiKey'
-    | 'llmTimeoutMs'
-    | 'llmMaxConcurrency'
-    | 'embeddingBinding'
-    | 'embeddingModel'
-    | 'embeddingDim'
-    | 'embeddingDimSet'
+    'llmBinding' | 'llmModel' | 'llmBindingHost' | 'llmBindingApiKey' | 'llmTimeoutMs' | 'llmMaxConcurrency' | 'embeddingBinding' | 'embeddingModel' | 'embeddingDim'
   > {
     const llmBinding = binding(this.LLM_BINDING) ?? 'local';
     const embeddingBinding = binding(this.EMBEDDING_BINDING) ?? 'local';
@@ -57,7 +48,6 @@ export class ModelsEnv {
       embeddingBinding,
       embeddingModel: this.EMBEDDING_MODEL ?? (embeddingBinding === 'local' ? 'local-lexical-hash' : 'text-embedding-3-small'),
       embeddingDim: parseNumber(this.EMBEDDING_DIM, embeddingBinding === 'local' ? 1024 : 1536),
-      embeddingDimSet: this.EMBEDDING_DIM !== undefined,
     };
   }
 }

@@ -45,8 +45,6 @@ export interface Settings {
   embeddingBinding: 'local' | 'openai';
   embeddingModel: string;
   embeddingDim: number;
-  /** Whether EMBEDDING_DIM was set: unset, the server follows the width an existing database stores (src/rag/embedding-dim.check.ts). */
-  embeddingDimSet: boolean;
   rateLimitQueriesPerMinute: number;
   rateLimitDocumentsPerHour: number;
   maxDocuments: number;

@@ -1,9 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ComputeModule } from '../compute/compute.module';
 import { RagCompute } from './compute/rag-compute';
-import { AppConfig } from '../config/app-config';
-import { DatabaseService } from '../database/database.service';
-import { EmbeddingWidth } from './embedding-dim.check';
+import { EmbeddingDimCheck } from './embedding-dim.check';
 import { DocumentIngestion } from './ingestion/document-ingestion';
 import { IngestedDocumentsRepository } from './ingestion/ingested-documents.repository';
 import { IngestionService } from './ingestion/ingestion.service';
@@ -33,7 +31,7 @@ export class RagModule {
       module: RagModule,
       imports: [ports, ComputeModule],
       providers: [
-        { provide: EmbeddingWidth, inject: [AppConfig, DatabaseService], useFactory: (config: AppConfig, db: DatabaseService) => EmbeddingWidth.resolve(config, db) },
+        EmbeddingDimCheck,
         ModelProviders,
         RagCompute,
         RagInstanceFactory,

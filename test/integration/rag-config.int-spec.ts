@@ -5,8 +5,7 @@ import { createApp } from '../../src/app.factory';
 import { RagInstanceFactory } from '../../src/rag/rag-instance.factory';
 import { freshDatabase, TestDatabase } from '../support/test-db';
 import { ADMIN_PASSWORD, seedTenant, startTestApp, TOKEN_SECRET } from '../support/test-app';
-import { addTextAndWait, kbPath } from '../support/rag';
-import { ModelProviders } from '../../src/rag/providers/model-providers';
+import { kbPath } from '../support/rag';
 
 /** A database that outlives one app: a PGlite directory, or a database on TEST_DATABASE_URL. */
 async function durableDatabase(): Promise<TestDatabase> {
@@ -16,53 +15,16 @@ async function durableDatabase(): Promise<TestDatabase> {
 }
 
 describe('RAG configuration: embedding width and instance invalidation', () => {
-  /** Runs `work` with process.env.EMBEDDING_DIM set (the schema migration reads the width from the process environment). */
-  async function withProcessDim<T>(dim: string | undefined, work: () => Promise<T>): Promise<T> {
-    const saved = process.env.EMBEDDING_DIM;
-    if (dim === undefined) delete process.env.EMBEDDING_DIM;
-    else process.env.EMBEDDING_DIM = dim;
-    try {
-      return await work();
-    } finally {
-      if (saved === undefined) delete process.env.EMBEDDING_DIM;
-      else process.env.EMBEDDING_DIM = saved;
-    }
-  }
-
-  it('refuses to start when an explicit EMBEDDING_DIM differs from the width the schema was created with, naming the variable', async () => {
+  it('refuses to start when EMBEDDING_DIM differs from the width the schema was created with, naming the variable', async () => {
     const database = await durableDatabase();
     try {
-      const first = await withProcessDim('48', () => startTestApp({ database, env: { EMBEDDING_DIM: '48' } }));
+      const first = await startTestApp({ database });
       await first.close();
-      const env = { ...database.env, ADMIN_PASSWORD, TOKEN_SECRET, LOG_LEVEL: 'silent', EMBEDDING_DIM: '64' };
+      const env = { ...database.env, ADMIN_PASSWORD, TOKEN_SECRET, LOG_LEVEL: 'silent', EMBEDDING_DIM: '512' };
       // Module initialisation runs when the app starts (main.ts: listen), and stops it there.
-      const { app } = await withProcessDim('64', () => createApp(env, { logger: false }));
-      await expect(app.init()).rejects.toThrow(/EMBEDDING_DIM is 64 but this database stores 48-dimensional vectors/);
+      const { app } = await createApp(env, { logger: false });
+      await expect(app.init()).rejects.toThrow(/EMBEDDING_DIM is 512 but this database stores 1024-dimensional vectors/);
       await app.close().catch(() => undefined);
-    } finally {
-      await database.drop();
-    }
-  });
-
-  it('an unset EMBEDDING_DIM follows the width an existing database stores (an upgrade that changes the default breaks nothing)', async () => {
-    const database = await durableDatabase();
-    try {
-      // A database created at a width that is not the default, as one created under an older default is.
-      const first = await withProcessDim('48', () => startTestApp({ database, env: { EMBEDDING_DIM: '48' } }));
-      const A = await seedTenant(first, 'Width tenant');
-      await addTextAndWait(first.http, A.tenantId, A.kbIds[0], 'Paris is the capital of France.', 'before.txt', A.key);
-      await first.close();
-
-      const second = await withProcessDim(undefined, () => startTestApp({ database }));
-      try {
-        expect(second.app.get(ModelProviders).embedding.dim).toBe(48);
-        await addTextAndWait(second.http, A.tenantId, A.kbIds[0], 'Berlin is the capital of Germany.', 'after.txt', A.key);
-        const q = await second.http.post(`${kbPath(A.tenantId, A.kbIds[0])}/query`, { query: 'capital of Germany', mode: 'mix', only_need_context: true }, A.key);
-        expect(q.status).toBe(200);
-        expect(q.body.data.context.chunks.map((c: { file_path: string }) => c.file_path)).toContain('after.txt');
-      } finally {
-        await second.close();
-      }
     } finally {
       await database.drop();
     }

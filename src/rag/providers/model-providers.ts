@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import OpenAI from 'openai';
 import { Cache, createCache } from '../../common/cache';
 import { AppConfig, Settings } from '../../config/app-config';
@@ -14,7 +14,6 @@ import { OpenAiLlmProvider } from './openai-llm.provider';
 import { EmbeddingProvider, ProviderSet } from './provider.types';
 import { ProviderTelemetry } from './provider-telemetry';
 import { EngineMetrics, TenantLlmKeys, UsageSink } from '../ports';
-import { EmbeddingWidth } from '../embedding-dim.check';
 
 export type { ProviderSet } from './provider.types';
 
@@ -144,11 +143,8 @@ export class ModelProviders implements OnApplicationBootstrap {
     usage: UsageSink,
     metrics: EngineMetrics,
     private readonly tenantKeys: TenantLlmKeys,
-    // The width start-up resolved (EMBEDDING_DIM, or the existing database's when unset); absent, EMBEDDING_DIM's value.
-    @Optional() width?: EmbeddingWidth,
   ) {
-    const settings = width && width.dim !== config.settings.embeddingDim ? { ...config.settings, embeddingDim: width.dim } : config.settings;
-    this.factory = new ModelFactory({ settings, usage, metrics });
+    this.factory = new ModelFactory({ settings: config.settings, usage, metrics });
   }
 
   /** The local keyword extractor's tagger is loaded before the first request, not during it. */
