@@ -198,17 +198,19 @@ async function loadSynthetic(asTenant, call, admin) {
          ) p WHERE k <= $3`,
         [tenant, kb, RELATIONS_PER_CHUNK],
       );
+      await q.query('ANALYZE pairs');
+      // One statement: the relations (one per pair) and their support rows (every chunk holding the pair), joined on the inserted rows.
       await q.query(
-        `INSERT INTO relations (tenant_id, kb_id, source_id, target_id, keywords, description, weight, embedding)
-         SELECT DISTINCT ON (p.a, p.b) $1, $2, p.a, p.b, 'co-occurrence', 'Synthetic relation', 1, c.embedding
-         FROM pairs p JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = p.chunk_id
-         ORDER BY p.a, p.b, p.chunk_id`,
-        [tenant, kb],
-      );
-      await q.query(
-        `INSERT INTO relation_chunks (tenant_id, kb_id, relation_id, chunk_id, document_id, keywords, description, weight)
+        `WITH ins AS (
+           INSERT INTO relations (tenant_id, kb_id, source_id, target_id, keywords, description, weight, embedding)
+           SELECT DISTINCT ON (p.a, p.b) $1, $2, p.a, p.b, 'co-occurrence', 'Synthetic relation', 1, c.embedding
+           FROM pairs p JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = p.chunk_id
+           ORDER BY p.a, p.b, p.chunk_id
+           RETURNING id, source_id, target_id
+         )
+         INSERT INTO relation_chunks (tenant_id, kb_id, relation_id, chunk_id, document_id, keywords, description, weight)
          SELECT $1, $2, r.id, p.chunk_id, $3, 'co-occurrence', 'Seen together in a synthetic chunk', 1
-         FROM pairs p JOIN relations r ON r.tenant_id = $1 AND r.kb_id = $2 AND r.source_id = p.a AND r.target_id = p.b`,
+         FROM pairs p JOIN ins r ON r.source_id = p.a AND r.target_id = p.b`,
         [tenant, kb, doc.id],
       );
       await q.query('DROP TABLE pairs');
