@@ -161,11 +161,21 @@ export class DatabaseService implements OnApplicationShutdown {
    * parameterised path.
    */
   async readAsTenant<T = Record<string, unknown>>(tenantId: string, statements: Statement[]): Promise<T[]> {
+    const results = await this.readEachAsTenant<T>(tenantId, statements);
+    return results[results.length - 1] ?? [];
+  }
+
+  /**
+   * readAsTenant's one message, returning the rows of each of `statements`
+   * (in their order) instead of the last one's only: for a read made of
+   * several independent statements (the graph query modes).
+   */
+  async readEachAsTenant<T = Record<string, unknown>>(tenantId: string, statements: Statement[]): Promise<T[][]> {
     if (!UUID.test(tenantId)) {
       return this.withTenant(tenantId, async (db) => {
-        let rows: T[] = [];
-        for (const st of statements) rows = await db.many<T>(st.sql, st.params);
-        return rows;
+        const all: T[][] = [];
+        for (const st of statements) all.push(await db.many<T>(st.sql, st.params));
+        return all;
       });
     }
     const text = tenantReadMessage(tenantId, statements);
@@ -174,7 +184,8 @@ export class DatabaseService implements OnApplicationShutdown {
       try {
         const client = (await runner.connect()) as { query(text: string): Promise<{ rows: T[] } | Array<{ rows: T[] }>> };
         const results = await client.query(text);
-        return Array.isArray(results) ? results[results.length - 1].rows : results.rows;
+        // The first result is the tenant setup's.
+        return Array.isArray(results) ? results.slice(1).map((r) => r.rows) : [results.rows];
       } finally {
         await runner.release();
       }

@@ -160,4 +160,38 @@ describe('retrieval SQL', () => {
     expect(r.map((x) => Number(x.weight))).toEqual([2, 1, 1]);
     expect(r[0]).toMatchObject({ source: 'Mid', target: 'Far', keywords: 'k', description: 'd' });
   });
+  it('one trip (searchGraphInOneTrip): each branch returns exactly what its per-step statements return, from its own KB only', async () => {
+    const local = { vector: vec(1, 0.3), topK: 10, chunkTopK: 10, exact: true };
+    const global = { vector: vec(2, 0.1), topK: 10, chunkTopK: 10, exact: true };
+    const one = await repo.searchGraphInOneTrip(tenantId, kbId, { local, global, efSearch: null });
+    const steps = await asTenant(async (db) => {
+      const entities = await repo.searchEntities(db, tenantId, kbId, local.vector, local.topK, true);
+      const [eIds, eScores] = [entities.map((e) => e.id), entities.map((e) => Number(e.score))];
+      const relations = await repo.searchRelations(db, tenantId, kbId, global.vector, global.topK, true);
+      const [rIds, rScores] = [relations.map((r) => r.id), relations.map((r) => Number(r.score))];
+      return {
+        local: {
+          found: entities,
+          related: await repo.relationsOfEntities(db, tenantId, kbId, eIds, eScores, local.topK),
+          chunks: await repo.chunksOfEntities(db, tenantId, kbId, eIds, eScores, local.chunkTopK),
+        },
+        global: {
+          found: relations,
+          related: await repo.entitiesOfRelations(db, tenantId, kbId, rIds, rScores, global.topK),
+          chunks: await repo.chunksOfRelations(db, tenantId, kbId, rIds, rScores, global.chunkTopK),
+        },
+      };
+    });
+    for (const branch of ['local', 'global'] as const) {
+      for (const list of ['found', 'related', 'chunks'] as const) {
+        expect(steps[branch][list].length).toBeGreaterThan(0);
+        expect(one[branch]![list]).toEqual(steps[branch][list]);
+      }
+    }
+    // The other KB's search sees its own entity and chunk only.
+    const other = await repo.searchGraphInOneTrip(tenantId, otherKbId, { local, global, efSearch: null });
+    expect(other.local!.found.map((e) => e.id)).toEqual([entity.other]);
+    expect(other.local!.chunks.map((c) => c.chunk_id)).toEqual([chunk.other]);
+    expect(other.global).toEqual({ found: [], related: [], chunks: [] });
+  });
 });

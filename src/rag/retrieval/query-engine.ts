@@ -6,7 +6,7 @@ import type { AnswerChunk, AnswerEntity, AnswerInput, AnswerRelation, CallContex
 import { lexicalRerank } from '../providers/lexical-rerank';
 import { RagInstance, RagInstanceFactory } from '../rag-instance.factory';
 import { toVector } from '../storage/graph-store.repository';
-import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, FactSource, KbReader, KbSizes, RelationHit, RetrievalRepository } from './retrieval.repository';
+import { ChunkHit, EntityHit, EXACT_SEARCH_MAX_ROWS, FactSource, KbSizes, RelationHit, RetrievalRepository } from './retrieval.repository';
 import { reciprocalRankFusion } from './rrf';
 
 export interface QueryInput {
@@ -134,33 +134,31 @@ export class QueryEngine {
       chunkLists.push(byVector, byText);
       listWeights.push(1, 1);
     } else {
-      await this.retrieval.read(tenantId, kbId, async (kb) => {
-        const exact = await this.exactSearch(instance, kb);
-        if (!exact.chunks || !exact.entities || !exact.relations) await kb.useIterativeScan(Math.max(topK, chunkTopK) * 2);
-        if (mode === 'mix') {
-          const { byVector, byText } = await kb.searchChunks(chunkSearch(exact.chunks));
-          chunkLists.push(byVector, byText);
-          listWeights.push(1, 1);
-        }
-        if (mode === 'local' || mode === 'hybrid' || mode === 'mix') {
-          const found = await kb.searchEntities(lowVec, topK, exact.entities);
-          const ids = found.map((e) => e.id);
-          const scores = found.map((e) => Number(e.score));
-          entities = mergeBy(entities, found, (e) => e.id);
-          relations = mergeBy(relations, await kb.relationsOfEntities(ids, scores, topK), (r) => r.id);
-          chunkLists.push(await kb.chunksOfEntities(ids, scores, chunkTopK));
-          listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
-        }
-        if (mode === 'global' || mode === 'hybrid' || mode === 'mix') {
-          const found = await kb.searchRelations(highVec, topK, exact.relations);
-          const ids = found.map((r) => r.id);
-          const scores = found.map((r) => Number(r.score));
-          relations = mergeBy(relations, found, (r) => r.id);
-          entities = mergeBy(entities, await kb.entitiesOfRelations(ids, scores, topK), (e) => e.id);
-          chunkLists.push(await kb.chunksOfRelations(ids, scores, chunkTopK));
-          listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
-        }
+      // Every graph mode in one round trip too: the tenant setup, the chunk search (mix) and each branch as one statement.
+      const exact = await this.exactSearch(instance);
+      const branch = (vector: string, exactPlan: boolean) => ({ vector, topK, chunkTopK, exact: exactPlan });
+      const found = await this.retrieval.searchGraphInOneTrip(tenantId, kbId, {
+        chunks: mode === 'mix' ? chunkSearch(exact.chunks) : undefined,
+        local: mode === 'local' || mode === 'hybrid' || mode === 'mix' ? branch(lowVec, exact.entities) : undefined,
+        global: mode === 'global' || mode === 'hybrid' || mode === 'mix' ? branch(highVec, exact.relations) : undefined,
+        efSearch: exact.chunks && exact.entities && exact.relations ? null : Math.max(topK, chunkTopK) * 2,
       });
+      if (found.chunks) {
+        chunkLists.push(found.chunks.byVector, found.chunks.byText);
+        listWeights.push(1, 1);
+      }
+      if (found.local) {
+        entities = mergeBy(entities, found.local.found, (e) => e.id);
+        relations = mergeBy(relations, found.local.related, (r) => r.id);
+        chunkLists.push(found.local.chunks);
+        listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
+      }
+      if (found.global) {
+        relations = mergeBy(relations, found.global.found, (r) => r.id);
+        entities = mergeBy(entities, found.global.related, (e) => e.id);
+        chunkLists.push(found.global.chunks);
+        listWeights.push(mode === 'mix' ? GRAPH_CHUNKS_WEIGHT_IN_MIX : 1);
+      }
     }
     // Fusion and re-rank are CPU work: done after the connection went back to the pool.
     const fused = reciprocalRankFusion(chunkLists, (c) => c.chunk_id, undefined, listWeights).map(({ item, score }) => ({
@@ -240,13 +238,13 @@ export class QueryEngine {
 
   /**
    * Exact or index search, per table: exact while the KB has at most
-   * EXACT_SEARCH_MAX_ROWS rows in it (counts cached per instance; read in
-   * `kb`'s transaction, or in one of their own).
+   * EXACT_SEARCH_MAX_ROWS rows in it (counts cached per instance; read in a
+   * transaction of their own when not cached).
    */
-  private async exactSearch(instance: RagInstance, kb?: KbReader): Promise<{ chunks: boolean; entities: boolean; relations: boolean }> {
+  private async exactSearch(instance: RagInstance): Promise<{ chunks: boolean; entities: boolean; relations: boolean }> {
     let n: KbSizes | null = instance.cachedKbSize();
     if (n === null) {
-      n = kb ? await kb.sizes() : await this.retrieval.sizesOf(instance.tenantId, instance.kbId);
+      n = await this.retrieval.sizesOf(instance.tenantId, instance.kbId);
       instance.rememberKbSize(n);
     }
     return { chunks: n.chunks <= EXACT_SEARCH_MAX_ROWS, entities: n.entities <= EXACT_SEARCH_MAX_ROWS, relations: n.relations <= EXACT_SEARCH_MAX_ROWS };

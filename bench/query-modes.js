@@ -1,0 +1,449 @@
+#!/usr/bin/env node
+/**
+ * Latency of every query mode against naive (issue 14): CLIENTS concurrent
+ * clients send POST …/query {mode, only_need_context: true} for DURATION
+ * seconds per mode in all, split into ROUNDS interleaved rounds (each round
+ * runs every mode once, so the machine's load drifts equally over all of
+ * them); p50/p99 per mode and their ratios to naive's p50/p99 in the same run.
+ *
+ * Runs on DATABASE_URL when set (a database strata_modes_<ts> is created and
+ * dropped; the server runs as its own process, as deployed; its
+ * DATABASE_POOL_SIZE is CLIENTS), else on in-memory PGlite in-process.
+ *
+ * DATASET:
+ *  - squad: the 294 SQuAD passages (SQUAD_DIR) ingested through the API (real
+ *    extraction, one KB), queried with the dataset's questions;
+ *  - synthetic: KBS knowledge bases of CHUNKS_PER_KB chunks with a graph,
+ *    written straight into the tables (ingestion at ~17 chunks/s is far too
+ *    slow for 100 000 chunks): chunk text of random words with the local
+ *    embedding; ENTITIES_PER_CHUNK × CHUNKS_PER_KB entities per KB, each
+ *    chunk mentioning MENTIONS_PER_CHUNK of them drawn with a skew
+ *    (index = ⌊E·u²⌋, so a few entities are mentioned by many chunks, most by
+ *    one or two, as extraction yields); relations are co-occurrence pairs
+ *    within a chunk (up to RELATIONS_PER_CHUNK per chunk, LightRAG's local
+ *    graph shape), their support rows the chunks holding the pair; entity and
+ *    relation vectors are copies of a chunk's embedding. Defaults follow the
+ *    SQuAD KB's ratios (294 chunks: 2 301 entities, 5 694 relations).
+ *
+ * Env: DATASET (squad), KBS (100), CHUNKS_PER_KB (1000), ENTITIES_PER_CHUNK (8),
+ * MENTIONS_PER_CHUNK (8), RELATIONS_PER_CHUNK (19), CLIENTS (20), DURATION
+ * (10 s per mode), ROUNDS (3), MODES (naive,local,global,hybrid,mix), TOP_K
+ * (40), CHUNK_TOP_K (10).
+ *
+ * Context check: CONTEXT_OUT=file writes, after loading, the context every
+ * mode returns for the first CONTEXT_QUESTIONS (100) questions, asked one at a
+ * time. REUSE_DB=name (server only) queries an existing database (one loaded
+ * with KEEP_DB=1) instead of creating and loading one, so two builds can be
+ * compared on the same rows (same ids); CHECK_ONLY=1 skips the timing.
+ *
+ * Before/after in one run (server only): BASE_DIST=<another build's dist>
+ * starts a second server from that build on the same database, and every
+ * round times each mode on both servers (labelled mode@base), so the two
+ * builds share the machine's load; BASE_MODES (mix) picks the modes timed on it.
+ */
+'use strict';
+
+require('reflect-metadata');
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const { Pool } = require('pg');
+
+const dist = path.join(__dirname, '..', 'dist', 'src');
+const { spawn } = require('node:child_process');
+const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort } = require('./lib');
+const { DatabaseService } = require(path.join(dist, 'database', 'database.service'));
+const { LocalEmbeddingProvider } = require(path.join(dist, 'rag', 'providers', 'local-embedding.provider'));
+
+const DATASET = process.env.DATASET ?? 'squad';
+const SQUAD_DIR = process.env.SQUAD_DIR ?? path.join(__dirname, '..', '..', 'shared', 'datasets', 'squad-v2-dev-a');
+const KBS = Number(process.env.KBS ?? 100);
+const PER_KB = Number(process.env.CHUNKS_PER_KB ?? 1000);
+const ENTITIES_PER_CHUNK = Number(process.env.ENTITIES_PER_CHUNK ?? 8);
+const MENTIONS_PER_CHUNK = Number(process.env.MENTIONS_PER_CHUNK ?? 8);
+const RELATIONS_PER_CHUNK = Number(process.env.RELATIONS_PER_CHUNK ?? 19);
+const CLIENTS = Number(process.env.CLIENTS ?? 20);
+const DURATION = Number(process.env.DURATION ?? 10);
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3));
+const MODES = (process.env.MODES ?? 'naive,local,global,hybrid,mix').split(',');
+const TOP_K = Number(process.env.TOP_K ?? 40);
+const CHUNK_TOP_K = Number(process.env.CHUNK_TOP_K ?? 10);
+const DIM = Number(process.env.EMBEDDING_DIM ?? 1024);
+const CONTEXT_QUESTIONS = Number(process.env.CONTEXT_QUESTIONS ?? 100);
+
+const WORDS = (
+  'river harbour engine voltage protein galaxy treaty monsoon glacier sonnet algorithm volcano tariff enzyme orbit cathedral ' +
+  'ledger turbine pigment fossil canyon reactor quartz bishop citadel compiler dialect equator famine granite harvest isotope ' +
+  'jasmine kernel lantern magnet nebula oasis parliament quarry reef satellite tundra utopia vaccine whale xenon yeast zenith'
+).split(' ');
+let seed = 7;
+const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+const pick = () => WORDS[Math.floor(rnd() * WORDS.length)];
+const sentence = () => Array.from({ length: 12 }, pick).join(' ') + '.';
+const pct = (a, p) => a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))];
+const readJsonl = (f) =>
+  fs
+    .readFileSync(path.join(SQUAD_DIR, f), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+
+/** A transaction as the tenant (RLS applies), on a plain pg pool or through the in-process app on PGlite. */
+function tenantRunner(pool, app) {
+  if (!pool) return (tenant, work) => app.get(DatabaseService).withTenant(tenant, (db) => work({ query: (sql, params) => db.many(sql, params) }));
+  return async (tenant, work) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('role', 'strata_app', true), set_config('app.tenant_id', $1, true)`, [tenant]);
+      const out = await work({ query: (sql, params) => client.query(sql, params).then((r) => r.rows) });
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+}
+
+async function loadSquad(call, admin) {
+  const passages = readJsonl('passages.jsonl');
+  const tenant = (await call('POST', '/api/v1/tenants', { tenant_name: `modes-${Date.now()}` }, admin)).data.tenant_id;
+  const kb = (await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases`, { kb_name: 'squad' }, admin)).data.kb_id;
+  const base = `/api/v1/tenants/${tenant}/knowledge-bases/${kb}`;
+  for (let i = 0; i < passages.length; i += 50) {
+    const batch = passages.slice(i, i + 50);
+    await call('POST', `${base}/documents/texts`, { texts: batch.map((p) => p.text), file_sources: batch.map((p) => p.id) }, admin);
+  }
+  for (;;) {
+    const failed = await call('GET', `${base}/documents?status=failed&limit=1`, null, admin);
+    if (failed.meta.total) throw new Error(`ingestion failed: ${JSON.stringify(failed.data[0])}`);
+    if ((await call('GET', `${base}/documents?status=processed&limit=1`, null, admin)).meta.total === passages.length) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { tenant, kbs: [kb], questions: readJsonl('questions.jsonl').map((q) => q.question) };
+}
+
+/**
+ * The HNSW indexes of the vector tables are dropped while the synthetic rows
+ * go in and built again afterwards from their own definitions (one build is
+ * far cheaper than an index insert per row); the schema queried is the
+ * migrations' own.
+ */
+async function withoutVectorIndexes(sql, load) {
+  const defs = await sql(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('chunks', 'entities', 'relations') AND indexdef ILIKE '%USING hnsw%'`);
+  for (const d of defs) await sql(`DROP INDEX ${d.indexname}`);
+  try {
+    return await load();
+  } finally {
+    for (const d of defs) await sql(d.indexdef);
+  }
+}
+
+async function loadSynthetic(asTenant, call, admin) {
+  const embedder = new LocalEmbeddingProvider(DIM);
+  const tenant = (await call('POST', '/api/v1/tenants', { tenant_name: `modes-${Date.now()}` }, admin)).data.tenant_id;
+  const kbs = [];
+  for (let k = 0; k < KBS; k++) kbs.push((await call('POST', `/api/v1/tenants/${tenant}/knowledge-bases`, { kb_name: `kb-${k}` }, admin)).data.kb_id);
+  const entitiesPerKb = Math.max(2, Math.round(ENTITIES_PER_CHUNK * PER_KB));
+  for (const kb of kbs) {
+    await asTenant(tenant, async (q) => {
+      const [doc] = await q.query(
+        `INSERT INTO documents (tenant_id, kb_id, file_path, content_hash, content, size_bytes, status, chunks_count, track_id)
+         VALUES ($1, $2, 'synthetic.txt', md5(random()::text), 'synthetic', 9, 'processed', $3, 'bench') RETURNING id`,
+        [tenant, kb, PER_KB],
+      );
+      for (let i = 0; i < PER_KB; i += 250) {
+        const n = Math.min(250, PER_KB - i);
+        const contents = Array.from({ length: n }, () => `${sentence()} ${sentence()} ${sentence()}`);
+        const vectors = contents.map((c) => `[${embedder.embedOne(c).join(',')}]`);
+        await q.query(
+          `INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding)
+           SELECT $1, $2, $3, $4 + u.o - 1, u.content, 40, u.embedding::vector
+           FROM unnest($5::text[], $6::text[]) WITH ORDINALITY AS u(content, embedding, o)`,
+          [tenant, kb, doc.id, i, contents, vectors],
+        );
+      }
+      // Entities: vectors copied from chunk (g mod N); names from the word list so keywords can match.
+      await q.query(
+        `INSERT INTO entities (tenant_id, kb_id, name, name_key, type, description, embedding)
+         SELECT $1, $2, 'Entity ' || g, 'entity ' || g, 'concept', 'Synthetic entity ' || g || ' about ' || c.content, c.embedding
+         FROM generate_series(0, $3 - 1) g
+         JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.document_id = $4 AND c.chunk_index = g % $5`,
+        [tenant, kb, entitiesPerKb, doc.id, PER_KB],
+      );
+      // Mentions: each chunk names MENTIONS_PER_CHUNK entities, index ⌊E·u²⌋ (skewed towards the first ones).
+      await q.query(
+        `WITH e AS (SELECT id, row_number() OVER (ORDER BY name_key) - 1 AS n FROM entities WHERE tenant_id = $1 AND kb_id = $2),
+         m AS (
+           SELECT DISTINCT c.id AS chunk_id, floor($3 * power(random(), 2))::int AS n
+           FROM chunks c, generate_series(1, $4) t
+           WHERE c.tenant_id = $1 AND c.kb_id = $2 AND c.document_id = $5
+         )
+         INSERT INTO entity_chunks (tenant_id, kb_id, entity_id, chunk_id, document_id, description)
+         SELECT $1, $2, e.id, m.chunk_id, $5, 'Mentioned in a synthetic chunk as ' || e.n
+         FROM m JOIN e ON e.n = m.n`,
+        [tenant, kb, entitiesPerKb, MENTIONS_PER_CHUNK, doc.id],
+      );
+      // Relations: co-occurrence pairs within a chunk (at most RELATIONS_PER_CHUNK per chunk).
+      await q.query(
+        `CREATE TEMP TABLE pairs ON COMMIT DROP AS
+         SELECT chunk_id, a, b FROM (
+           SELECT x.chunk_id, x.entity_id AS a, y.entity_id AS b,
+                  row_number() OVER (PARTITION BY x.chunk_id ORDER BY md5(x.entity_id::text || y.entity_id::text)) AS k
+           FROM entity_chunks x JOIN entity_chunks y ON y.chunk_id = x.chunk_id AND y.entity_id > x.entity_id
+           WHERE x.tenant_id = $1 AND x.kb_id = $2 AND y.tenant_id = $1 AND y.kb_id = $2
+         ) p WHERE k <= $3`,
+        [tenant, kb, RELATIONS_PER_CHUNK],
+      );
+      await q.query('ANALYZE pairs');
+      // One statement: the relations (one per pair) and their support rows (every chunk holding the pair), joined on the inserted rows.
+      await q.query(
+        `WITH ins AS (
+           INSERT INTO relations (tenant_id, kb_id, source_id, target_id, keywords, description, weight, embedding)
+           SELECT DISTINCT ON (p.a, p.b) $1, $2, p.a, p.b, 'co-occurrence', 'Synthetic relation', 1, c.embedding
+           FROM pairs p JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.id = p.chunk_id
+           ORDER BY p.a, p.b, p.chunk_id
+           RETURNING id, source_id, target_id
+         )
+         INSERT INTO relation_chunks (tenant_id, kb_id, relation_id, chunk_id, document_id, keywords, description, weight)
+         SELECT $1, $2, r.id, p.chunk_id, $3, 'co-occurrence', 'Seen together in a synthetic chunk', 1
+         FROM pairs p JOIN ins r ON r.source_id = p.a AND r.target_id = p.b`,
+        [tenant, kb, doc.id],
+      );
+      await q.query('DROP TABLE pairs');
+    });
+  }
+  const questions = Array.from({ length: 400 }, () => `${pick()} ${pick()} ${pick()} ${pick()}?`);
+  return { tenant, kbs, questions };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+function postJson(base, p, body, headers) {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      base + p,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } },
+      (res) => {
+        const parts = [];
+        res.on('data', (d) => parts.push(d));
+        res.on('end', () => {
+          const json = JSON.parse(Buffer.concat(parts).toString('utf8'));
+          if (res.statusCode >= 300) reject(new Error(`POST ${p} → ${res.statusCode} ${JSON.stringify(json).slice(0, 300)}`));
+          else resolve(json);
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** CPU ticks (user + system) so far of each live process whose command line matches `pattern` (Linux /proc; empty elsewhere). */
+function cpuOf(pattern) {
+  const ticks = new Map();
+  try {
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (!pattern.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))) continue;
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return ticks;
+}
+
+/** One process's CPU ticks so far, as a cpuOf snapshot. */
+function cpuOfPid(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return new Map([[String(pid), Number(fields[11]) + Number(fields[12])]]);
+  } catch {
+    return new Map();
+  }
+}
+
+/** CPU seconds between two cpuOf snapshots (processes that ended in between are not counted). */
+function cpuBetween(before, after) {
+  let ticks = 0;
+  for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+  return ticks / 100;
+}
+
+/**
+ * Where a way's CPU goes: the app server that answered (its own process on
+ * the server; on PGlite the bench process, which holds app, database and
+ * clients) and the PostgreSQL backends connected to this bench's database
+ * (their process titles name it; other databases on the server are not counted).
+ */
+let cpuTargets = { app: () => new Map(), postgres: () => new Map() };
+
+async function run(seconds, fn, into, target) {
+  const before = { app: cpuTargets.app(target), postgres: cpuTargets.postgres() };
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (Date.now() < deadline) {
+        const s = process.hrtime.bigint();
+        try {
+          await fn();
+          into.latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
+        } catch (err) {
+          if (into.errors++ < 3) console.error(err.message);
+        }
+      }
+    }),
+  );
+  into.cpu.app += cpuBetween(before.app, cpuTargets.app(target));
+  into.cpu.postgres += cpuBetween(before.postgres, cpuTargets.postgres());
+}
+
+/** A second server from another build (BASE_DIST) on the same database, with the first one's environment. */
+async function spawnBaseServer(env) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(process.env.BASE_DIST, 'src', 'main.js')], {
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', WORKER_CONCURRENCY: '0' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${base}/health/ready`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base, pid: child.pid, close: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
+}
+
+async function existingKb(dbUrl) {
+  const c = new Pool({ connectionString: dbUrl, max: 1 });
+  try {
+    const kbs = (await c.query(`SELECT tenant_id, id FROM knowledge_bases ORDER BY name`)).rows;
+    return { tenant: kbs[0].tenant_id, kbs: kbs.filter((k) => k.tenant_id === kbs[0].tenant_id).map((k) => k.id) };
+  } finally {
+    await c.end();
+  }
+}
+
+async function main() {
+  let database;
+  if (process.env.REUSE_DB) {
+    const u = new URL(process.env.DATABASE_URL);
+    u.pathname = `/${process.env.REUSE_DB}`;
+    database = { url: u.toString(), drop: async () => undefined };
+  } else database = await freshDatabaseUrl('strata_modes');
+  const env = {
+    MAX_KB_PER_TENANT: String(KBS + 10),
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? String(CLIENTS),
+    ...(DATASET === 'synthetic' ? { WORKER_CONCURRENCY: '0' } : {}),
+    ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: 'memory://' }),
+  };
+  const server = database.url ? await spawnBenchServer(env) : await bootBenchApp(env);
+  const pool = database.url ? new Pool({ connectionString: database.url, max: 2 }) : null;
+  const { call, admin } = server;
+  const baseServer = database.url && process.env.BASE_DIST ? await spawnBaseServer(server.env) : null;
+  try {
+    const started = Date.now();
+    let loaded;
+    if (process.env.REUSE_DB) loaded = { ...(await existingKb(database.url)), questions: readJsonl('questions.jsonl').map((q) => q.question) };
+    else if (DATASET === 'synthetic') {
+      const sql = pool ? (text) => pool.query(text).then((r) => r.rows) : (text) => server.app.get(DatabaseService).dataSource.query(text);
+      loaded = await withoutVectorIndexes(sql, () => loadSynthetic(tenantRunner(pool, server.app), call, admin));
+    } else loaded = await loadSquad(call, admin);
+    const { tenant, kbs, questions } = loaded;
+    const analyze = pool ? (sql) => pool.query(sql) : (sql) => server.app.get(DatabaseService).dataSource.query(sql);
+    await analyze('ANALYZE documents, chunks, entities, relations, entity_chunks, relation_chunks');
+    const [counts] = await (pool
+      ? pool
+          .query(
+            `SELECT (SELECT count(*) FROM chunks) c, (SELECT count(*) FROM entities) e, (SELECT count(*) FROM relations) r, (SELECT count(*) FROM entity_chunks) ec, (SELECT count(*) FROM relation_chunks) rc`,
+          )
+          .then((r) => r.rows)
+      : analyze(
+          `SELECT (SELECT count(*) FROM chunks) c, (SELECT count(*) FROM entities) e, (SELECT count(*) FROM relations) r, (SELECT count(*) FROM entity_chunks) ec, (SELECT count(*) FROM relation_chunks) rc`,
+        ));
+    console.log(
+      `${database.url ? 'PostgreSQL server (app in its own process)' : 'PGlite (in-process)'}; dataset ${DATASET}: ${kbs.length} KB(s), ` +
+        `${counts.c} chunks, ${counts.e} entities, ${counts.r} relations, ${counts.ec} entity supports, ${counts.rc} relation supports; loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const key = (await call('POST', `/api/v1/tenants/${tenant}/api-keys`, { key_name: 'bench', knowledge_base_ids: ['*'], permissions: ['query:run'] }, admin)).data.key;
+    const auth = { 'x-api-key': key };
+    const query = (kb, q, mode, target = server) =>
+      postJson(target.base, `/api/v1/tenants/${tenant}/knowledge-bases/${kb}/query`, { query: q, mode, only_need_context: true, top_k: TOP_K, chunk_top_k: CHUNK_TOP_K }, auth);
+
+    if (process.env.CONTEXT_OUT) {
+      const out = {};
+      for (const mode of MODES) {
+        out[mode] = [];
+        for (const q of questions.slice(0, CONTEXT_QUESTIONS)) out[mode].push({ q, context: (await query(kbs[0], q, mode)).data.context });
+      }
+      fs.writeFileSync(process.env.CONTEXT_OUT, JSON.stringify(out));
+      console.log(`contexts of ${CONTEXT_QUESTIONS} questions × ${MODES.length} modes written to ${process.env.CONTEXT_OUT}`);
+      if (process.env.CHECK_ONLY) return;
+    }
+
+    const randomKb = () => kbs[Math.floor(Math.random() * kbs.length)];
+    const randomQ = () => questions[Math.floor(Math.random() * questions.length)];
+    // Warm up: every KB's instance (sizes, keyword cache stays cold: questions vary), the plans.
+    // Each timed way: a mode on this build's server, or (mode@base) on BASE_DIST's.
+    const ways = MODES.map((mode) => ({ label: mode, mode, target: server }));
+    if (baseServer) for (const mode of (process.env.BASE_MODES ?? 'mix').split(',')) ways.push({ label: `${mode}@base`, mode, target: baseServer });
+    for (const kb of kbs) for (const w of ways) await query(kb, randomQ(), w.mode, w.target);
+    const acc = Object.fromEntries(ways.map((w) => [w.label, { latencies: [], errors: 0, cpu: { app: 0, postgres: 0 } }]));
+    const dbName = database.url ? new URL(database.url).pathname.slice(1) : null;
+    cpuTargets = {
+      app: (target) => cpuOfPid(target === server ? (server.child?.pid ?? process.pid) : target.pid),
+      postgres: () => (dbName ? cpuOf(new RegExp(`^postgres: (\\S+: )?\\S+ ${dbName} `)) : new Map()),
+    };
+    console.log(`${CLIENTS} clients, ${DURATION} s per mode in ${ROUNDS} interleaved rounds; load average before: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+    for (let r = 0; r < ROUNDS; r++) for (const w of ways) await run(DURATION / ROUNDS, () => query(randomKb(), randomQ(), w.mode, w.target), acc[w.label], w.target);
+    const load = fs.readFileSync('/proc/loadavg', 'utf8').trim();
+    const res = {};
+    for (const { label: mode } of ways) {
+      const l = [...acc[mode].latencies].sort((a, b) => a - b);
+      const perRequest = (sec) => (1000 * sec) / Math.max(1, l.length);
+      res[mode] = {
+        n: l.length,
+        p50: pct(l, 50),
+        p99: pct(l, 99),
+        errors: acc[mode].errors,
+        appCpuMs: perRequest(acc[mode].cpu.app),
+        postgresCpuMs: perRequest(acc[mode].cpu.postgres),
+      };
+    }
+    const base = res.naive;
+    for (const { label: mode } of ways) {
+      const r = res[mode];
+      const ratio = base ? `  ×naive p50 ${(r.p50 / base.p50).toFixed(2)}, p99 ${(r.p99 / base.p99).toFixed(2)}` : '';
+      const cpu = `  CPU ms/request: app ${r.appCpuMs.toFixed(1)}${database.url ? `, PostgreSQL ${r.postgresCpuMs.toFixed(1)}` : ' (app and PGlite)'}`;
+      console.log(
+        `${mode.padEnd(11)} n ${String(r.n).padStart(6)}  p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms  errors ${r.errors}${ratio}${cpu}`,
+      );
+    }
+    console.log(`load average after: ${load}`);
+    console.log(
+      JSON.stringify({ server: !!database.url, dataset: DATASET, kbs: kbs.length, perKb: PER_KB, clients: CLIENTS, duration: DURATION, rounds: ROUNDS, counts, res, load }),
+    );
+  } finally {
+    await pool?.end();
+    await baseServer?.close();
+    await server.close();
+    await database.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
