@@ -62,6 +62,8 @@ describe('ingestion stores the same graph for a fixed text', () => {
       docs.push(r.body.data.document_id);
     }
     const digest = await t.db.withTenant(a.tenantId, async (db) => {
+      // A relation's source/target order follows its entities' random ids: compare the unordered pair.
+      const pair = `LEAST(s.name_key, t.name_key COLLATE "C") AS a, GREATEST(s.name_key, t.name_key COLLATE "C") AS b`;
       const docOrder = `CASE document_id WHEN '${docs[0]}' THEN 0 ELSE 1 END`;
       const chunks = await db.many(
         `SELECT ${docOrder} AS doc, chunk_index, tokens, md5(content) AS content, md5(embedding::text) AS embedding
@@ -70,26 +72,26 @@ describe('ingestion stores the same graph for a fixed text', () => {
       );
       const entities = await db.many(
         `SELECT name_key, name, type, description, md5(embedding::text) AS embedding
-         FROM entities WHERE tenant_id = $1 AND kb_id = $2 ORDER BY name_key`,
+         FROM entities WHERE tenant_id = $1 AND kb_id = $2 ORDER BY name_key COLLATE "C"`,
         [a.tenantId, kb],
       );
       const relations = await db.many(
-        `SELECT s.name_key AS source, t.name_key AS target, r.keywords, r.description, r.weight, md5(r.embedding::text) AS embedding
+        `SELECT ${pair}, r.keywords, r.description, r.weight, md5(r.embedding::text) AS embedding
          FROM relations r JOIN entities s ON s.id = r.source_id JOIN entities t ON t.id = r.target_id
-         WHERE r.tenant_id = $1 AND r.kb_id = $2 ORDER BY 1, 2`,
+         WHERE r.tenant_id = $1 AND r.kb_id = $2 ORDER BY a, b`,
         [a.tenantId, kb],
       );
       const entitySupport = await db.many(
         `SELECT e.name_key, CASE c.document_id WHEN '${docs[0]}' THEN 0 ELSE 1 END AS doc, c.chunk_index, ec.description
          FROM entity_chunks ec JOIN entities e ON e.id = ec.entity_id JOIN chunks c ON c.id = ec.chunk_id
-         WHERE ec.tenant_id = $1 AND ec.kb_id = $2 ORDER BY 1, 2, 3`,
+         WHERE ec.tenant_id = $1 AND ec.kb_id = $2 ORDER BY e.name_key COLLATE "C", doc, c.chunk_index`,
         [a.tenantId, kb],
       );
       const relationSupport = await db.many(
-        `SELECT s.name_key AS source, t.name_key AS target, CASE c.document_id WHEN '${docs[0]}' THEN 0 ELSE 1 END AS doc, c.chunk_index, rc.keywords, rc.description, rc.weight
+        `SELECT ${pair}, CASE c.document_id WHEN '${docs[0]}' THEN 0 ELSE 1 END AS doc, c.chunk_index, rc.keywords, rc.description, rc.weight
          FROM relation_chunks rc JOIN relations r ON r.id = rc.relation_id JOIN entities s ON s.id = r.source_id JOIN entities t ON t.id = r.target_id
          JOIN chunks c ON c.id = rc.chunk_id
-         WHERE rc.tenant_id = $1 AND rc.kb_id = $2 ORDER BY 1, 2, 3, 4`,
+         WHERE rc.tenant_id = $1 AND rc.kb_id = $2 ORDER BY a, b, doc, c.chunk_index`,
         [a.tenantId, kb],
       );
       const count = (rows: unknown[]) => ({ rows: rows.length, sha256: sha(rows) });
