@@ -18,7 +18,18 @@ import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Marie Curie', 'Niels Bohr', 'Rosalind Franklin', 'Paris', 'Berlin', 'Lisbon', 'Oslo', 'the Royal Society', 'Google'];
 const VERBS = ['met', 'wrote to', 'visited', 'studied with', 'argued with', 'travelled to', 'founded', 'praised'];
-const NOUNS = ['the harbour', 'a treaty', 'the observatory', 'a manuscript', 'the laboratory', 'an analytical engine', 'the archive', 'a glacier', 'the Battle of Britain', 'a summit'];
+const NOUNS = [
+  'the harbour',
+  'a treaty',
+  'the observatory',
+  'a manuscript',
+  'the laboratory',
+  'an analytical engine',
+  'the archive',
+  'a glacier',
+  'the Battle of Britain',
+  'a summit',
+];
 
 /** Deterministic prose with varied sentence shapes (same generator as bench/ingest-rss.js, more templates). */
 function prose(sentences: number, seed0: number): string {
@@ -52,8 +63,8 @@ describe('ingestion stores the same graph for a fixed text', () => {
 
   it('chunks, entities, relations and support rows of two documents match the recorded snapshot', async () => {
     const a = await seedTenant(t, 'Graph identity');
-    const kb = (await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'fixed', config: { chunk_token_size: 200, chunk_overlap_token_size: 20 } }, t.admin)).body
-      .data.kb_id as string;
+    const kb = (await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'fixed', config: { chunk_token_size: 200, chunk_overlap_token_size: 20 } }, t.admin))
+      .body.data.kb_id as string;
     const docs: string[] = [];
     for (const [i, text] of [prose(700, 11), prose(150, 29)].entries()) {
       const r = await t.http.post(`${kbPath(a.tenantId, kb)}/documents/text`, { text, file_source: `fixed-${i}.txt` }, a.key);
