@@ -17,6 +17,13 @@
  * growth of the biggest file over that of the smallest (1.0 = flat, the size
  * ratio = memory proportional to the file).
  *
+ * The CPU time the server process (all its threads) and, on a PostgreSQL
+ * server, the database's backends spent during the ingestion is printed per
+ * chunk: unlike chunks/s it hardly depends on what else runs on the machine,
+ * and 1000 × cores / (ms per chunk) bounds the chunks/s the machine can reach.
+ * BENCH_STAGES=1 shows the server's "document ingested" log line (time per
+ * stage).
+ *
  * Linux only (it reads and resets the kernel's counters in /proc/<pid>).
  * Env: SIZES_MB ("5,20"), CHUNK_TOKENS (1200), MAX_SECONDS (3600 per file),
  * BENCH_SERVER_NODE_ARGS (e.g. "--trace-gc" to see the live heap after GCs).
@@ -61,6 +68,30 @@ function memoryOf(pid) {
   return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far. */
+function cpuSecondsOf(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return 0; // the process is gone
+  }
+}
+const TICKS = 100; // USER_HZ: 100 on Linux
+
+/** The PostgreSQL backends serving database `name` (their command line names it). */
+function backendsOf(name) {
+  if (!name) return [];
+  return fs.readdirSync('/proc').filter((p) => {
+    if (!/^\d+$/.test(p)) return false;
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('postgres: ') && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(` ${name} `);
+    } catch {
+      return false;
+    }
+  });
+}
+
 const mb = (x) => (x / 1048576).toFixed(0);
 
 async function ingestOnce(sizeMb) {
@@ -69,6 +100,8 @@ async function ingestOnce(sizeMb) {
   const server = await spawnBenchServer({
     MAX_UPLOAD_MB: String(Math.ceil(sizeMb * 1.1) + 1),
     WORKER_CONCURRENCY: '1',
+    // BENCH_STAGES=1: the server logs at info, so its "document ingested" line (stage timings) shows.
+    ...(process.env.BENCH_STAGES ? { LOG_LEVEL: 'info' } : {}),
     ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: dataDir }),
   });
   const { call, admin, base, child } = server;
@@ -89,6 +122,11 @@ async function ingestOnce(sizeMb) {
     // Reset the kernel's peak so it measures the ingestion, not start-up (PGlite's
     // first start runs initdb and compiles its WebAssembly, a peak of its own).
     fs.writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+    // CPU used by the server (every thread) and by its PostgreSQL backends while ingesting:
+    // what the load of other processes on the machine does not change much.
+    const dbName = database.url ? new URL(database.url).pathname.slice(1) : null;
+    const cpuBefore = cpuSecondsOf(child.pid);
+    const pgBefore = new Map(backendsOf(dbName).map((p) => [p, cpuSecondsOf(p)]));
 
     const started = Date.now();
     const form = new FormData();
@@ -114,13 +152,30 @@ async function ingestOnce(sizeMb) {
     }
     const seconds = (Date.now() - started) / 1000;
     const end = memoryOf(child.pid);
-    return { sizeMb, bytes, status: doc.status, error: doc.error, chunks: doc.chunks_count, seconds, uploadSeconds, idleRss: idle.rss, peakRss: end.hwm, endRss: end.rss };
+    const serverCpu = cpuSecondsOf(child.pid) - cpuBefore;
+    const pgCpu = backendsOf(dbName).reduce((sum, p) => sum + cpuSecondsOf(p) - (pgBefore.get(p) ?? 0), 0);
+    return {
+      sizeMb,
+      bytes,
+      status: doc.status,
+      error: doc.error,
+      chunks: doc.chunks_count,
+      seconds,
+      uploadSeconds,
+      idleRss: idle.rss,
+      peakRss: end.hwm,
+      endRss: end.rss,
+      serverCpu,
+      pgCpu,
+    };
   } finally {
     await server.close();
     await database.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+const databaseLabel = (r) => (process.env.DATABASE_URL ? `, PostgreSQL backends ${((1000 * r.pgCpu) / r.chunks).toFixed(1)} ms` : ' (PGlite runs inside it)');
 
 async function main() {
   console.log(
@@ -132,7 +187,8 @@ async function main() {
     results.push(r);
     console.log(
       `${(r.bytes / 1048576).toFixed(1)} MB → ${r.status}${r.error ? ` (${r.error})` : ''}, ${r.chunks} chunks in ${r.seconds.toFixed(1)} s ` +
-        `(${(r.chunks / (r.seconds - r.uploadSeconds)).toFixed(1)} chunks/s); server RSS idle ${mb(r.idleRss)} MB, peak ${mb(r.peakRss)} MB (+${mb(r.peakRss - r.idleRss)} MB), after ${mb(r.endRss)} MB`,
+        `(${(r.chunks / (r.seconds - r.uploadSeconds)).toFixed(1)} chunks/s); server RSS idle ${mb(r.idleRss)} MB, peak ${mb(r.peakRss)} MB (+${mb(r.peakRss - r.idleRss)} MB), after ${mb(r.endRss)} MB; ` +
+        `CPU per chunk: server ${((1000 * r.serverCpu) / r.chunks).toFixed(1)} ms${databaseLabel(r)}`,
     );
   }
   if (results.length > 1) {

@@ -16,6 +16,7 @@ import { ExtractionMerger } from './extraction-merge';
 import { embedFacts } from './fact-embedding';
 import { IngestedDocumentsRepository } from './ingested-documents.repository';
 import { JobQueueRepository, JobRow } from './job-queue.repository';
+import { mapInOrder, StageTiming } from './pipeline';
 
 /** Characters of stored text read per round trip while streaming a document to the chunker. */
 const SLICE_CHARS = 512 * 1024;
@@ -133,69 +134,87 @@ export class IngestionService {
     if (!owned) return 'lost';
     let chunkCount = 0;
     const merger = new ExtractionMerger();
+    const timing = new StageTiming();
+    // Local extraction runs in the compute threads: keep every thread busy with
+    // one chunk each. A remote provider is called one chunk at a time, as before.
+    const lanes = providers.extraction.binding === 'local' ? Math.max(1, this.config.settings.computeThreads) : 1;
     let pending: Array<{ index: number; content: string; tokens: number }> = [];
+    /** The previous batch's staging write, overlapped with this batch's extraction (at most one in flight). */
+    let staging: Promise<void> = Promise.resolve();
     const flush = async () => {
       if (!pending.length) return;
       signal.throwIfAborted();
       await this.budget.assertAvailable(tenantId, 'ingestion');
       const batch = pending;
       pending = [];
-      const vectors = await providers.embedding.embed(
-        batch.map((c) => c.content),
-        ctx('embedding'),
-      );
-      for (const chunk of batch) merger.add(chunk.index, await providers.extraction.extract(chunk.content, ctx('extraction')));
-      await inTenant((db) =>
-        this.staging.stage(
-          db,
-          tenantId,
-          kbId,
-          documentId,
-          attempt,
-          batch.map((c, i) => ({ ...c, embedding: vectors[i] })),
+      const [extracted, vectors] = await Promise.all([
+        timing.time('extract', () => mapInOrder(batch, lanes, (chunk) => providers.extraction.extract(chunk.content, ctx('extraction')))),
+        timing.time('embed', () =>
+          providers.embedding.embed(
+            batch.map((c) => c.content),
+            ctx('embedding'),
+          ),
         ),
-      );
+      ]);
+      // Merged in chunk order, whatever order the threads finished in: the stored graph does not depend on scheduling.
+      timing.sync('merge', () => batch.forEach((chunk, i) => merger.add(chunk.index, extracted[i])));
+      await timing.time('stageWait', () => staging);
+      const rows = batch.map((c, i) => ({ ...c, embedding: vectors[i] }));
+      staging = timing.time('stageWrite', () => inTenant((db) => this.staging.stage(db, tenantId, kbId, documentId, attempt, rows)));
+      staging.catch(() => undefined); // awaited by the next flush or after the last one
       chunkCount += batch.length;
     };
     let outcome: JobOutcome;
+    const chunks = chunkStream(this.readSlices(tenantId, kbId, documentId, length), {
+      chunkTokenSize: config.chunkTokenSize,
+      overlapTokenSize: config.chunkOverlapTokenSize,
+      encode: (text) => this.compute.encode(text, signal),
+    })[Symbol.asyncIterator]();
     try {
-      for await (const chunk of chunkStream(this.readSlices(tenantId, kbId, documentId, length), {
-        chunkTokenSize: config.chunkTokenSize,
-        overlapTokenSize: config.chunkOverlapTokenSize,
-        encode: (text) => this.compute.encode(text, signal),
-      })) {
-        pending.push(chunk);
+      for (;;) {
+        const next = await timing.time('chunk', () => chunks.next());
+        if (next.done) break;
+        pending.push(next.value);
         if (pending.length >= EMBED_BATCH) await flush();
       }
       await flush();
+      await timing.time('stageWait', () => staging);
       await this.budget.assertAvailable(tenantId, 'ingestion');
-      const { entities: entityFacts, relations: relationFacts } = await embedFacts(providers, merger, ctx('embedding'));
+      const { entities: entityFacts, relations: relationFacts } = await timing.time('embedFacts', () => embedFacts(providers, merger, ctx('embedding'), lanes));
       signal.throwIfAborted();
 
-      outcome = await inTenant(async (db): Promise<JobOutcome> => {
-        if (!(await this.queue.lockIfOwned(db, tenantId, job.id, workerId))) return 'lost';
-        if (!(await this.documents.lock(db, tenantId, kbId, documentId))) {
+      outcome = await timing.time('commit', () =>
+        inTenant(async (db): Promise<JobOutcome> => {
+          if (!(await this.queue.lockIfOwned(db, tenantId, job.id, workerId))) return 'lost';
+          if (!(await this.documents.lock(db, tenantId, kbId, documentId))) {
+            await this.queue.complete(db, tenantId, job.id);
+            return 'gone';
+          }
+          // A previous attempt that did commit (then lost its job) must not leave duplicates.
+          await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
+          const chunkIds = await timing.time('commitChunks', () => this.staging.publish(db, tenantId, kbId, documentId, attempt));
+          if (chunkIds.size !== chunkCount) throw new Error(`staged ${chunkCount} chunks but found ${chunkIds.size} to publish`);
+          const entityIds = await timing.time('commitEntities', () => this.graph.mergeEntities(db, tenantId, kbId, documentId, entityFacts, chunkIds));
+          await timing.time('commitRelations', () => this.graph.mergeRelations(db, tenantId, kbId, documentId, relationFacts, entityIds, chunkIds));
+          await this.documents.setStatus(db, tenantId, kbId, documentId, 'processed', { chunksCount: chunkCount });
           await this.queue.complete(db, tenantId, job.id);
-          return 'gone';
-        }
-        // A previous attempt that did commit (then lost its job) must not leave duplicates.
-        await this.graph.removeDocumentContribution(db, tenantId, kbId, documentId);
-        const chunkIds = await this.staging.publish(db, tenantId, kbId, documentId, attempt);
-        if (chunkIds.size !== chunkCount) throw new Error(`staged ${chunkCount} chunks but found ${chunkIds.size} to publish`);
-        const entityIds = await this.graph.mergeEntities(db, tenantId, kbId, documentId, entityFacts, chunkIds);
-        await this.graph.mergeRelations(db, tenantId, kbId, documentId, relationFacts, entityIds, chunkIds);
-        await this.documents.setStatus(db, tenantId, kbId, documentId, 'processed', { chunksCount: chunkCount });
-        await this.queue.complete(db, tenantId, job.id);
-        return 'processed';
-      });
+          return 'processed';
+        }),
+      );
     } catch (err) {
+      await staging.catch(() => undefined); // no staging write may land after the clear below
       // A retry starts over anyway; a final failure must not leave its rows behind.
       await inTenant((db) => this.staging.clear(db, tenantId, kbId, documentId, attempt)).catch(() => undefined);
       throw err;
+    } finally {
+      await chunks.return?.(undefined).catch(() => undefined);
     }
     // A worker that lost its job leaves the new owner's attempt alone and takes its own rows away.
     if (outcome === 'lost') await inTenant((db) => this.staging.clear(db, tenantId, kbId, documentId, attempt));
-    if (outcome === 'processed') this.instances.peek(tenantId, kbId)?.forgetKbSize();
+    if (outcome === 'processed') {
+      this.instances.peek(tenantId, kbId)?.forgetKbSize();
+      this.logger.log({ document_id: documentId, tenant_id: tenantId, kb_id: kbId, chunks: chunkCount, stages_ms: timing.report() }, 'document ingested');
+    }
     return outcome;
   }
 
