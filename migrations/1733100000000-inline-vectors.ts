@@ -1,6 +1,14 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-const VECTOR_TABLES = ['chunks', 'entities', 'relations'];
+/**
+ * Entities and relations only. Chunks keep pgvector's default (EXTERNAL):
+ * naive and mix also search chunks by full text, and with 4 KB rows, one per
+ * page, that search reads far more pages — on a copy of a 1 000-chunk KB the
+ * full-text top 40 took 10.7–11.5 ms with PLAIN against 3.2–3.5 ms, more than
+ * PLAIN saved on the vector scan (6.2–6.4 ms against 8.0–9.6 ms). Entities and
+ * relations are only ever searched by vector.
+ */
+const VECTOR_TABLES = ['entities', 'relations'];
 
 /**
  * The widest embedding stored inline: 4 bytes per dimension + 8, i.e. 6 152
@@ -11,17 +19,18 @@ const VECTOR_TABLES = ['chunks', 'entities', 'relations'];
 export const INLINE_VECTOR_MAX_DIM = 1536;
 
 /**
- * Embeddings stored inline (issue 14). By default a vector over ~2 KB
- * (EXTENDED storage) goes to the TOAST table, and every distance an exact scan
- * computes first fetches it back from there: most of an exact scan's cost.
+ * Entity and relation embeddings stored inline (issue 14). pgvector's types
+ * default to EXTERNAL storage: in a row over ~2 KB the vector is moved to the
+ * TOAST table, and every distance an exact scan computes first fetches it
+ * back from there: most of the scan's cost.
  * STORAGE PLAIN keeps the vector in the row (uncompressed: MAIN compresses
  * the mostly-zero lexical vectors and a scan then pays the decompression;
  * measured in ADR 003, "Vector representation"). Only up to
  * INLINE_VECTOR_MAX_DIM; wider databases keep EXTENDED.
  *
  * SET STORAGE applies to rows written afterwards; rows already stored stay
- * TOASTed (still read correctly) until the table is rewritten — `VACUUM FULL
- * chunks, entities, relations` moves them inline (an exclusive lock for the
+ * as they were (still read correctly) until the table is rewritten — `VACUUM
+ * FULL entities, relations` stores them inline (an exclusive lock for the
  * rewrite's duration, so left to the operator).
  */
 export class InlineVectors1733100000000 implements MigrationInterface {
@@ -35,6 +44,7 @@ export class InlineVectors1733100000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of VECTOR_TABLES) await q.query(`ALTER TABLE ${t} ALTER COLUMN embedding SET STORAGE EXTENDED`);
+    // pgvector's own default for its types.
+    for (const t of VECTOR_TABLES) await q.query(`ALTER TABLE ${t} ALTER COLUMN embedding SET STORAGE EXTERNAL`);
   }
 }

@@ -3,9 +3,10 @@ import { addTextAndWait, kbPath } from '../support/rag';
 import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
- * Migration InlineVectors1733100000000 (issue 14): the embedding columns are
- * stored PLAIN (inline), on a new database and on an existing one with data,
- * whose TOASTed rows stay readable next to the inline ones.
+ * Migration InlineVectors1733100000000 (issue 14): the entity and relation
+ * embedding columns are stored PLAIN (inline; chunks keep pgvector's EXTERNAL), on a new
+ * database and on an existing one with data, whose earlier rows stay readable
+ * next to the inline ones.
  */
 describe('inline vectors migration', () => {
   let t: TestApp;
@@ -27,19 +28,19 @@ describe('inline vectors migration', () => {
   });
 
   it('stores embeddings inline on a new database, and upgrades an existing one with data', async () => {
-    expect(await storage()).toEqual({ chunks: 'p', entities: 'p', relations: 'p' });
+    expect(await storage()).toEqual({ chunks: 'e', entities: 'p', relations: 'p' });
     const A = await seedTenant(t, 'Inline tenant');
     const base = kbPath(A.tenantId, A.kbIds[0]);
 
-    // An existing database: the migration undone, a document stored the old way (EXTENDED).
+    // An existing database: the migration undone, a document stored the old way (EXTERNAL).
     const undone = await t.db.dataSource.query(`SELECT name FROM schema_migrations ORDER BY id DESC LIMIT 1`);
     expect(undone[0].name).toBe('InlineVectors1733100000000');
     await t.db.dataSource.undoLastMigration({ transaction: 'each' });
-    expect(await storage()).toEqual({ chunks: 'x', entities: 'x', relations: 'x' });
+    expect(await storage()).toEqual({ chunks: 'e', entities: 'e', relations: 'e' });
     await addTextAndWait(t.http, A.tenantId, A.kbIds[0], 'Marie Curie discovered polonium and radium in Paris.', 'before.txt', A.key);
 
     expect(await runMigrations(t.db.dataSource)).toEqual(['InlineVectors1733100000000']);
-    expect(await storage()).toEqual({ chunks: 'p', entities: 'p', relations: 'p' });
+    expect(await storage()).toEqual({ chunks: 'e', entities: 'p', relations: 'p' });
     await addTextAndWait(t.http, A.tenantId, A.kbIds[0], 'Alan Turing designed the Automatic Computing Engine in London.', 'after.txt', A.key);
 
     // Rows from before (TOASTed) and after (inline) are searched together, in every vector-searched table.

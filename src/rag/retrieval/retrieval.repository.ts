@@ -49,8 +49,9 @@ export interface KbSizes {
  * While the KB has at most this many rows in the searched table (chunks,
  * entities, relations: each decided on its own), vector search is exact (a
  * scan of the KB's rows, sorted by distance): it always returns the full
- * top_k and costs ~1–4 ms per 1 000 rows with TOASTed vectors, 0.5–0.85× that
- * with the vectors inline (STORAGE PLAIN, migration InlineVectors1733100000000).
+ * top_k and costs ~1–4 ms per 1 000 rows with TOASTed vectors
+ * (chunks), 0.5–0.85× that with the vectors inline (entities and relations:
+ * STORAGE PLAIN, migration InlineVectors1733100000000).
  * Above it, the HNSW index is used with pgvector's iterative scan (relaxed
  * order, then re-sorted), which keeps scanning until enough rows pass the KB
  * filter. One threshold for every table: HNSW on the SQuAD KB's relations
