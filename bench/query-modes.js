@@ -45,13 +45,12 @@
 
 require('reflect-metadata');
 const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
 const { Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
 const { spawn } = require('node:child_process');
-const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort } = require('./lib');
+const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuTicksMatching, cpuSecondsBetween, tenantRunner } = require('./lib');
 const { DatabaseService } = require(path.join(dist, 'database', 'database.service'));
 const { LocalEmbeddingProvider } = require(path.join(dist, 'rag', 'providers', 'local-embedding.provider'));
 
@@ -87,26 +86,6 @@ const readJsonl = (f) =>
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l));
-
-/** A transaction as the tenant (RLS applies), on a plain pg pool or through the in-process app on PGlite. */
-function tenantRunner(pool, app) {
-  if (!pool) return (tenant, work) => app.get(DatabaseService).withTenant(tenant, (db) => work({ query: (sql, params) => db.many(sql, params) }));
-  return async (tenant, work) => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`SELECT set_config('role', 'strata_app', true), set_config('app.tenant_id', $1, true)`, [tenant]);
-      const out = await work({ query: (sql, params) => client.query(sql, params).then((r) => r.rows) });
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  };
-}
 
 async function loadSquad(call, admin) {
   const passages = readJsonl('passages.jsonl');
@@ -220,64 +199,7 @@ async function loadSynthetic(asTenant, call, admin) {
   return { tenant, kbs, questions };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-function postJson(base, p, body, headers) {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      base + p,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } },
-      (res) => {
-        const parts = [];
-        res.on('data', (d) => parts.push(d));
-        res.on('end', () => {
-          const json = JSON.parse(Buffer.concat(parts).toString('utf8'));
-          if (res.statusCode >= 300) reject(new Error(`POST ${p} → ${res.statusCode} ${JSON.stringify(json).slice(0, 300)}`));
-          else resolve(json);
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-/** CPU ticks (user + system) so far of each live process whose command line matches `pattern` (Linux /proc; empty elsewhere). */
-function cpuOf(pattern) {
-  const ticks = new Map();
-  try {
-    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        if (!pattern.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))) continue;
-        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-      } catch {
-        // the process ended meanwhile
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return ticks;
-}
-
-/** One process's CPU ticks so far, as a cpuOf snapshot. */
-function cpuOfPid(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return new Map([[String(pid), Number(fields[11]) + Number(fields[12])]]);
-  } catch {
-    return new Map();
-  }
-}
-
-/** CPU seconds between two cpuOf snapshots (processes that ended in between are not counted). */
-function cpuBetween(before, after) {
-  let ticks = 0;
-  for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
-  return ticks / 100;
-}
+const postJson = keepAlivePoster(CLIENTS);
 
 /**
  * Where a way's CPU goes: the app server that answered (its own process on
@@ -303,8 +225,8 @@ async function run(seconds, fn, into, target) {
       }
     }),
   );
-  into.cpu.app += cpuBetween(before.app, cpuTargets.app(target));
-  into.cpu.postgres += cpuBetween(before.postgres, cpuTargets.postgres());
+  into.cpu.app += cpuSecondsBetween(before.app, cpuTargets.app(target));
+  into.cpu.postgres += cpuSecondsBetween(before.postgres, cpuTargets.postgres());
 }
 
 /** A second server from another build (BASE_DIST) on the same database, with the first one's environment. */
@@ -403,8 +325,8 @@ async function main() {
     const acc = Object.fromEntries(ways.map((w) => [w.label, { latencies: [], errors: 0, cpu: { app: 0, postgres: 0 } }]));
     const dbName = database.url ? new URL(database.url).pathname.slice(1) : null;
     cpuTargets = {
-      app: (target) => cpuOfPid(target === server ? (server.child?.pid ?? process.pid) : target.pid),
-      postgres: () => (dbName ? cpuOf(new RegExp(`^postgres: (\\S+: )?\\S+ ${dbName} `)) : new Map()),
+      app: (target) => cpuTicks([target === server ? (server.child?.pid ?? process.pid) : target.pid]),
+      postgres: () => (dbName ? cpuTicksMatching(new RegExp(`^postgres: (\\S+: )?\\S+ ${dbName} `)) : new Map()),
     };
     console.log(`${CLIENTS} clients, ${DURATION} s per mode in ${ROUNDS} interleaved rounds; load average before: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
     for (let r = 0; r < ROUNDS; r++) for (const w of ways) await run(DURATION / ROUNDS, () => query(randomKb(), randomQ(), w.mode, w.target), acc[w.label], w.target);

@@ -43,14 +43,12 @@
 'use strict';
 
 require('reflect-metadata');
-const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
 const { Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
 const { fork } = require('node:child_process');
-const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort } = require('./lib');
+const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuSecondsBetween, tenantRunner } = require('./lib');
 const { DatabaseService, tenantReadMessage } = require(path.join(dist, 'database', 'database.service'));
 const { chunkSearchStatements } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 const { textSearchTerms } = require(path.join(dist, 'rag', 'retrieval', 'query-engine'));
@@ -106,34 +104,8 @@ async function load(asTenant, analyze, embedder, call, token) {
   return { tenant, kbs, loadSeconds: (Date.now() - started) / 1000 };
 }
 
-/**
- * The HTTP clients: node:http over keep-alive connections, one per client
- * loop, the response read and parsed whole. (fetch's WHATWG streams cost the
- * bench ~0.9 ms of CPU per request on this machine, 4× what the pg client
- * spends on a raw query, and the bench shares the two cores with the server.)
- */
-const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-function postJson(base, p, body, headers) {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      base + p,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } },
-      (res) => {
-        const parts = [];
-        res.on('data', (d) => parts.push(d));
-        res.on('end', () => {
-          const json = JSON.parse(Buffer.concat(parts).toString('utf8'));
-          if (res.statusCode >= 300) reject(new Error(`POST ${p} → ${res.statusCode} ${JSON.stringify(json).slice(0, 300)}`));
-          else resolve(json);
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+/** The HTTP clients: node:http over keep-alive connections, one per client loop. */
+const postJson = keepAlivePoster(CLIENTS);
 
 /**
  * The processes measured: this run's server processes (the app, the baseline, the bare server) and the
@@ -142,41 +114,16 @@ function postJson(base, p, body, headers) {
  */
 const measured = { server: new Set(), postgres: new Set(), refreshPostgres: async () => undefined };
 
-/** CPU ticks (user + system) so far of each live process of `pids` (Linux /proc; empty elsewhere). */
-function cpuOf(pids) {
-  const ticks = new Map();
-  try {
-    for (const pid of pids) {
-      try {
-        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        ticks.set(pid, Number(fields[11]) + Number(fields[12])); // utime, stime (fields 14 and 15 of stat)
-      } catch {
-        // the process ended meanwhile
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return ticks;
-}
-
 /** Runs `fn` from CLIENTS concurrent loops for `seconds`, adding latencies (ms) to `into`. */
-
-/** CPU seconds between two cpuOf snapshots: processes that ended in between are not counted (their ticks went with them). */
-function cpuBetween(before, after) {
-  let ticks = 0;
-  for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
-  return ticks / 100; // USER_HZ
-}
 
 /** CPU of the bench itself, the app server process and the PostgreSQL server, for the "where does the time go" line. */
 function cpuSnapshot() {
   const own = process.cpuUsage();
-  return { bench: (own.user + own.system) / 1e6, server: cpuOf(measured.server), postgres: cpuOf(measured.postgres) };
+  return { bench: (own.user + own.system) / 1e6, server: cpuTicks(measured.server), postgres: cpuTicks(measured.postgres) };
 }
 
 function cpuDelta(before, after) {
-  return { bench: after.bench - before.bench, server: cpuBetween(before.server, after.server), postgres: cpuBetween(before.postgres, after.postgres) };
+  return { bench: after.bench - before.bench, server: cpuSecondsBetween(before.server, after.server), postgres: cpuSecondsBetween(before.postgres, after.postgres) };
 }
 
 async function run(label, seconds, fn, into) {
@@ -196,7 +143,7 @@ async function run(label, seconds, fn, into) {
       }
     }),
   );
-  // Backends the server opened during the phase count from their start (cpuBetween counts a new pid's ticks whole).
+  // Backends the server opened during the phase count from their start (cpuSecondsBetween counts a new pid's ticks whole).
   await measured.refreshPostgres();
   const used = cpuDelta(before, cpuSnapshot());
   into.cpu = into.cpu ?? { bench: 0, server: 0, postgres: 0 };
@@ -252,29 +199,6 @@ async function exactVersusIndex(asTenant, tenant, kbs, vectors) {
     console.log(`${name.padEnd(15)} returns ${(rows / samples).toFixed(1)}/40 rows, recall@40 ${((100 * recall) / samples).toFixed(1)} %, ${(ms / samples).toFixed(2)} ms/query`);
   }
   return out;
-}
-
-/**
- * A transaction as the tenant role (what DatabaseService.withTenant does) on
- * a plain pg pool, or through the in-process app on PGlite.
- */
-function tenantRunner(pool, app) {
-  if (!pool) return (tenant, work) => app.get(DatabaseService).withTenant(tenant, work);
-  return async (tenant, work) => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`SELECT set_config('role', 'strata_app', true), set_config('app.tenant_id', $1, true)`, [tenant]);
-      const out = await work({ query: (sql, params) => client.query(sql, params).then((r) => r.rows) });
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  };
 }
 
 /** DatabaseService.readAsTenant's message (setup + statements, values bound client-side) on a plain pg pool, or the app's own on PGlite. */
