@@ -223,4 +223,30 @@ function tenantRunner(pool, app) {
   };
 }
 
-module.exports = { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuTicksMatching, cpuSecondsBetween, tenantRunner };
+/**
+ * One processed document of `count` chunks written straight into the tables
+ * (`q`: a tenantRunner transaction): each chunk's text from `text()`, its
+ * vector from `embed`, 250 rows per statement. Returns the document id.
+ * Benches of queries load their corpus this way: they measure queries, not
+ * ingestion.
+ */
+async function insertChunks(q, { tenant, kb, count, filePath, text, embed }) {
+  const [doc] = await q.query(
+    `INSERT INTO documents (tenant_id, kb_id, file_path, content_hash, content, size_bytes, status, chunks_count, track_id)
+     VALUES ($1, $2, $3, md5(random()::text), $3, length($3), 'processed', $4, 'bench') RETURNING id`,
+    [tenant, kb, filePath, count],
+  );
+  for (let i = 0; i < count; i += 250) {
+    const contents = Array.from({ length: Math.min(250, count - i) }, text);
+    const vectors = contents.map((c) => `[${embed(c).join(',')}]`);
+    await q.query(
+      `INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding)
+       SELECT $1, $2, $3, $4 + u.o - 1, u.content, 40, u.embedding::vector
+       FROM unnest($5::text[], $6::text[]) WITH ORDINALITY AS u(content, embedding, o)`,
+      [tenant, kb, doc.id, i, contents, vectors],
+    );
+  }
+  return doc.id;
+}
+
+module.exports = { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuTicksMatching, cpuSecondsBetween, tenantRunner, insertChunks };

@@ -50,7 +50,7 @@ const { Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
 const { spawn } = require('node:child_process');
-const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuTicksMatching, cpuSecondsBetween, tenantRunner } = require('./lib');
+const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuTicksMatching, cpuSecondsBetween, tenantRunner, insertChunks } = require('./lib');
 const { DatabaseService } = require(path.join(dist, 'database', 'database.service'));
 const { LocalEmbeddingProvider } = require(path.join(dist, 'rag', 'providers', 'local-embedding.provider'));
 
@@ -129,29 +129,21 @@ async function loadSynthetic(asTenant, call, admin) {
   const entitiesPerKb = Math.max(2, Math.round(ENTITIES_PER_CHUNK * PER_KB));
   for (const kb of kbs) {
     await asTenant(tenant, async (q) => {
-      const [doc] = await q.query(
-        `INSERT INTO documents (tenant_id, kb_id, file_path, content_hash, content, size_bytes, status, chunks_count, track_id)
-         VALUES ($1, $2, 'synthetic.txt', md5(random()::text), 'synthetic', 9, 'processed', $3, 'bench') RETURNING id`,
-        [tenant, kb, PER_KB],
-      );
-      for (let i = 0; i < PER_KB; i += 250) {
-        const n = Math.min(250, PER_KB - i);
-        const contents = Array.from({ length: n }, () => `${sentence()} ${sentence()} ${sentence()}`);
-        const vectors = contents.map((c) => `[${embedder.embedOne(c).join(',')}]`);
-        await q.query(
-          `INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding)
-           SELECT $1, $2, $3, $4 + u.o - 1, u.content, 40, u.embedding::vector
-           FROM unnest($5::text[], $6::text[]) WITH ORDINALITY AS u(content, embedding, o)`,
-          [tenant, kb, doc.id, i, contents, vectors],
-        );
-      }
+      const docId = await insertChunks(q, {
+        tenant,
+        kb,
+        count: PER_KB,
+        filePath: 'synthetic.txt',
+        text: () => `${sentence()} ${sentence()} ${sentence()}`,
+        embed: (c) => embedder.embedOne(c),
+      });
       // Entities: vectors copied from chunk (g mod N); names from the word list so keywords can match.
       await q.query(
         `INSERT INTO entities (tenant_id, kb_id, name, name_key, type, description, embedding)
          SELECT $1, $2, 'Entity ' || g, 'entity ' || g, 'concept', 'Synthetic entity ' || g || ' about ' || c.content, c.embedding
          FROM generate_series(0, $3 - 1) g
          JOIN chunks c ON c.tenant_id = $1 AND c.kb_id = $2 AND c.document_id = $4 AND c.chunk_index = g % $5`,
-        [tenant, kb, entitiesPerKb, doc.id, PER_KB],
+        [tenant, kb, entitiesPerKb, docId, PER_KB],
       );
       // Mentions: each chunk names MENTIONS_PER_CHUNK entities, index ⌊E·u²⌋ (skewed towards the first ones).
       await q.query(
@@ -164,7 +156,7 @@ async function loadSynthetic(asTenant, call, admin) {
          INSERT INTO entity_chunks (tenant_id, kb_id, entity_id, chunk_id, document_id, description)
          SELECT $1, $2, e.id, m.chunk_id, $5, 'Mentioned in a synthetic chunk as ' || e.n
          FROM m JOIN e ON e.n = m.n`,
-        [tenant, kb, entitiesPerKb, MENTIONS_PER_CHUNK, doc.id],
+        [tenant, kb, entitiesPerKb, MENTIONS_PER_CHUNK, docId],
       );
       // Relations: co-occurrence pairs within a chunk (at most RELATIONS_PER_CHUNK per chunk).
       await q.query(
@@ -190,7 +182,7 @@ async function loadSynthetic(asTenant, call, admin) {
          INSERT INTO relation_chunks (tenant_id, kb_id, relation_id, chunk_id, document_id, keywords, description, weight)
          SELECT $1, $2, r.id, p.chunk_id, $3, 'co-occurrence', 'Seen together in a synthetic chunk', 1
          FROM pairs p JOIN ins r ON r.source_id = p.a AND r.target_id = p.b`,
-        [tenant, kb, doc.id],
+        [tenant, kb, docId],
       );
       await q.query('DROP TABLE pairs');
     });

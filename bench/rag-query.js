@@ -48,7 +48,7 @@ const { Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
 const { fork } = require('node:child_process');
-const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuSecondsBetween, tenantRunner } = require('./lib');
+const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuSecondsBetween, tenantRunner, insertChunks } = require('./lib');
 const { DatabaseService, tenantReadMessage } = require(path.join(dist, 'database', 'database.service'));
 const { chunkSearchStatements } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 const { textSearchTerms } = require(path.join(dist, 'rag', 'retrieval', 'query-engine'));
@@ -81,22 +81,7 @@ async function load(asTenant, analyze, embedder, call, token) {
   const started = Date.now();
   for (const kb of kbs) {
     await asTenant(tenant, async (q) => {
-      const [doc] = await q.query(
-        `INSERT INTO documents (tenant_id, kb_id, file_path, content_hash, content, size_bytes, status, chunks_count, track_id)
-         VALUES ($1, $2, 'bench.txt', md5(random()::text), 'bench', 5, 'processed', $3, 'bench') RETURNING id`,
-        [tenant, kb, PER_KB],
-      );
-      for (let i = 0; i < PER_KB; i += 250) {
-        const n = Math.min(250, PER_KB - i);
-        const contents = Array.from({ length: n }, () => `${sentence()} ${sentence()} ${sentence()}`);
-        const vectors = contents.map((c) => `[${embedder.embedOne(c).join(',')}]`);
-        await q.query(
-          `INSERT INTO chunks (tenant_id, kb_id, document_id, chunk_index, content, tokens, embedding)
-           SELECT $1, $2, $3, $4 + u.o - 1, u.content, 40, u.embedding::vector
-           FROM unnest($5::text[], $6::text[]) WITH ORDINALITY AS u(content, embedding, o)`,
-          [tenant, kb, doc.id, i, contents, vectors],
-        );
-      }
+      await insertChunks(q, { tenant, kb, count: PER_KB, filePath: 'bench.txt', text: () => `${sentence()} ${sentence()} ${sentence()}`, embed: (c) => embedder.embedOne(c) });
     });
   }
   // Statistics as a server has them once autovacuum caught up (the worker's PlannerStatistics does this after ingestion).
