@@ -147,15 +147,19 @@ export class IngestionService {
       await this.budget.assertAvailable(tenantId, 'ingestion');
       const batch = pending;
       pending = [];
-      const [extracted, vectors] = await Promise.all([
-        timing.time('extract', () => mapInOrder(batch, lanes, (chunk) => providers.extraction.extract(chunk.content, ctx('extraction')))),
+      const extract = () => timing.time('extract', () => mapInOrder(batch, lanes, (chunk) => providers.extraction.extract(chunk.content, ctx('extraction'))));
+      const embed = () =>
         timing.time('embed', () =>
           providers.embedding.embed(
             batch.map((c) => c.content),
             ctx('embedding'),
           ),
-        ),
-      ]);
+        );
+      // Local providers run in the compute threads: the batch is extracted and embedded side by side. A remote
+      // provider is called as before — the batch embedded first, then extracted — so a failing provider gets one
+      // call at a time and a failed embedding spends no extraction call.
+      const bothLocal = providers.extraction.binding === 'local' && providers.embedding.binding === 'local';
+      const [extracted, vectors] = bothLocal ? await Promise.all([extract(), embed()]) : await embed().then(async (v) => [await extract(), v] as const);
       // Merged in chunk order, whatever order the threads finished in: the stored graph does not depend on scheduling.
       timing.sync('merge', () => batch.forEach((chunk, i) => merger.add(chunk.index, extracted[i])));
       await timing.time('stageWait', () => staging);
