@@ -6,7 +6,9 @@ import { seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 const T1 = 'The Zephyr 3000 coffee machine descales automatically every 200 cups. Its warranty covers the boiler for five years.';
 const Q1 = 'How often does the Zephyr 3000 descale?';
-const TB = 'Project Nightingale launch code is 7741, kept in the Globex vault. Only the Nightingale board may read it.';
+// The canary has letters: a bare number could turn up in a response's duration counters by chance (it did: eval_duration 177413).
+const CANARY = 'NG7741QX';
+const TB = `Project Nightingale launch code is ${CANARY}, kept in the Globex vault. Only the Nightingale board may read it.`;
 const QB = 'What is the Project Nightingale launch code?';
 
 const FINAL_COUNTERS = ['total_duration', 'load_duration', 'prompt_eval_count', 'prompt_eval_duration', 'eval_count', 'eval_duration'];
@@ -183,7 +185,7 @@ describe('LightRAG compat: Ollama emulation (/api/*)', () => {
     const missing = await chat({ model: `lightrag:${f.B.slug}__Nope`, messages: [{ role: 'user', content: QB }], stream: false });
     expectOllamaError(missing, 403);
     expect(missing.body.error.replace('Nope', 'X')).toBe(r.body.error.replace('Secrets', 'X'));
-    expect(r.text).not.toContain('7741');
+    expect(r.text).not.toContain(CANARY);
   });
 
   it('KB isolation: a chat through tenant A never cites tenant B’s documents', async () => {
@@ -191,7 +193,7 @@ describe('LightRAG compat: Ollama emulation (/api/*)', () => {
       for (const stream of [true, false]) {
         const r = await chat({ model, messages: [{ role: 'user', content: `/naive ${QB}` }], stream });
         expect(r.status).toBe(200);
-        expect(r.text).not.toContain('7741');
+        expect(r.text).not.toContain(CANARY);
         expect(r.text).not.toContain('secret.txt');
         expect(r.text).not.toContain('Nightingale board');
       }
@@ -199,7 +201,7 @@ describe('LightRAG compat: Ollama emulation (/api/*)', () => {
     // the same question through B's own key finds B's document
     const own = await chat({ model: 'lightrag:secrets', messages: [{ role: 'user', content: `/naive ${QB}` }], stream: false }, bearer(f.kB));
     expect(own.status).toBe(200);
-    expect(own.body.message.content).toContain('7741');
+    expect(own.body.message.content).toContain(CANARY);
   });
 
   it('the path-scoped form /lightrag/w/<slug>__Manuals/api/chat with lightrag:latest answers from Manuals', async () => {
