@@ -168,8 +168,16 @@ describe('faults: the model provider misbehaving, over HTTP', () => {
       expectReadable(doc.error!);
       expect(marked('MARK-500', (r) => r.fault === 'status')).toHaveLength(JOB_ATTEMPTS * CALL_ATTEMPTS);
       // Each attempt extracted the first batch's 32 chunks (then staged them) and the second batch's chunks before the marker, then failed.
+      // Per attempt one embedding request of the first batch (32) and one or more of the second (13): a Node 24 CI run
+      // under load saw [32, 13, 13, 32, 13, 13, 32, 13] — the client sending a request again after LLM_TIMEOUT_MS (300
+      // ms here) — so repeats of the second batch are allowed, bounded by the client's attempts.
       const embedded = marked('Paragraph', (r) => r.path.endsWith('/embeddings')).map((r) => r.body.input.length);
-      expect(embedded).toEqual(Array(JOB_ATTEMPTS).fill([32, 13]).flat());
+      expect(embedded.filter((n) => n === 32)).toHaveLength(JOB_ATTEMPTS);
+      expect(embedded.every((n) => n === 32 || n === 13)).toBe(true);
+      const second = embedded.filter((n) => n === 13).length;
+      expect(second).toBeGreaterThanOrEqual(JOB_ATTEMPTS);
+      expect(second).toBeLessThanOrEqual(JOB_ATTEMPTS * CALL_ATTEMPTS);
+      expect(embedded[0]).toBe(32);
       const extractedOk = marked('Paragraph', (r) => r.path.endsWith('/chat/completions') && !r.fault).length;
       expect(extractedOk % JOB_ATTEMPTS).toBe(0);
       expect(extractedOk / JOB_ATTEMPTS).toBeGreaterThan(32);
