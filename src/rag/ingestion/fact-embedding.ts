@@ -21,34 +21,15 @@ export async function embedFacts(
   lanes = 1,
 ): Promise<{ entities: EntityFact[]; relations: RelationFact[] }> {
   const batches = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
+  // Each batch's vectors become Float32 as soon as they arrive: the batches wait for each other as 4-byte floats,
+  // not as arrays of JS numbers.
+  const embedAll = async (texts: string[]): Promise<Float32Array[]> =>
+    (await mapInOrder(batches(texts), lanes, async (batch) => (await providers.embedding.embed(batch, ctx)).map((v) => Float32Array.from(v)))).flat();
   const ents = [...merger.entities.values()];
-  const entities: EntityFact[] = [];
-  const entityVectors = await mapInOrder(batches(ents), lanes, (batch) =>
-    providers.embedding.embed(
-      batch.map((e) => `${e.name}\n${e.support[0]?.description ?? ''}`),
-      ctx,
-    ),
-  );
-  ents.forEach((e, i) =>
-    entities.push({ key: e.key, name: e.name, type: e.type, embedding: Float32Array.from(entityVectors[Math.floor(i / BATCH)][i % BATCH]), support: e.support, more: e.more }),
-  );
-  entityVectors.length = 0;
+  const entityVectors = await embedAll(ents.map((e) => `${e.name}\n${e.support[0]?.description ?? ''}`));
+  const entities: EntityFact[] = ents.map((e, i) => ({ key: e.key, name: e.name, type: e.type, embedding: entityVectors[i], support: e.support, more: e.more }));
   const rels = [...merger.relations.values()];
-  const relations: RelationFact[] = [];
-  const relationVectors = await mapInOrder(batches(rels), lanes, (batch) =>
-    providers.embedding.embed(
-      batch.map((r) => `${r.support[0]?.keywords ?? ''}\t${r.sourceName}\n${r.targetName}\n${r.support[0]?.description ?? ''}`),
-      ctx,
-    ),
-  );
-  rels.forEach((r, i) =>
-    relations.push({
-      sourceKey: r.sourceKey,
-      targetKey: r.targetKey,
-      embedding: Float32Array.from(relationVectors[Math.floor(i / BATCH)][i % BATCH]),
-      support: r.support,
-      more: r.more,
-    }),
-  );
+  const relationVectors = await embedAll(rels.map((r) => `${r.support[0]?.keywords ?? ''}\t${r.sourceName}\n${r.targetName}\n${r.support[0]?.description ?? ''}`));
+  const relations: RelationFact[] = rels.map((r, i) => ({ sourceKey: r.sourceKey, targetKey: r.targetKey, embedding: relationVectors[i], support: r.support, more: r.more }));
   return { entities, relations };
 }
