@@ -249,4 +249,37 @@ async function insertChunks(q, { tenant, kb, count, filePath, text, embed }) {
   return doc.id;
 }
 
-module.exports = { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuTicksMatching, cpuSecondsBetween, tenantRunner, insertChunks };
+/**
+ * Synthetic prose for the query benches (bench:query, bench:modes): 48 topical
+ * words, a seeded generator (the same corpus and questions every run), and
+ * 12-word sentences of them.
+ */
+function syntheticProse(seed) {
+  const words = (
+    'river harbour engine voltage protein galaxy treaty monsoon glacier sonnet algorithm volcano tariff enzyme orbit cathedral ' +
+    'ledger turbine pigment fossil canyon reactor quartz bishop citadel compiler dialect equator famine granite harvest isotope ' +
+    'jasmine kernel lantern magnet nebula oasis parliament quarry reef satellite tundra utopia vaccine whale xenon yeast zenith'
+  ).split(' ');
+  let state = seed;
+  const rnd = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const pick = () => words[Math.floor(rnd() * words.length)];
+  return { pick, sentence: () => Array.from({ length: 12 }, pick).join(' ') + '.' };
+}
+
+/** The p-th percentile (0–100) of an ascending array. */
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+module.exports = {
+  bootBenchApp,
+  spawnBenchServer,
+  freshDatabaseUrl,
+  freePort,
+  keepAlivePoster,
+  cpuTicks,
+  cpuTicksMatching,
+  cpuSecondsBetween,
+  tenantRunner,
+  insertChunks,
+  syntheticProse,
+  percentile,
+};

@@ -50,7 +50,20 @@ const { Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
 const { spawn } = require('node:child_process');
-const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuTicksMatching, cpuSecondsBetween, tenantRunner, insertChunks } = require('./lib');
+const {
+  bootBenchApp,
+  spawnBenchServer,
+  freshDatabaseUrl,
+  freePort,
+  keepAlivePoster,
+  cpuTicks,
+  cpuTicksMatching,
+  cpuSecondsBetween,
+  tenantRunner,
+  insertChunks,
+  syntheticProse,
+  percentile,
+} = require('./lib');
 const { DatabaseService } = require(path.join(dist, 'database', 'database.service'));
 const { LocalEmbeddingProvider } = require(path.join(dist, 'rag', 'providers', 'local-embedding.provider'));
 
@@ -70,16 +83,8 @@ const CHUNK_TOP_K = Number(process.env.CHUNK_TOP_K ?? 10);
 const DIM = Number(process.env.EMBEDDING_DIM ?? 1024);
 const CONTEXT_QUESTIONS = Number(process.env.CONTEXT_QUESTIONS ?? 100);
 
-const WORDS = (
-  'river harbour engine voltage protein galaxy treaty monsoon glacier sonnet algorithm volcano tariff enzyme orbit cathedral ' +
-  'ledger turbine pigment fossil canyon reactor quartz bishop citadel compiler dialect equator famine granite harvest isotope ' +
-  'jasmine kernel lantern magnet nebula oasis parliament quarry reef satellite tundra utopia vaccine whale xenon yeast zenith'
-).split(' ');
-let seed = 7;
-const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-const pick = () => WORDS[Math.floor(rnd() * WORDS.length)];
-const sentence = () => Array.from({ length: 12 }, pick).join(' ') + '.';
-const pct = (a, p) => a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))];
+const { pick, sentence } = syntheticProse(7);
+const pct = percentile;
 const readJsonl = (f) =>
   fs
     .readFileSync(path.join(SQUAD_DIR, f), 'utf8')

@@ -48,7 +48,19 @@ const { Pool } = require('pg');
 
 const dist = path.join(__dirname, '..', 'dist', 'src');
 const { fork } = require('node:child_process');
-const { bootBenchApp, spawnBenchServer, freshDatabaseUrl, freePort, keepAlivePoster, cpuTicks, cpuSecondsBetween, tenantRunner, insertChunks } = require('./lib');
+const {
+  bootBenchApp,
+  spawnBenchServer,
+  freshDatabaseUrl,
+  freePort,
+  keepAlivePoster,
+  cpuTicks,
+  cpuSecondsBetween,
+  tenantRunner,
+  insertChunks,
+  syntheticProse,
+  percentile,
+} = require('./lib');
 const { DatabaseService, tenantReadMessage } = require(path.join(dist, 'database', 'database.service'));
 const { chunkSearchStatements } = require(path.join(dist, 'rag', 'retrieval', 'retrieval.repository'));
 const { textSearchTerms } = require(path.join(dist, 'rag', 'retrieval', 'query-engine'));
@@ -63,16 +75,8 @@ const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3));
 const MODE = process.env.MODE ?? 'naive';
 const DIM = Number(process.env.EMBEDDING_DIM ?? 1024);
 
-const WORDS = (
-  'river harbour engine voltage protein galaxy treaty monsoon glacier sonnet algorithm volcano tariff enzyme orbit cathedral ' +
-  'ledger turbine pigment fossil canyon reactor quartz bishop citadel compiler dialect equator famine granite harvest isotope ' +
-  'jasmine kernel lantern magnet nebula oasis parliament quarry reef satellite tundra utopia vaccine whale xenon yeast zenith'
-).split(' ');
-let seed = 7;
-const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-const pick = () => WORDS[Math.floor(rnd() * WORDS.length)];
-const sentence = () => Array.from({ length: 12 }, pick).join(' ') + '.';
-const pct = (a, p) => a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))];
+const { pick, sentence } = syntheticProse(7);
+const pct = percentile;
 
 async function load(asTenant, analyze, embedder, call, token) {
   const kbs = [];
