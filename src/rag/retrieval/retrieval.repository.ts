@@ -442,6 +442,10 @@ export class RetrievalRepository {
     return { chunks: row!.chunks, entities: row!.entities, relations: row!.relations };
   }
 
+  // The per-step reads below (searchEntities … chunksOfRelations) are no longer on a query's path:
+  // searchGraphInOneTrip sends the same SQL fragments as one statement per branch. They stay as the step-by-step
+  // reference the branch statements are tested against (retrieval-sql.int-spec) and for bench:vectors.
+
   async searchEntities(db: Db, tenantId: string, kbId: string, vector: string, limit: number, exact: boolean): Promise<EntityHit[]> {
     return db.many<EntityHit>(`WITH ${nearestEntitiesCte(exact, '$4')} ${entityHitsSelect('nearest')} ORDER BY n.distance, n.id`, [tenantId, kbId, vector, limit]);
   }
