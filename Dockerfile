@@ -1,4 +1,4 @@
-# Build stage: compile TypeScript.
+# Build stage: compile TypeScript and build the web console.
 # Node 24 (LTS): the version CI tests beside the machines' Node 20, and inside
 # every runtime dependency's declared engines (package.json "engines").
 FROM node:24-bookworm-slim AS build
@@ -7,6 +7,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
+# The web console (React + Vite): `npm run build` builds it into dist/console, which the server serves at /console/.
+COPY console ./console
 COPY migrations ./migrations
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev

@@ -1,5 +1,6 @@
 // ESLint (flat config): typescript-eslint's recommended rules on every
-// TypeScript file, Node globals for the plain-JS benchmarks and CI scripts.
+// TypeScript file, Node globals for the plain-JS benchmarks and CI scripts,
+// browser globals for the web console (console/).
 // `npm run lint` runs it in CI (.ci/run); `npm run lint:fix` applies fixes.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -7,7 +8,7 @@ import globals from 'globals';
 import { defineConfig } from 'eslint/config';
 
 export default defineConfig(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'grafana/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'grafana/**', 'test-output/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,6 +29,15 @@ export default defineConfig(
     // control characters in a pattern still need an inline justification.
     files: ['src/**/*.dto.ts', 'src/common/dto-fields.ts', 'src/documents/upload.ts', 'src/audit/audit-chain.ts'],
     rules: { 'no-control-regex': 'off' },
+  },
+  {
+    // The web console (console/): browser code, ES modules; its component tests run under jsdom.
+    files: ['console/**/*.ts', 'console/**/*.tsx', 'console/**/*.mts'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
+  },
+  {
+    files: ['console/test/**/*.ts', 'console/test/**/*.tsx', 'console/vite.config.mts'],
+    languageOptions: { globals: { ...globals.browser, ...globals.node, ...globals.jest } },
   },
   {
     // Plain CommonJS: the benchmarks, the CI helpers and the Jest config.

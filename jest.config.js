@@ -2,6 +2,9 @@
 //   unit        *.spec.ts beside the code, no database
 //   integration test/integration/*.int-spec.ts, a real database (PGlite, or TEST_DATABASE_URL)
 //   e2e         test/e2e/*.e2e-spec.ts, the booted HTTP app
+// and the web console's two:
+//   console     console/test/*.test.tsx, its components and client logic under jsdom
+//   browser     test/browser/*.browser-spec.ts, the built server and console in headless Chromium
 const swc = [
   '@swc/jest',
   {
@@ -43,14 +46,35 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
 };
+// The console's TypeScript and JSX (React's automatic runtime), for jsdom.
+const swcConsole = [
+  '@swc/jest',
+  {
+    jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } } },
+    module: { type: 'commonjs' },
+  },
+];
 module.exports = {
   testTimeout: 120000,
   maxWorkers: 2,
   // PGlite instances and the app hold timers; a hung handle must not hang CI.
   forceExit: true,
+  // One initdb per run: in-memory test databases start from its dump (PGLITE_TEMPLATE, test/support/test-db.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    {
+      displayName: 'console',
+      testEnvironment: 'jsdom',
+      testMatch: ['<rootDir>/console/test/**/*.test.{ts,tsx}'],
+      transform: { '^.+\\.(ts|tsx|js|mjs)$': swcConsole },
+      transformIgnorePatterns: [`/node_modules/(${SKIP.join('|')}|react|react-dom|scheduler|@testing-library)/`],
+      moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+      moduleNameMapper: { '\\.css$': '<rootDir>/console/test/style-stub.js' },
+    },
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] },
   ],
 };

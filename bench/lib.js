@@ -266,8 +266,54 @@ function syntheticProse(seed) {
   return { pick, sentence: () => Array.from({ length: 12 }, pick).join(' ') + '.' };
 }
 
+/**
+ * Runs `work(server)` against a server process of the build in `dist` on a
+ * database of its own: a fresh database on DATABASE_URL's server, or an
+ * on-disk PGlite in a temporary DATA_DIR; both are removed afterwards.
+ */
+async function withBenchServer(prefix, env, dist, work) {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const db = await freshDatabaseUrl(`strata_${prefix}`);
+  const dataDir = db.url ? null : fs.mkdtempSync(path.join(os.tmpdir(), `strata-${prefix}-`));
+  try {
+    const server = await spawnBenchServer({ ...(db.url ? { DATABASE_URL: db.url } : { DATA_DIR: dataDir }), ...env }, { dist });
+    try {
+      return await work(server);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await db.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 /** The p-th percentile (0–100) of an ascending array. */
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/**
+ * A victim's phase: `clients` loops call `send(i)` (→ {ok, ms}) back to back
+ * for `seconds`; returns how many were sent, p50 and p99 of their latency and
+ * how many were not ok.
+ */
+async function latencyPhase(seconds, clients, send) {
+  const lat = [];
+  let errors = 0;
+  let i = 0;
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (Date.now() < until) {
+        const r = await send(i++);
+        if (!r.ok) errors++;
+        lat.push(r.ms);
+      }
+    }),
+  );
+  lat.sort((a, b) => a - b);
+  return { n: lat.length, p50: lat.length ? percentile(lat, 50) : NaN, p99: lat.length ? percentile(lat, 99) : NaN, errors };
+}
 
 module.exports = {
   bootBenchApp,
@@ -282,4 +328,6 @@ module.exports = {
   insertChunks,
   syntheticProse,
   percentile,
+  latencyPhase,
+  withBenchServer,
 };

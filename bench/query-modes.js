@@ -36,6 +36,21 @@
  * with KEEP_DB=1) instead of creating and loading one, so two builds can be
  * compared on the same rows (same ids); CHECK_ONLY=1 skips the timing.
  *
+ * The floor of the graph modes (FACT_SCANS, default 1): a way "fact scans"
+ * sends, as bare SQL (its own pool of CLIENTS connections as the table owner,
+ * no HTTP, no RLS, no app), only the two exact nearest-neighbour scans every
+ * mix query makes: the top_k entities and the top_k relations of the KB by
+ * the question's embedding. Its CPU per request against naive's whole CPU
+ * per request (app + PostgreSQL) bounds mix/naive from below, whatever the
+ * rest of the pipeline costs: mix ≥ naive + these scans.
+ *
+ * After quiet spells (server only, with BASE_DIST): IDLE_GAP_S=n replaces the
+ * timed rounds with BURSTS (5) bursts, each after n seconds with no query: the
+ * first CLIENTS MODES[0] queries at once on this build's server, then on the
+ * base's; p50 and max per build. A pooled connection closed while idle comes
+ * back as a new PostgreSQL backend, which pays for its first touch of every
+ * shared page it reads (DATABASE_POOL_IDLE_MS).
+ *
  * Before/after in one run (server only): BASE_DIST=<another build's dist>
  * starts a second server from that build on the same database, and every
  * round times each mode on both servers (labelled mode@base), so the two
@@ -82,6 +97,7 @@ const TOP_K = Number(process.env.TOP_K ?? 40);
 const CHUNK_TOP_K = Number(process.env.CHUNK_TOP_K ?? 10);
 const DIM = Number(process.env.EMBEDDING_DIM ?? 1024);
 const CONTEXT_QUESTIONS = Number(process.env.CONTEXT_QUESTIONS ?? 100);
+const FACT_SCANS = process.env.FACT_SCANS !== '0';
 
 const { pick, sentence } = syntheticProse(7);
 const pct = percentile;
@@ -198,6 +214,11 @@ async function loadSynthetic(asTenant, call, admin) {
 
 const postJson = keepAlivePoster(CLIENTS);
 
+/** The two exact nearest-neighbour scans of a mix query (the repository's exact plan: distance + 0, ties by id), nothing else. */
+const FACT_SCANS_SQL = `SELECT
+  (SELECT array_agg(id) FROM (SELECT e.id FROM entities e WHERE e.tenant_id = $1 AND e.kb_id = $2 ORDER BY (e.embedding <=> $3::vector) + 0, e.id LIMIT $4) x) AS entities,
+  (SELECT array_agg(id) FROM (SELECT r.id FROM relations r WHERE r.tenant_id = $1 AND r.kb_id = $2 ORDER BY (r.embedding <=> $3::vector) + 0, r.id LIMIT $4) y) AS relations`;
+
 /**
  * Where a way's CPU goes: the app server that answered (its own process on
  * the server; on PGlite the bench process, which holds app, database and
@@ -224,6 +245,33 @@ async function run(seconds, fn, into, target) {
   );
   into.cpu.app += cpuSecondsBetween(before.app, cpuTargets.app(target));
   into.cpu.postgres += cpuSecondsBetween(before.postgres, cpuTargets.postgres());
+}
+
+/** IDLE_GAP_S: BURSTS bursts of CLIENTS queries, each after `gap` seconds of quiet, on each target in turn. */
+async function burstsAfterQuiet(gap, ask, targets) {
+  const bursts = Number(process.env.BURSTS ?? 5);
+  const times = targets.map(() => []);
+  console.log(`${bursts} bursts of ${CLIENTS} ${MODES[0]} queries, each after ${gap} s without queries; load average before: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  for (let b = 0; b < bursts; b++) {
+    await new Promise((r) => setTimeout(r, gap * 1000));
+    for (const [i, target] of targets.entries()) {
+      const t = await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          const s = process.hrtime.bigint();
+          await ask(target);
+          return Number(process.hrtime.bigint() - s) / 1e6;
+        }),
+      );
+      times[i].push(...t);
+    }
+  }
+  const stats = times.map((t) => t.sort((a, b) => a - b)).map((t) => ({ p50: pct(t, 50), max: t[t.length - 1] }));
+  for (const [i, st] of stats.entries()) {
+    console.log(`${i === 0 ? 'this build' : 'base'.padEnd(10)}  burst latency p50 ${st.p50.toFixed(1)} ms, max ${st.max.toFixed(1)} ms`);
+  }
+  console.log(
+    `this build / base: p50 ${(stats[0].p50 / stats[1].p50).toFixed(2)}, max ${(stats[0].max / stats[1].max).toFixed(2)}; load average after: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`,
+  );
 }
 
 /** A second server from another build (BASE_DIST) on the same database, with the first one's environment. */
@@ -272,6 +320,7 @@ async function main() {
   const pool = database.url ? new Pool({ connectionString: database.url, max: 2 }) : null;
   const { call, admin } = server;
   const baseServer = database.url && process.env.BASE_DIST ? await spawnBaseServer(server.env) : null;
+  let scanPool = null;
   try {
     const started = Date.now();
     let loaded;
@@ -318,15 +367,32 @@ async function main() {
     // Each timed way: a mode on this build's server, or (mode@base) on BASE_DIST's.
     const ways = MODES.map((mode) => ({ label: mode, mode, target: server }));
     if (baseServer) for (const mode of (process.env.BASE_MODES ?? 'mix').split(',')) ways.push({ label: `${mode}@base`, mode, target: baseServer });
-    for (const kb of kbs) for (const w of ways) await query(kb, randomQ(), w.mode, w.target);
+    // idleTimeoutMillis 0: the pool keeps its connections between rounds (a new backend pays for its first touch of each shared page).
+    scanPool = FACT_SCANS && database.url ? new Pool({ connectionString: database.url, max: CLIENTS, idleTimeoutMillis: 0 }) : null;
+    if (FACT_SCANS) {
+      const embedder = new LocalEmbeddingProvider(DIM);
+      const vectors = new Map(questions.map((q) => [q, `[${embedder.embedOne(q).join(',')}]`]));
+      const scan = scanPool ? (text, params) => scanPool.query(text, params) : (text, params) => server.app.get(DatabaseService).dataSource.query(text, params);
+      const bare = { bare: true };
+      ways.push({ label: 'fact scans', target: bare, send: (kb, q) => scan(FACT_SCANS_SQL, [tenant, kb, vectors.get(q), TOP_K]) });
+    }
+    const send = (w, kb, q) => (w.send ? w.send(kb, q) : query(kb, q, w.mode, w.target));
+    // Every pooled connection too (CLIENTS at once, twice): a new PostgreSQL backend pays once for its first touch of each shared page.
+    for (const kb of kbs) for (const w of ways) await send(w, kb, randomQ());
+    for (let i = 0; i < 2; i++) for (const w of ways) await Promise.all(Array.from({ length: CLIENTS }, () => send(w, randomKb(), randomQ())));
     const acc = Object.fromEntries(ways.map((w) => [w.label, { latencies: [], errors: 0, cpu: { app: 0, postgres: 0 } }]));
     const dbName = database.url ? new URL(database.url).pathname.slice(1) : null;
     cpuTargets = {
-      app: (target) => cpuTicks([target === server ? (server.child?.pid ?? process.pid) : target.pid]),
+      // The bare scans have no app server: on the server only PostgreSQL's CPU counts; on PGlite the bench process holds the database.
+      app: (target) => (target.bare && database.url ? new Map() : cpuTicks([target === server || target.bare ? (server.child?.pid ?? process.pid) : target.pid])),
       postgres: () => (dbName ? cpuTicksMatching(new RegExp(`^postgres: (\\S+: )?\\S+ ${dbName} `)) : new Map()),
     };
+    if (process.env.IDLE_GAP_S && baseServer) {
+      await burstsAfterQuiet(Number(process.env.IDLE_GAP_S), (target) => query(randomKb(), randomQ(), MODES[0], target), [server, baseServer]);
+      return;
+    }
     console.log(`${CLIENTS} clients, ${DURATION} s per mode in ${ROUNDS} interleaved rounds; load average before: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
-    for (let r = 0; r < ROUNDS; r++) for (const w of ways) await run(DURATION / ROUNDS, () => query(randomKb(), randomQ(), w.mode, w.target), acc[w.label], w.target);
+    for (let r = 0; r < ROUNDS; r++) for (const w of ways) await run(DURATION / ROUNDS, () => send(w, randomKb(), randomQ()), acc[w.label], w.target);
     const load = fs.readFileSync('/proc/loadavg', 'utf8').trim();
     const res = {};
     for (const { label: mode } of ways) {
@@ -350,11 +416,20 @@ async function main() {
         `${mode.padEnd(11)} n ${String(r.n).padStart(6)}  p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms  errors ${r.errors}${ratio}${cpu}`,
       );
     }
+    if (res.naive && res.mix && res['fact scans']) {
+      const cpu = (r) => r.appCpuMs + r.postgresCpuMs;
+      const bound = (cpu(res.naive) + cpu(res['fact scans'])) / cpu(res.naive);
+      console.log(
+        `floor: naive ${cpu(res.naive).toFixed(1)} ms CPU/request, the bare fact scans ${cpu(res['fact scans']).toFixed(1)} ms, mix ${cpu(res.mix).toFixed(1)} ms; ` +
+          `mix/naive CPU ≥ ${bound.toFixed(2)} from the scans alone (measured ${(cpu(res.mix) / cpu(res.naive)).toFixed(2)})`,
+      );
+    }
     console.log(`load average after: ${load}`);
     console.log(
       JSON.stringify({ server: !!database.url, dataset: DATASET, kbs: kbs.length, perKb: PER_KB, clients: CLIENTS, duration: DURATION, rounds: ROUNDS, counts, res, load }),
     );
   } finally {
+    await scanPool?.end();
     await pool?.end();
     await baseServer?.close();
     await server.close();

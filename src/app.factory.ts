@@ -14,6 +14,7 @@ import { createValidationPipe } from './common/validation';
 import { parseSettings, Settings } from './config/app-config';
 import { assertDataDirWritable } from './config/data-dir';
 import { compatErrorHandler } from './compat/lightrag/api/lightrag-errors';
+import { registerConsole } from './web/console-assets';
 
 export interface CreatedApp {
   app: NestFastifyApplication;
@@ -24,7 +25,10 @@ export interface CreatedApp {
  * Builds the application without listening: main.ts and the e2e tests share it.
  * Settings are parsed first, so a bad variable stops here with its name.
  */
-export async function createApp(env: Record<string, string | undefined> = process.env, opts: { logger?: boolean } = {}): Promise<CreatedApp> {
+export async function createApp(
+  env: Record<string, string | undefined> = process.env,
+  opts: { logger?: boolean; /** the built console's folder (tests); default dist/console */ consoleDir?: string } = {},
+): Promise<CreatedApp> {
   const settings = parseSettings(env);
   // An unwritable or full DATA_DIR stops here with its path and reason, before the embedded database opens.
   assertDataDirWritable(settings);
@@ -97,6 +101,8 @@ export async function createApp(env: Record<string, string | undefined> = proces
     reply.header('x-request-id', String(req.id));
     return payload;
   });
+  // The web console's static files at /console/ (and / redirects there); see src/web/console-assets.ts.
+  registerConsole(fastify, opts.consoleDir);
   // Errors Fastify raises before Nest sees the request (malformed JSON, body too large, bad content type).
   fastify.setErrorHandler((err, req, reply) => answerError(reply, req, err));
 

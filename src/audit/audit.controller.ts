@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, RequirePermissions } from '../context/decorators';
 import { Page } from '../common/envelope';
-import { VerifyAllResult } from './audit-chain';
+import { VerifyAllResult, VerifyResult } from './audit-chain';
 import { AuditLogQuery, VerifyAuditBody } from './audit.dto';
 import { AuditLogDto, AuditService } from './audit.service';
 
@@ -26,6 +26,16 @@ export class AuditController {
       offset: q.offset,
     });
     return new Page(rows, total, q.limit, q.offset);
+  }
+
+  @Get('tenants/:tenantId/audit-logs/verify')
+  @RequirePermissions('audit:read')
+  @ApiOperation({
+    summary:
+      "Verify the tenant's own audit chain: {valid, checked, chain, starts_at_seq?, head_seq?, head_hash?} or, when broken, first_broken_id, first_broken_seq and reason; record head_seq and head_hash outside the database",
+  })
+  verifyTenant(@Param('tenantId') tenantId: string): Promise<VerifyResult & { chain: string }> {
+    return this.audit.verifyTenant(tenantId);
   }
 
   @Get('audit/verify')

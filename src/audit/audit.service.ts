@@ -5,8 +5,9 @@ import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { OutageLog } from '../common/outage-log';
 import { MetricsService } from '../metrics/metrics.service';
-import { AuditRow, ExpectedHead, openCutover, VerifyAllResult, verifyAllChains } from './audit-chain';
+import { AuditRow, ChainsSource, ExpectedHead, openCutover, VerifyAllResult, verifyAllChains, verifyChain, VerifyResult } from './audit-chain';
 import { AuditEntry, AuditFilter, AuditRepository, chainName, chainOf } from './audit.repository';
+import { VERIFY_PAGE_ROWS, VerifyScheduler } from './verify-scheduler';
 
 const FLUSH_EVERY_MS = 1000;
 const FLUSH_AT = 100;
@@ -25,6 +26,8 @@ export const AUTH_EVENTS_PER_WINDOW = 10;
 const AUTH_EVENTS_GLOBAL = 600;
 const AUTH_WINDOW_MS = 60_000;
 const MAX_AUTH_WINDOWS = 10_000;
+/** The scheduler's key for the platform-wide walk of every chain (GET /audit/verify); tenant chains are keyed by tenant id. */
+const PLATFORM_WALK = 'all-chains';
 
 interface AuthWindow {
   startedAt: number;
@@ -94,6 +97,8 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
   private sealed?: Promise<void>;
   private readonly authWindows = new Map<string, AuthWindow>();
   private authGlobal = { startedAt: 0, written: 0 };
+  /** Chain walks: one per chain at a time, page reads in turn. */
+  readonly verifier = new VerifyScheduler();
 
   constructor(
     private readonly db: DatabaseService,
@@ -263,14 +268,48 @@ export class AuditService implements OnModuleInit, OnModuleDestroy, BeforeApplic
    * recorded earlier outside the database for truncation.
    */
   async verify(expected?: ExpectedHead[]): Promise<VerifyAllResult> {
-    await this.flush();
-    const key = this.key;
-    const legacy = openCutover(key, await this.db.withPlatform((db) => this.repo.cutover(db)));
-    return verifyAllChains(
-      this.repo.source((work) => this.db.withPlatform(work)),
-      { key, legacy },
-      expected,
-    );
+    // With recorded heads the walk has inputs of its own: nobody joins it (its page reads still take their turn).
+    const walk = async () => {
+      await this.flush();
+      const key = this.key;
+      const legacy = openCutover(key, await this.db.withPlatform((db) => this.repo.cutover(db)));
+      return verifyAllChains(this.chainsSource(PLATFORM_WALK), { key, legacy }, expected);
+    };
+    return expected ? walk() : this.verifier.walk(PLATFORM_WALK, walk);
+  }
+
+  /**
+   * Verifies one tenant's chain only (GET /tenants/:id/audit-logs/verify):
+   * its queued entries are written first, then its rows are walked in seq
+   * order under the chain key, exactly as the platform-wide verify walks each
+   * chain. Read on the platform connection because a retention cut of the
+   * chain is recorded in the platform chain; nothing but this tenant's rows
+   * and whether such a record exists leaves it. One walk per chain at a time
+   * (concurrent callers join a queued one) and page reads in turn with other
+   * walks: VerifyScheduler.
+   */
+  async verifyTenant(tenantId: string): Promise<VerifyResult & { chain: string }> {
+    return this.verifier.walk(tenantId, async () => {
+      await this.flushChain(tenantId);
+      const key = this.key;
+      const legacy = openCutover(key, await this.db.withPlatform((db) => this.repo.cutover(db)));
+      const source = this.chainsSource(tenantId);
+      const r = await verifyChain(
+        { page: (after, limit) => source.page(tenantId, after, limit), retentionExplains: (seq, prev) => source.retentionExplains(tenantId, seq, prev) },
+        { key, legacy, chain: tenantId },
+      );
+      return { ...r, chain: tenantId };
+    });
+  }
+
+  /**
+   * The audit table as the chain walks read it, on the platform connection:
+   * each page read in turn (VerifyScheduler.page) and at most
+   * VERIFY_PAGE_ROWS rows (a walk reads on until a page comes back empty).
+   */
+  private chainsSource(walk: string): ChainsSource {
+    const source = this.repo.source((work) => this.db.withPlatform(work));
+    return { ...source, page: (chain, after, limit) => this.verifier.page(walk, () => source.page(chain, after, Math.min(limit, VERIFY_PAGE_ROWS))) };
   }
 
   /**

@@ -67,6 +67,20 @@ export class AuthRepository {
     return db.one(`SELECT is_active, token_version FROM users WHERE id = $1 AND tenant_id IS NULL AND role = 'admin'`, [userId]);
   }
 
+  /** The platform admin or tenant user behind a JWT, as stored now (GET /auth/me). */
+  accountIdentity(db: Db, tenantId: string | null, userId: string): Promise<{ id: string; username: string; role: string; is_active: boolean } | undefined> {
+    return db.one(`SELECT id, username, role, is_active FROM users WHERE id = $2 AND tenant_id IS NOT DISTINCT FROM $1::uuid`, [tenantId, userId]);
+  }
+
+  /** An API key of the tenant by id, as stored now (GET /auth/me). */
+  apiKeyIdentity(
+    db: Db,
+    tenantId: string,
+    keyId: string,
+  ): Promise<{ id: string; name: string; key_prefix: string; permissions: string[]; kb_ids: string[] | null; expires_at: Date | null; revoked_at: Date | null } | undefined> {
+    return db.one(`SELECT id, name, key_prefix, permissions, kb_ids, expires_at, revoked_at FROM api_keys WHERE tenant_id = $1 AND id = $2`, [tenantId, keyId]);
+  }
+
   apiKeyByHash(db: Db, hash: Buffer): Promise<ApiKeyLookupRow | undefined> {
     return db.one<ApiKeyLookupRow>(`SELECT id, tenant_id, permissions, kb_ids, expires_at, revoked_at FROM api_keys WHERE key_hash = $1`, [hash]);
   }

@@ -3,15 +3,19 @@ import { JwtService } from '@nestjs/jwt';
 import { randomBytes } from 'node:crypto';
 import { AppException } from '../common/app-exception';
 import { AppConfig } from '../config/app-config';
-import { DatabaseService } from '../database/database.service';
+import { DatabaseService, type Db } from '../database/database.service';
 import { AuthRepository } from './auth.repository';
+import type { MeDto } from './auth.dto';
 import type { JwtClaims } from './jwt-verifier';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { SecretsService } from './secrets.service';
+import { isPermission, PERMISSIONS, ROLE_PERMISSIONS, TENANT_ROLES, TenantRole } from '../context/permissions';
+import type { Principal } from '../context/principal';
 import { SecurityEvents } from '../context/security-events';
 import { TenantStatusService } from './tenant-status.service';
 import { TenantEvents } from '../context/tenant-events';
 import { AuthFailureCounter } from '../throttling/auth-failure.limiter';
+import { iso } from '../common/text';
 
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
@@ -96,5 +100,43 @@ export class AuthService implements OnApplicationBootstrap {
     } finally {
       await attempt.end();
     }
+  }
+
+  /**
+   * The caller as stored now, read from the primary (a replica could still
+   * show a demoted role): a user's role and permissions are the stored role's,
+   * whatever the token says. The guard has already refused a disabled,
+   * deleted or re-passworded account and a revoked or expired key; one
+   * changed between the guard and this read is refused here the same way.
+   */
+  async me(principal: Principal): Promise<MeDto> {
+    const none = { key_name: null, key_prefix: null, knowledge_base_ids: null, expires_at: null };
+    if (principal.kind === 'api_key') {
+      const k = await this.db.withTenant(principal.tenantId, (db) => this.repo.apiKeyIdentity(db, principal.tenantId, principal.id));
+      if (!k || k.revoked_at !== null) throw AppException.unauthenticated('The API key has been revoked.');
+      if (k.expires_at !== null && new Date(k.expires_at).getTime() <= Date.now()) throw AppException.unauthenticated('The API key has expired.');
+      return {
+        kind: 'api_key',
+        id: k.id,
+        username: null,
+        key_name: k.name,
+        key_prefix: k.key_prefix,
+        tenant_id: principal.tenantId,
+        role: null,
+        permissions: k.permissions.filter(isPermission),
+        knowledge_base_ids: k.kb_ids ?? ['*'],
+        expires_at: iso(k.expires_at),
+      };
+    }
+    const tenantId = principal.kind === 'user' ? principal.tenantId : null;
+    const read = (db: Db) => this.repo.accountIdentity(db, tenantId, principal.id);
+    const u = tenantId ? await this.db.withTenant(tenantId, read) : await this.db.withPlatform(read);
+    if (principal.kind === 'admin') {
+      if (!u?.is_active || u.role !== 'admin') throw AppException.unauthenticated('This admin no longer exists or is disabled.');
+      return { kind: 'admin', id: u.id, username: u.username, tenant_id: null, role: 'admin', permissions: [...PERMISSIONS], ...none };
+    }
+    if (!u?.is_active || !TENANT_ROLES.includes(u.role as TenantRole)) throw AppException.unauthenticated('This user no longer exists or is disabled.');
+    const role = u.role as TenantRole;
+    return { kind: 'user', id: u.id, username: u.username, tenant_id: tenantId, role, permissions: [...ROLE_PERMISSIONS[role]], ...none };
   }
 }

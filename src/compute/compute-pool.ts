@@ -3,8 +3,32 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import Piscina from 'piscina';
 import { AppException } from '../common/app-exception';
+import { FairSemaphore, SemaphoreQueueFull } from '../common/fair-semaphore';
 import { AppConfig } from '../config/app-config';
 import { isComputeFailure } from './compute-task';
+
+/** Tasks that may wait per compute thread (at least 64 in all). */
+const QUEUED_PER_THREAD = 32;
+
+/** The 503 of a full queue of compute work. */
+const busy = () => new AppException('UNAVAILABLE', 'The server is busy processing documents; retry shortly.');
+const budgetOver = () => new ComputeAborted('budget', 'The time budget ran out.');
+
+/**
+ * A slot of `slots` for `owner` (its turn among the tenants waiting), within
+ * the caller's budget: a full queue is 503 UNAVAILABLE, a budget that ends
+ * while waiting is ComputeAborted('budget'). The release function is returned.
+ */
+export async function admitWithin(slots: FairSemaphore, owner: string, signal?: AbortSignal): Promise<() => void> {
+  if (signal?.aborted) throw budgetOver();
+  try {
+    return await slots.acquire(owner, signal);
+  } catch (err) {
+    if (err instanceof SemaphoreQueueFull) throw busy();
+    if (signal?.aborted) throw budgetOver();
+    throw err;
+  }
+}
 
 /** The repository root, from this file (src/compute/ under ts-jest/swc, dist/src/compute/ compiled). */
 const ROOT = __filename.endsWith('.ts') ? join(__dirname, '../..') : join(__dirname, '../../..');
@@ -40,8 +64,13 @@ export class ComputeAborted extends Error {
  * export wrapped by `computeTask`) — documents parse uploads
  * (documents/parsers/parse.worker.ts), the engine tokenises, embeds and
  * extracts (rag/compute/rag-compute.worker.ts).
- * - COMPUTE_THREADS threads (default 2) shared by every worker file; tasks
- *   wait in a bounded queue.
+ * - COMPUTE_THREADS threads (default 2) shared by every worker file and
+ *   every tenant. A task waits for a thread in a bounded queue kept per
+ *   tenant (FairSemaphore): a freed thread goes to the waiting tenants in
+ *   turn, so one tenant's burst of uploads or long queries does not make
+ *   another tenant's task wait behind all of it (nor run out its own time
+ *   budget there). Piscina itself only ever gets as many tasks as it has
+ *   threads.
  * - Each thread's V8 heap is capped (COMPUTE_THREAD_MEMORY_MB): a task that
  *   needs more fails (the thread is replaced), the server does not grow.
  * - A task takes an AbortSignal: when its caller's time budget ends, piscina
@@ -53,6 +82,7 @@ export class ComputePool implements OnApplicationShutdown {
   private readonly logger = new Logger(ComputePool.name);
   private pool: Piscina | null = null;
   private closed = false;
+  private fair: FairSemaphore | null = null;
 
   constructor(private readonly config: AppConfig) {}
 
@@ -64,7 +94,8 @@ export class ComputePool implements OnApplicationShutdown {
         minThreads: 0,
         maxThreads: s.computeThreads,
         idleTimeout: 30_000,
-        maxQueue: Math.max(64, s.computeThreads * 32),
+        // Tasks wait in `slots` (per tenant, in turn): piscina's own queue only holds a task while its thread starts.
+        maxQueue: this.maxWaiting,
         resourceLimits: { maxOldGenerationSizeMb: s.computeThreadMemoryMb },
         // The parent's --max-old-space-size etc. must not leak into the threads' own limits.
         execArgv: [],
@@ -73,24 +104,38 @@ export class ComputePool implements OnApplicationShutdown {
     return this.pool;
   }
 
+  /** Tasks that may wait for a thread, all tenants together: past it a task is refused with 503. */
+  get maxWaiting(): number {
+    return Math.max(64, this.config.settings.computeThreads * QUEUED_PER_THREAD);
+  }
+
+  /** One slot per thread, handed to the waiting tenants in turn. */
+  private get slots(): FairSemaphore {
+    const threads = this.config.settings.computeThreads;
+    return (this.fair ??= new FairSemaphore(threads, threads, this.maxWaiting));
+  }
+
   /**
-   * Runs `task` in a thread with the worker file's default export. An
-   * AppException thrown there is thrown here; the caller's budget running
-   * out (signal), the pool closing, or the thread's heap cap end it with
-   * ComputeAborted; a full queue is 503 UNAVAILABLE.
+   * Runs `task` in a thread with the worker file's default export, for
+   * `owner` (the tenant; its turn among the tenants waiting for a thread).
+   * An AppException thrown there is thrown here; the caller's budget running
+   * out (signal, while waiting or running), the pool closing, or the
+   * thread's heap cap end it with ComputeAborted; a full queue is 503 UNAVAILABLE.
    */
-  async run<T, R>(workerFile: string, task: T, signal?: AbortSignal): Promise<R> {
-    if (signal?.aborted) throw new ComputeAborted('budget', 'The time budget ran out.');
+  async run<T, R>(workerFile: string, task: T, signal?: AbortSignal, owner = ''): Promise<R> {
+    const release = await admitWithin(this.slots, owner, signal);
     let r: unknown;
     try {
       r = await this.piscina.run(task, { filename: workerFile, signal: signal ?? null });
     } catch (err) {
-      if (signal?.aborted) throw new ComputeAborted('budget', 'The time budget ran out.');
+      if (signal?.aborted) throw budgetOver();
       if ((err as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         throw new ComputeAborted('memory', `A compute task needed more than COMPUTE_THREAD_MEMORY_MB (${this.config.settings.computeThreadMemoryMb} MB).`);
       }
-      if ((err as Error)?.message?.includes('Task queue is at limit')) throw new AppException('UNAVAILABLE', 'The server is busy processing documents; retry shortly.');
+      if ((err as Error)?.message?.includes('Task queue is at limit')) throw busy();
       throw err;
+    } finally {
+      release();
     }
     if (isComputeFailure(r)) throw new AppException(r.computeFailure.code, r.computeFailure.message, r.computeFailure.details);
     return r as R;

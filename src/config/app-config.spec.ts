@@ -7,8 +7,10 @@ describe('configuration: defaults', () => {
       port: 9621,
       host: '0.0.0.0',
       databaseUrl: null,
+      databasePoolIdleMs: 300000,
       databaseConnectTimeoutMs: 10000,
       dataDir: './data',
+      pgliteTemplate: null,
       redisUrl: null,
       jwtAlgorithm: 'HS256',
       tokenExpireHours: 24,
@@ -75,12 +77,16 @@ describe('configuration: an invalid variable stops start-up, named, with what it
     [{ PARSE_TIMEOUT_S: '0' }, 'PARSE_TIMEOUT_S must be between 1 and 3600, got 0'],
     [{ DATABASE_CONNECT_TIMEOUT_MS: '0' }, 'DATABASE_CONNECT_TIMEOUT_MS must be between 100 and 600000, got 0'],
     [{ DATABASE_CONNECT_TIMEOUT_MS: '5s' }, 'DATABASE_CONNECT_TIMEOUT_MS must be an integer, got "5s"'],
+    [{ DATABASE_POOL_IDLE_MS: '-1' }, 'DATABASE_POOL_IDLE_MS must be between 0 and 86400000, got -1'],
+    [{ DATABASE_POOL_IDLE_MS: '5m' }, 'DATABASE_POOL_IDLE_MS must be an integer, got "5m"'],
     [{ LIGHTRAG_COMPAT_PREFIX: '/api/lightrag' }, 'LIGHTRAG_COMPAT_PREFIX must not start with /api (Strata serves it), got "/api/lightrag"'],
     [{ LIGHTRAG_COMPAT_PREFIX: '/Light RAG' }, 'LIGHTRAG_COMPAT_PREFIX must be a path such as /lightrag'],
     [{ LIGHTRAG_COMPAT_WEBUI_AUTH: 'guest' }, 'LIGHTRAG_COMPAT_WEBUI_AUTH must be one of login, apikey, got "guest"'],
     [{ LIGHTRAG_COMPAT_STRICT: 'sometimes' }, 'LIGHTRAG_COMPAT_STRICT must be true or false, got "sometimes"'],
     [{ LIGHTRAG_COMPAT_CORS_ORIGINS: 'webui.example.com' }, 'LIGHTRAG_COMPAT_CORS_ORIGINS must be * or a comma-separated list of origins'],
     [{ OLLAMA_EMULATING_MODEL_NAME: 'Light RAG' }, 'OLLAMA_EMULATING_MODEL_NAME must be a model name'],
+    [{ PGLITE_TEMPLATE: __filename }, 'PGLITE_TEMPLATE is only for DATA_DIR=memory:// (an in-memory database)'],
+    [{ DATA_DIR: 'memory://', PGLITE_TEMPLATE: '/no/such/pgdata.tar' }, 'PGLITE_TEMPLATE names no file (/no/such/pgdata.tar)'],
   ])('%j', (env, message) => {
     let error: unknown;
     try {

@@ -18,7 +18,7 @@ import { ServerEnv } from './server.env';
 import { ConfigError, Settings } from './settings';
 
 export { ConfigError } from './settings';
-export type { Settings } from './settings';
+export type { ModelSettings, Settings } from './settings';
 
 type Env = Record<string, string | undefined>;
 

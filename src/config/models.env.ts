@@ -1,4 +1,4 @@
-import type { Settings } from './settings';
+import type { ModelSettings } from './settings';
 import { Env, EnvRule, IsIntegerEnv, IsUrlEnv, parseNumber, RequiredWhen, Secret } from './env.decorators';
 
 /** ollama, lollms, azure_openai… all speak the OpenAI API: they map to `openai` with LLM_BINDING_HOST. */
@@ -28,23 +28,24 @@ export class ModelsEnv {
   @Env() @IsIntegerEnv(100, 600000) LLM_TIMEOUT_MS?: string;
   /** Model calls in flight at once (LightRAG's name). */
   @Env() @IsIntegerEnv(1, 256) LLM_MAX_ASYNC?: string;
+  /** Of those, how many calls on the server's key one tenant may have in flight (default one fewer, at least 1). */
+  @Env() @IsIntegerEnv(1, 256) LLM_MAX_ASYNC_PER_TENANT?: string;
   @Env() @IsBindingEnv() EMBEDDING_BINDING?: string;
   @Env() EMBEDDING_MODEL?: string;
   @Env() @IsIntegerEnv(8, 16000) EMBEDDING_DIM?: string;
 
-  toSettings(): Pick<
-    Settings,
-    'llmBinding' | 'llmModel' | 'llmBindingHost' | 'llmBindingApiKey' | 'llmTimeoutMs' | 'llmMaxConcurrency' | 'embeddingBinding' | 'embeddingModel' | 'embeddingDim'
-  > {
+  toSettings(): ModelSettings {
     const llmBinding = binding(this.LLM_BINDING) ?? 'local';
     const embeddingBinding = binding(this.EMBEDDING_BINDING) ?? 'local';
+    const maxAsync = parseNumber(this.LLM_MAX_ASYNC, 4);
     return {
       llmBinding,
       llmModel: this.LLM_MODEL ?? (llmBinding === 'local' ? 'local-extractive' : 'gpt-4o-mini'),
       llmBindingHost: this.LLM_BINDING_HOST ?? null,
       llmBindingApiKey: this.LLM_BINDING_API_KEY ?? null,
       llmTimeoutMs: parseNumber(this.LLM_TIMEOUT_MS, 60000),
-      llmMaxConcurrency: parseNumber(this.LLM_MAX_ASYNC, 4),
+      llmMaxConcurrency: maxAsync,
+      llmTenantConcurrency: Math.min(maxAsync, parseNumber(this.LLM_MAX_ASYNC_PER_TENANT, Math.max(1, maxAsync - 1))),
       embeddingBinding,
       embeddingModel: this.EMBEDDING_MODEL ?? (embeddingBinding === 'local' ? 'local-lexical-hash' : 'text-embedding-3-small'),
       embeddingDim: parseNumber(this.EMBEDDING_DIM, embeddingBinding === 'local' ? 1024 : 1536),

@@ -17,6 +17,8 @@ export interface Settings {
   databaseReadUrl: string[];
   /** Connections to DATABASE_URL's server (PGlite has one). */
   databasePoolSize: number;
+  /** DATABASE_POOL_IDLE_MS: a pooled connection idle this long is closed (0: never). */
+  databasePoolIdleMs: number;
   /**
    * DATABASE_CONNECT_TIMEOUT_MS: the longest a unit of work waits for a
    * connection to DATABASE_URL's server (opening one, or a free one of the
@@ -25,6 +27,8 @@ export interface Settings {
    */
   databaseConnectTimeoutMs: number;
   dataDir: string;
+  /** PGLITE_TEMPLATE: a data-dir dump an in-memory PGlite starts from (tests). */
+  pgliteTemplate: string | null;
   redisUrl: string | null;
   /** Prefix of Strata's Redis keys and channel (`<prefix>rl:…`, `<prefix>events`). */
   redisKeyPrefix: string;
@@ -42,6 +46,8 @@ export interface Settings {
   llmBindingApiKey: string | null;
   llmTimeoutMs: number;
   llmMaxConcurrency: number;
+  /** Of llmMaxConcurrency, the server key's slots one tenant may hold at once (LLM_MAX_ASYNC_PER_TENANT). */
+  llmTenantConcurrency: number;
   embeddingBinding: 'local' | 'openai';
   embeddingModel: string;
   embeddingDim: number;
@@ -116,3 +122,18 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** The model settings (models.env.ts) the engine's provider factory is built from. */
+export type ModelSettings = Pick<
+  Settings,
+  | 'llmBinding'
+  | 'llmModel'
+  | 'llmBindingHost'
+  | 'llmBindingApiKey'
+  | 'llmTimeoutMs'
+  | 'llmMaxConcurrency'
+  | 'llmTenantConcurrency'
+  | 'embeddingBinding'
+  | 'embeddingModel'
+  | 'embeddingDim'
+>;

@@ -13,6 +13,7 @@ function currentPrincipal(): Principal | undefined {
 export const IS_PUBLIC = 'strata:public';
 export const REQUIRED_PERMISSIONS = 'strata:permissions';
 export const ADMIN_ONLY = 'strata:admin-only';
+export const ANY_CALLER = 'strata:any-caller';
 
 /** No credentials needed (health, login, docs). Everything else is denied by default. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -22,6 +23,14 @@ export const RequirePermissions = (...permissions: Permission[]) => SetMetadata(
 
 /** Only the platform admin (tenant lifecycle, audit verification). */
 export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
+
+/**
+ * Any authenticated caller, with no tenant, KB or permission to check: the
+ * route answers only about the caller itself (GET /auth/me). The guard still
+ * authenticates; the marker declares that the missing tenant scope is meant
+ * (the route matrix, test/support/route-matrix.ts, classes such routes `self`).
+ */
+export const AnyCaller = () => SetMetadata(ANY_CALLER, true);
 
 /**
  * The authenticated caller of this request, as AccessGuard resolved it (the

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
@@ -17,6 +17,13 @@ export interface OpenedDatabase {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
+ * Default idle time before the pool closes a connection (DATABASE_POOL_IDLE_MS), instead of
+ * node-postgres' 10 s: a new backend pays for its first touch of every shared page a query
+ * reads, so after each quiet spell of 10 s the next queries ran slower (bench/RESULTS.md).
+ */
+export const DEFAULT_POOL_IDLE_MS = 300_000;
+
+/**
  * One DataSource for both engines. Without DATABASE_URL the embedded PGlite
  * (PostgreSQL compiled to WASM, with pgvector) is reached through its own
  * node-postgres adapter, so TypeORM's `postgres` driver and every SQL string
@@ -30,7 +37,15 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * its sockets. A restarted server needs nothing here: the pool drops the
  * connections that broke and opens new ones on demand.
  */
-export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number; connectTimeoutMs?: number }): Promise<OpenedDatabase> {
+export async function openDatabase(opts: {
+  databaseUrl: string | null;
+  dataDir: string;
+  poolSize?: number;
+  connectTimeoutMs?: number;
+  idleMs?: number;
+  /** With dataDir memory://: a PGlite data-dir dump to start from instead of a fresh initdb (PGLITE_TEMPLATE). */
+  template?: string | null;
+}): Promise<OpenedDatabase> {
   if (opts.databaseUrl) {
     const dataSource = new DataSource({
       type: 'postgres',
@@ -40,7 +55,12 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
       migrationsTableName: 'schema_migrations',
       synchronize: false,
       logging: false,
-      extra: { connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'strata' },
+      extra: {
+        connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        idleTimeoutMillis: opts.idleMs ?? DEFAULT_POOL_IDLE_MS,
+        keepAlive: true,
+        application_name: 'strata',
+      },
     });
     await dataSource.initialize();
     return { dataSource, kind: 'postgres', close: () => dataSource.destroy() };
@@ -59,7 +79,8 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     dir = resolve(dir, 'pglite');
     mkdirSync(dir, { recursive: true });
   }
-  const pglite = await PGlite.create(dir, { extensions: { vector } });
+  const template = dir.startsWith('memory://') && opts.template ? new Blob([readFileSync(opts.template)]) : undefined;
+  const pglite = await PGlite.create(dir, { extensions: { vector }, ...(template ? { loadDataDir: template } : {}) });
   const pgConfig = createPgConfig(pglite);
   const dataSource = new DataSource({
     type: 'postgres',
@@ -93,7 +114,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
  * (reads go to the primary meanwhile). No migrations: a replica replays the
  * primary's schema.
  */
-export function readerSources(urls: string[], poolSize: number, connectTimeoutMs: number): DataSource[] {
+export function readerSources(urls: string[], poolSize: number, connectTimeoutMs: number, idleMs = DEFAULT_POOL_IDLE_MS): DataSource[] {
   return urls.map(
     (url) =>
       new DataSource({
@@ -102,7 +123,7 @@ export function readerSources(urls: string[], poolSize: number, connectTimeoutMs
         poolSize,
         synchronize: false,
         logging: false,
-        extra: { connectionTimeoutMillis: connectTimeoutMs, application_name: 'strata-read', keepAlive: true },
+        extra: { connectionTimeoutMillis: connectTimeoutMs, idleTimeoutMillis: idleMs, application_name: 'strata-read', keepAlive: true },
       }),
   );
 }

@@ -13,7 +13,7 @@ export const OPENED_DATABASE = Symbol('OPENED_DATABASE');
       inject: [AppConfig],
       useFactory: async (config: AppConfig): Promise<OpenedDatabase> => {
         const logger = new Logger('Database');
-        const { databaseUrl, migrationDatabaseUrl, dataDir, databasePoolSize, databaseConnectTimeoutMs, databaseReadUrl } = config.settings;
+        const { databaseUrl, migrationDatabaseUrl, dataDir, databasePoolSize, databasePoolIdleMs, databaseConnectTimeoutMs, databaseReadUrl, pgliteTemplate } = config.settings;
         if (migrationDatabaseUrl) {
           // Least privilege: the schema owner migrates over its own short-lived connection;
           // DATABASE_URL may then be a login role that only holds strata_app and strata_platform.
@@ -25,14 +25,21 @@ export const OPENED_DATABASE = Symbol('OPENED_DATABASE');
             await owner.close();
           }
         }
-        const db = await openDatabase({ databaseUrl, dataDir, poolSize: databasePoolSize, connectTimeoutMs: databaseConnectTimeoutMs });
+        const db = await openDatabase({
+          databaseUrl,
+          dataDir,
+          poolSize: databasePoolSize,
+          connectTimeoutMs: databaseConnectTimeoutMs,
+          idleMs: databasePoolIdleMs,
+          template: pgliteTemplate,
+        });
         logger.log(db.kind === 'pglite' ? `embedded PostgreSQL (PGlite) in ${dataDir}` : 'PostgreSQL server from DATABASE_URL');
         if (!migrationDatabaseUrl) {
           const ran = await runMigrations(db.dataSource);
           if (ran.length) logger.log(`applied migrations: ${ran.join(', ')}`);
         }
         if (!databaseReadUrl.length) return db;
-        const readers = readerSources(databaseReadUrl, databasePoolSize, databaseConnectTimeoutMs);
+        const readers = readerSources(databaseReadUrl, databasePoolSize, databaseConnectTimeoutMs, databasePoolIdleMs);
         logger.log(`${readers.length} read replica(s) from DATABASE_READ_URL serve queries, graph reads and document lists`);
         return {
           ...db,

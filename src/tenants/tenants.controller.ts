@@ -27,9 +27,9 @@ export class TenantsController {
 
   @Get()
   @AdminOnly()
-  @ApiOperation({ summary: 'List tenants (platform admin)' })
+  @ApiOperation({ summary: 'List tenants (platform admin); ?search= filters by name or slug' })
   list(@Query() q: ListTenantsQuery): Promise<Page<TenantDto>> {
-    return this.tenants.list(q.include_deleted === 'true', q.limit, q.offset);
+    return this.tenants.list(q.include_deleted === 'true', q.limit, q.offset, q.search);
   }
 
   @Get(':tenantId')

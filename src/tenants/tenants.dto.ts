@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { DisplayNameField, OptionalObjectField, OptionalTextField } from '../common/dto-fields';
 import { PageQuery } from '../common/pagination';
 import { TIERS, Tier } from '../context/tiers';
@@ -53,6 +53,13 @@ export class ListTenantsQuery extends PageQuery {
   @IsOptional()
   @IsIn(['true', 'false'])
   include_deleted?: 'true' | 'false';
+
+  @ApiPropertyOptional({ description: 'Only tenants whose name or slug contains this text (case-insensitive)', maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^[^\u0000]*$/, { message: 'search must not contain NUL characters' })
+  search?: string;
 }
 
 export class DeleteTenantQuery {

@@ -41,10 +41,22 @@ export class TenantsRepository {
     return rows[0];
   }
 
-  async listAll(db: Db, includeDeleted: boolean, limit: number, offset: number): Promise<{ rows: TenantRow[]; total: number }> {
-    const where = includeDeleted ? '' : 'WHERE deleted_at IS NULL';
-    const rows = await db.many<TenantRow>(`SELECT * FROM tenants ${where} ORDER BY created_at, id LIMIT $1 OFFSET $2`, [limit, offset]);
-    const count = await db.many<{ n: number }>(`SELECT count(*)::int AS n FROM tenants ${where}`);
+  /** `search` matches the name or slug, case-insensitively, as a literal substring (LIKE wildcards in it are escaped). */
+  async listAll(db: Db, includeDeleted: boolean, limit: number, offset: number, search?: string): Promise<{ rows: TenantRow[]; total: number }> {
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    if (!includeDeleted) conds.push('deleted_at IS NULL');
+    if (search) {
+      params.push(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      conds.push(`(name ILIKE $${params.length} OR slug ILIKE $${params.length})`);
+    }
+    const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
+    const rows = await db.many<TenantRow>(`SELECT * FROM tenants ${where} ORDER BY created_at, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
+      ...params,
+      limit,
+      offset,
+    ]);
+    const count = await db.many<{ n: number }>(`SELECT count(*)::int AS n FROM tenants ${where}`, params);
     return { rows, total: count[0].n };
   }
 

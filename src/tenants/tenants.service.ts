@@ -68,8 +68,8 @@ export class TenantsService implements OnModuleInit, OnModuleDestroy {
     return row && !row.deleted_at ? row.id : null;
   }
 
-  async list(includeDeleted: boolean, limit: number, offset: number): Promise<Page<TenantDto>> {
-    const { rows, total } = await this.db.withPlatform((db) => this.repo.listAll(db, includeDeleted, limit, offset));
+  async list(includeDeleted: boolean, limit: number, offset: number, search?: string): Promise<Page<TenantDto>> {
+    const { rows, total } = await this.db.withPlatform((db) => this.repo.listAll(db, includeDeleted, limit, offset, search));
     return new Page(rows.map(toTenantDto), total, limit, offset);
   }
 

@@ -16,7 +16,7 @@ export class UsageController {
   @RequirePermissions('usage:read')
   @ApiOperation({
     summary:
-      'Model usage and estimated cost by day, model and KB, with totals and the monthly model budget status (limits: warning from 80 %, exceeded from 100 % — model-calling routes then answer 429 QUOTA_EXCEEDED)',
+      'Model usage and estimated cost by day, model, KB and API key, with totals and the monthly model budget status (limits: warning from 80 %, exceeded from 100 % — model-calling routes then answer 429 QUOTA_EXCEEDED)',
   })
   get(@Param('tenantId') tenantId: string, @Query() q: UsageQuery) {
     const now = new Date();

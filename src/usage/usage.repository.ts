@@ -43,6 +43,8 @@ export interface UsageReport {
   by_day: Array<{ day: string } & UsageTotals>;
   by_model: Array<{ provider: string; model: string; execution_mode: 'hosted' | 'byo_key' } & UsageTotals>;
   by_kb: Array<{ kb_id: string | null } & UsageTotals>;
+  /** By the API key that made the call; null for calls made with a user's token or by ingestion without a key. */
+  by_api_key: Array<{ api_key_id: string | null } & UsageTotals>;
 }
 
 /** settings.limits of a tenant, as far as the monthly model budget reads it. */
@@ -127,11 +129,13 @@ export class UsageRepository {
       p,
     );
     const byKb = await db.many<SumsRow & { kb_id: string | null }>(`SELECT kb_id, ${SUMS} FROM usage_events ${where} GROUP BY 1 ORDER BY 1 NULLS LAST`, p);
+    const byKey = await db.many<SumsRow & { api_key_id: string | null }>(`SELECT api_key_id, ${SUMS} FROM usage_events ${where} GROUP BY 1 ORDER BY 1 NULLS LAST`, p);
     return {
       totals: totals(total ?? {}),
       by_day: byDay.map((r) => ({ day: r.day, ...totals(r) })),
       by_model: byModel.map((r) => ({ provider: r.provider, model: r.model, execution_mode: r.execution_mode, ...totals(r) })),
       by_kb: byKb.map((r) => ({ kb_id: r.kb_id, ...totals(r) })),
+      by_api_key: byKey.map((r) => ({ api_key_id: r.api_key_id, ...totals(r) })),
     };
   }
 

@@ -9,7 +9,8 @@ import { seedTenant, startTestApp, TestApp } from '../support/test-app';
  * document ends processed, or failed with a readable error after every
  * retry, nothing of it queryable), on queries (502 UPSTREAM_ERROR / 504
  * UPSTREAM_TIMEOUT in the envelope, never a 500; the stream's error line),
- * and one tenant's hanging key not holding up another tenant.
+ * and one tenant's hanging calls — on its own key, or on the server's key it
+ * shares — not holding up another tenant.
  *
  * Retries are counted in the fake server's record: each model call makes
  * 3 attempts (the openai client; 1 for a 200 that is not JSON), each
@@ -18,7 +19,9 @@ import { seedTenant, startTestApp, TestApp } from '../support/test-app';
  */
 const SERVER_KEY = 'sk-server-key-faults';
 const TENANT_A_KEY = 'sk-tenant-a-own-key';
-const TIMEOUT_MS = 300;
+// 1 s: short enough for the faults to resolve in seconds; at 300 ms a loaded CI machine timed out a healthy
+// call of the fake server, so an ingestion attempt failed before it reached its marked chunk.
+const TIMEOUT_MS = 1000;
 const JOB_ATTEMPTS = 3;
 const CALL_ATTEMPTS = 3;
 
@@ -170,7 +173,7 @@ describe('faults: the model provider misbehaving, over HTTP', () => {
       // Each attempt extracted the first batch's 32 chunks (then staged them) and the second batch's chunks before the marker, then failed.
       // Per attempt one embedding request of the first batch (32) and one or more of the second (13): a Node 24 CI run
       // under load saw [32, 13, 13, 32, 13, 13, 32, 13] — the client sending a request again after LLM_TIMEOUT_MS (300
-      // ms here) — so repeats of the second batch are allowed, bounded by the client's attempts.
+      // ms then) — so repeats of the second batch are allowed, bounded by the client's attempts.
       const embedded = marked('Paragraph', (r) => r.path.endsWith('/embeddings')).map((r) => r.body.input.length);
       expect(embedded.filter((n) => n === 32)).toHaveLength(JOB_ATTEMPTS);
       expect(embedded.every((n) => n === 32 || n === 13)).toBe(true);
@@ -354,6 +357,59 @@ describe('faults: the model provider misbehaving, over HTTP', () => {
       expect(aRequests.some((r) => r.fault === undefined)).toBe(true);
       expect(marked('Globex', (r) => r.fault !== undefined)).toEqual([]);
     } finally {
+      await t.close();
+      t = suiteApp;
+    }
+  });
+  it("tenants on the server's key: tenant A's 4 queries hang on the provider, holding at most LLM_MAX_ASYNC_PER_TENANT (3) of its 4 slots; tenant B's document is processed and B's query answered before any of A's is, and A's queries are 504", async () => {
+    // An app of its own with LLM_TIMEOUT_MS 1.5 s, as above: A's first queries hang ~6 s before their 504.
+    const suiteApp = t;
+    t = await startTestApp({ env: appEnv(1500) });
+    try {
+      fake.reset();
+      const a = await seedTenant(t, 'Faults Shared A');
+      const b = await seedTenant(t, 'Faults Shared B');
+      const bFirst = await addText(b.tenantId, b.kbIds[0], 'Tenant B keeps its records in Hamburg.', b.key);
+      expect((await finalState(b.tenantId, b.kbIds[0], bFirst, b.key)).status).toBe('processed');
+      // Only A's queries hang (their text carries the marker); both tenants use the server's key.
+      fake.fail({ kind: 'hang' }, Infinity, { bodyIncludes: 'A-SHARED-HANG' });
+
+      const aStarted = Date.now();
+      const aAnswered: number[] = [];
+      const aQueries = Array.from({ length: 4 }, (_, i) =>
+        t.http.post(`${kbPath(a.tenantId, a.kbIds[0])}/query`, { query: `A-SHARED-HANG question ${i}`, mode: 'bypass' }, a.key).then((r) => {
+          aAnswered.push(Date.now() - aStarted);
+          return r;
+        }),
+      );
+      const aCalls = () => new Set(marked('A-SHARED-HANG').map((r) => JSON.stringify(r.body.messages))).size;
+      const deadline = Date.now() + 10_000;
+      while (aCalls() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // Three of A's calls hold three slots; its fourth waits though a slot is free: that one is left to the others.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(aCalls()).toBe(3);
+
+      // B's embeddings, extraction, keywords and answer go through the fourth slot. With the first-come-first-served
+      // semaphore and no per-tenant share, A's fourth call took it and B waited until A's calls gave up (~6 s each).
+      const bDoc = await addText(b.tenantId, b.kbIds[0], 'Tenant B writes about Globex in Berlin.', b.key);
+      expect(await finalState(b.tenantId, b.kbIds[0], bDoc, b.key, "tenant B while tenant A's calls hang on the shared key")).toMatchObject({ status: 'processed', error: null });
+      const bQueryStarted = Date.now();
+      const bQuery = await t.http.post(`${kbPath(b.tenantId, b.kbIds[0])}/query`, { query: 'Where is Globex?' }, b.key);
+      expect(bQuery.status).toBe(200);
+      expect(bQuery.body.data.response).toContain('Fake answer to:');
+      figures.push(`query, tenant B while tenant A's calls hang on the shared server key: 200 after ${Date.now() - bQueryStarted} ms (mix)`);
+      expect(aAnswered).toEqual([]);
+      expect(aCalls()).toBe(3);
+
+      for (const r of await Promise.all(aQueries)) {
+        expect(r.status).toBe(504);
+        expect(r.body.error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: TIMED_OUT });
+      }
+      figures.push(`query, tenant A (4 at once on the shared key, 3 slots at most): 504 after ${aAnswered.join(', ')} ms (bypass)`);
+      expect(marked('A-SHARED-HANG', (r) => r.fault === 'hang')).toHaveLength(4 * CALL_ATTEMPTS);
+      expect(marked('Globex', (r) => r.fault !== undefined)).toEqual([]);
+    } finally {
+      fake.clearFaults();
       await t.close();
       t = suiteApp;
     }

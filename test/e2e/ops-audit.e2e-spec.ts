@@ -137,6 +137,42 @@ describe('operations: the audit log', () => {
     expect((await t.http.get('/api/v1/audit/verify', t.admin)).body.data.valid).toBe(true);
   });
 
+  it("GET …/audit-logs/verify checks the tenant's own chain only: valid, then the altered row, and another tenant's broken chain does not count", async () => {
+    const a = await seedTenant(t, 'Audit Own Verify A');
+    const b = await seedTenant(t, 'Audit Own Verify B');
+    for (const n of ['v1', 'v2']) await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: n }, a.key);
+    await t.http.post(`/api/v1/tenants/${b.tenantId}/knowledge-bases`, { kb_name: 'b1' }, b.key);
+    const verify = (tenantId: string, as: { key?: string; token?: string }) => t.http.get(`/api/v1/tenants/${tenantId}/audit-logs/verify`, as);
+
+    const ok = await verify(a.tenantId, a.key);
+    expect(ok.status).toBe(200);
+    // The entries just written are flushed first: tenant.create, the seeded KB and key, the two KBs above.
+    const [{ n: rows }] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1`, [a.tenantId]);
+    expect(ok.body.data).toMatchObject({ valid: true, checked: rows, chain: a.tenantId, starts_at_seq: '1', head_seq: String(rows) });
+    expect(ok.body.data.head_hash).toMatch(/^[0-9a-f]{64}$/);
+
+    // B's chain altered behind the app's back: A's verify still passes, B's names the row.
+    const [row] = await t.db.dataSource.query(`SELECT id, seq::text AS seq, actor FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1`, [b.tenantId]);
+    await t.db.dataSource.query(`UPDATE audit_log SET actor = 'admin:someone-else' WHERE id = $1`, [row.id]);
+    try {
+      expect((await verify(a.tenantId, a.key)).body.data).toMatchObject({ valid: true, checked: rows });
+      const broken = await verify(b.tenantId, b.key);
+      expect(broken.status).toBe(200);
+      expect(broken.body.data).toMatchObject({ valid: false, first_broken_id: row.id, first_broken_seq: row.seq, chain: b.tenantId });
+      expect(broken.body.data.reason).toMatch(/HMAC/);
+    } finally {
+      await t.db.dataSource.query(`UPDATE audit_log SET actor = $2 WHERE id = $1`, [row.id, row.actor]);
+    }
+    expect((await verify(b.tenantId, b.key)).body.data.valid).toBe(true);
+
+    // audit:read is needed, and only for the caller's own tenant.
+    const noPerm = await createKey(t, a.tenantId, ['*'], ['kb:read']);
+    expect((await verify(a.tenantId, noPerm)).status).toBe(403);
+    expect((await verify(b.tenantId, a.key)).status).toBe(403);
+    const reader = await createKey(t, a.tenantId, ['*'], ['audit:read']);
+    expect((await verify(a.tenantId, reader)).body.data.valid).toBe(true);
+  });
+
   it('a purge removes the tenant’s chain and leaves every other chain valid; the deletion stays in the platform chain', async () => {
     const a = await seedTenant(t, 'Audit Purged');
     await t.http.post(`/api/v1/tenants/${a.tenantId}/knowledge-bases`, { kb_name: 'gone-soon' }, a.key);

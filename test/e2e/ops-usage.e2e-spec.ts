@@ -12,14 +12,16 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
   });
   afterAll(() => t.close());
 
-  it('usage totals match the calls recorded, by day, model and KB, with estimated cost', async () => {
+  it('usage totals match the calls recorded, by day, model, KB and API key, with estimated cost', async () => {
     const a = await seedTenant(t, 'Usage A', ['kb1', 'kb2']);
     const b = await seedTenant(t, 'Usage B');
     const usage = t.app.get(UsageSink);
+    const keyId = (await t.http.get(`/api/v1/tenants/${a.tenantId}/api-keys`, t.admin)).body.data[0].key_id as string;
     for (let i = 0; i < 3; i++)
       usage.record({
         tenantId: a.tenantId,
         kbId: a.kbIds[0],
+        apiKeyId: keyId,
         provider: 'openai',
         model: 'gpt-4o-mini',
         kind: 'answer',
@@ -67,6 +69,11 @@ describe('operations: usage and cost, the monthly model budget, the tenant LLM k
     expect(d.by_model.map((m: { model: string }) => m.model)).not.toContain('gpt-4o');
     const kb2 = d.by_kb.find((k: { kb_id: string }) => k.kb_id === a.kbIds[1]);
     expect(kb2).toMatchObject({ calls: 2, input_tokens: 2070 });
+    // The three answers were made with A's key; the two embeddings with no key.
+    expect(d.by_api_key).toEqual([
+      expect.objectContaining({ api_key_id: keyId, calls: 3, input_tokens: 3000, output_tokens: 1500 }),
+      expect.objectContaining({ api_key_id: null, calls: 2, input_tokens: 2070 }),
+    ]);
     expect(d.limits).toMatchObject({ monthly_token_limit: null, warning: false, exceeded: false });
 
     const window = await t.http.get(`/api/v1/tenants/${a.tenantId}/usage?since=2020-01-01T00:00:00Z&until=2020-02-01T00:00:00Z`, a.key);

@@ -53,7 +53,7 @@ describe('long queries: keyword extraction and embedding in a compute thread', (
   });
 
   it('the thread computes the same keywords and vectors as the request thread would', async () => {
-    const offload = compute.forQuery();
+    const offload = compute.forQuery('tenant-offload-test');
     const { result } = await offload.keywords(longQuery);
     expect(result).toEqual(extractQueryKeywords(longQuery));
     const { vectors } = await offload.embed([longQuery, 'lighthouse'], 1024, 'local-lexical-hash');

@@ -75,6 +75,29 @@ describe('tenancy: suspension, soft deletion and purge', () => {
     expect((await t.http.delete(`/api/v1/tenants/${a.tenantId}`, t.admin)).status).toBe(404);
   });
 
+  it('the admin’s tenant list filters by ?search= (name or slug, case-insensitive, wildcards literal) and pages the matches', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const made: string[] = [];
+    for (const name of [`Findme ${tag} one`, `findme ${tag} two`, `FINDME ${tag} three`]) {
+      const r = await t.http.post('/api/v1/tenants', { tenant_name: name }, t.admin);
+      expect(r.status).toBe(201);
+      made.push(r.body.data.tenant_id);
+    }
+    const page1 = await t.http.get(`/api/v1/tenants?search=${encodeURIComponent(`FINDME ${tag}`)}&limit=2`, t.admin);
+    expect(page1.status).toBe(200);
+    expect(page1.body.meta).toEqual({ total: 3, limit: 2, offset: 0 });
+    const page2 = await t.http.get(`/api/v1/tenants?search=${encodeURIComponent(`findme ${tag}`)}&limit=2&offset=2`, t.admin);
+    expect([...page1.body.data, ...page2.body.data].map((x: { tenant_id: string }) => x.tenant_id).sort()).toEqual([...made].sort());
+    // The slug is searched too (derived from the name: dashes for spaces).
+    expect((await t.http.get(`/api/v1/tenants?search=findme-${tag}-two`, t.admin)).body.meta.total).toBe(1);
+    // % and _ are literal, not LIKE wildcards; NUL is a 400, not a database error.
+    expect((await t.http.get(`/api/v1/tenants?search=${encodeURIComponent('%')}${tag}`, t.admin)).body.meta.total).toBe(0);
+    expect((await t.http.get(`/api/v1/tenants?search=findme_${tag}`, t.admin)).body.meta.total).toBe(0);
+    const nul = await t.http.get(`/api/v1/tenants?search=a%00b`, t.admin);
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.code).toBe('VALIDATION_ERROR');
+  });
+
   it('purge removes every row of the tenant, and nothing of another tenant', async () => {
     const a = await tenantWithOwner('Purge');
     const b = await tenantWithOwner('Keep');

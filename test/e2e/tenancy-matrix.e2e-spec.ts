@@ -284,6 +284,26 @@ describe('tenancy matrix: every tenant and KB route denies foreign callers', () 
     expect(stillThere.body.data.is_active).toBe(true);
   });
 
+  it('self routes (any caller, no tenant in the path): each of A’s credentials gets its own answer, nothing of B', async () => {
+    const self = scoped('self');
+    expect(self.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const route of self) {
+      for (const [who, as] of [
+        ['key', A.key],
+        ['KB1 key', A.kb1Key],
+        ['owner jwt', { token: A.ownerToken }],
+      ] as const) {
+        const r = await call(route, idsOf({ tenantId: A.tenantId, kbId: A.kbIds[0] }), as);
+        const leaked = secretsOfB.filter((s) => r.text.includes(s));
+        if (r.status !== 200) problems.push(`${who}: ${route} → ${r.status} ${r.text.slice(0, 200)}`);
+        else if (r.body?.data?.tenant_id !== A.tenantId) problems.push(`${who}: ${route} → tenant ${r.body?.data?.tenant_id}, not A's`);
+        else if (leaked.length) problems.push(`${who}: ${route} → names ${leaked.join(', ')}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('every non-public route refuses a request without credentials (401)', async () => {
     const problems: string[] = [];
     for (const route of routes.filter((r) => ruleOf(r) && ruleOf(r)!.class !== 'public')) {

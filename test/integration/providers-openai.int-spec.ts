@@ -30,6 +30,7 @@ function settings(url: string, over: Partial<Settings> = {}) {
     llmBindingApiKey: 'sk-server',
     llmTimeoutMs: 300,
     llmMaxConcurrency: 2,
+    llmTenantConcurrency: 2,
     embeddingBinding: 'openai' as const,
     embeddingModel: 'fake-embed',
     embeddingDim: 16,
@@ -393,6 +394,41 @@ describe('openai binding against a fake OpenAI-compatible server', () => {
     await Promise.all(hanging);
     expect(settled).toEqual(['UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT']);
     expect(providers.factory.byoSemaphore('sk-tenant-own').inFlight).toBe(0);
+  });
+
+  /** Tenant `name`'s context; the content names the call so the fake server's log shows whose it was. */
+  const callOf = (llm: NonNullable<ProviderSet['llm']>, tenant: string, n: number) =>
+    llm.complete([{ role: 'user', content: `${tenant} call ${n}` }], {}, { ...ctx, tenantId: tenant });
+  const order = () => fake.requests.map((r) => /"content":"([^"]+) call/.exec(JSON.stringify(r.body))?.[1]);
+
+  it("tenants take the server key's slots in turn: tenant B's one call is sent in the second round of slots, not after tenant A's ten queued calls", async () => {
+    fake.latencyMs = 40;
+    const llm = new ModelFactory({ settings: settings(fake.url, { llmMaxConcurrency: 2, llmTenantConcurrency: 2 }), usage, metrics }).hostedSet().llm!;
+    const a = Array.from({ length: 10 }, (_, i) => callOf(llm, 'tenant-a', i));
+    const b = callOf(llm, 'tenant-b', 0);
+    await Promise.all([...a, b]);
+    // A's first two hold both slots; of the next two slots freed one goes to A (queued first) and one to B.
+    // A FIFO semaphore sent B's call 11th.
+    expect(order().slice(0, 2)).toEqual(['tenant-a', 'tenant-a']);
+    expect(order().indexOf('tenant-b')).toBeLessThan(4);
+    expect(order()).toHaveLength(11);
+  });
+
+  it("one tenant holds at most LLM_MAX_ASYNC_PER_TENANT of the server key's slots: with A's calls hanging, B's call is sent and answered at once", async () => {
+    const factory = new ModelFactory({ settings: settings(fake.url, { llmMaxConcurrency: 3, llmTenantConcurrency: 2 }), usage, metrics });
+    const llm = factory.hostedSet().llm!;
+    fake.fail({ kind: 'hang' }, Infinity, { bodyIncludes: 'tenant-a call' });
+    const hanging = Array.from({ length: 3 }, (_, i) => callOf(llm, 'tenant-a', i).catch((e: AppException) => e.code));
+    while (fake.hangingNow < 2) await new Promise((r) => setTimeout(r, 5));
+    expect(factory.semaphore.heldBy('tenant-a')).toBe(2);
+    expect(factory.semaphore.waiting).toBe(1);
+    // The third slot stays free for the other tenants while A's calls hang.
+    const out = await callOf(llm, 'tenant-b', 0);
+    expect(out.text).toContain('tenant-b call 0');
+    expect(fake.hangingNow).toBe(2);
+    expect(factory.semaphore.heldBy('tenant-a')).toBe(2);
+    expect(await Promise.all(hanging)).toEqual(Array(3).fill('UPSTREAM_TIMEOUT'));
+    expect(factory.semaphore.inFlight).toBe(0);
   });
 
   it('runs on local providers when nothing is configured', async () => {

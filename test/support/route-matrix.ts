@@ -16,6 +16,8 @@
  *  2. class is one of
  *       public      @Public(): no credentials (health, login);
  *       admin-only  @AdminOnly(): the platform admin only;
+ *       self        @AnyCaller(): any authenticated caller, no tenant or KB in the
+ *                   path; the answer is about the caller only (GET /auth/me);
  *       tenant      has {tenantId} (not {kbId}): the caller's own tenant only;
  *       kb          has {tenantId} and {kbId}: own tenant and inside the key's KB scope;
  *       workspace   the LightRAG-compatible API (@LightragRoute): the tenant and KB
@@ -43,7 +45,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 
-export type RouteClass = 'public' | 'admin-only' | 'tenant' | 'kb' | 'workspace';
+export type RouteClass = 'public' | 'admin-only' | 'self' | 'tenant' | 'kb' | 'workspace';
 
 export interface RouteRule {
   class: RouteClass;
@@ -63,6 +65,7 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
   'GET /health/ready': { class: 'public' },
   'GET /metrics': { class: 'public' },
   'POST /api/v1/auth/login': { class: 'public' },
+  'GET /api/v1/auth/me': { class: 'self' },
 
   // tenants
   'POST /api/v1/tenants': { class: 'admin-only', body: { tenant_name: 'Intruder' } },
@@ -107,6 +110,7 @@ export const ROUTE_TABLE: Record<string, RouteRule> = {
 
   // audit and usage
   [`GET ${T}/audit-logs`]: { class: 'tenant', permissions: ['audit:read'] },
+  [`GET ${T}/audit-logs/verify`]: { class: 'tenant', permissions: ['audit:read'] },
   'GET /api/v1/audit/verify': { class: 'admin-only' },
   'POST /api/v1/audit/verify': { class: 'admin-only', body: { heads: [] } },
   [`GET ${T}/usage`]: { class: 'tenant', permissions: ['usage:read'] },
@@ -183,6 +187,8 @@ export interface RouteDeclaration {
   route: string;
   isPublic: boolean;
   adminOnly: boolean;
+  /** @AnyCaller(): any authenticated caller, answering about itself. */
+  anyCaller: boolean;
   /** @LightragRoute(need): the tenant and KB come from the workspace selector. */
   workspace?: string;
   permissions: string[];
@@ -191,6 +197,7 @@ export interface RouteDeclaration {
 // The metadata keys of src/context/decorators.ts and of @nestjs/common's route decorators.
 const IS_PUBLIC = 'strata:public';
 const ADMIN_ONLY = 'strata:admin-only';
+const ANY_CALLER = 'strata:any-caller';
 const REQUIRED_PERMISSIONS = 'strata:permissions';
 const WORKSPACE_SCOPE = 'strata:workspace-scope';
 const PATH_METADATA = 'path';
@@ -248,6 +255,7 @@ export function declaredRoutes(app: INestApplication): RouteDeclaration[] {
               route: `${METHODS[method] ?? String(method)} ${servedPath(app, METHODS[method] ?? String(method), joinPath(b, p), modulePath)}`,
               isPublic: pick<boolean>(IS_PUBLIC) === true,
               adminOnly: pick<boolean>(ADMIN_ONLY) === true,
+              anyCaller: pick<boolean>(ANY_CALLER) === true,
               workspace: pick<string>(WORKSPACE_SCOPE),
               permissions: [...(pick<string[]>(REQUIRED_PERMISSIONS) ?? [])].sort(),
             });
@@ -271,6 +279,8 @@ export function classOf(d: RouteDeclaration): RouteClass | 'unscoped' {
   if (d.adminOnly) return 'admin-only';
   if (d.workspace) return 'workspace';
   const path = d.route.split(' ')[1];
+  // Declared for any caller, and with no tenant in the path to be checked against.
+  if (d.anyCaller && !path.includes('{tenantId}')) return 'self';
   if (path.includes('{tenantId}') && path.includes('{kbId}')) return 'kb';
   if (path.includes('{tenantId}')) return 'tenant';
   // Authenticated but not scoped to a tenant: no such route should exist.

@@ -67,7 +67,9 @@ describe('HTML is parsed in linear time (htmlparser2 tokenizer)', () => {
   ];
   it.each(hostile)('%s: 256 KB parses and 8× the input costs < 32× the time (quadratic: 64×)', (_label, build) => {
     expect(typeof htmlToText(build(256 * 1024))).toBe('string');
-    expect(growth(build, (s) => htmlToText(s))).toBeLessThan(32);
+    // 512 KB against 4 MB: at 128 KB the 1× run takes under a millisecond, so timer noise and one
+    // collection during the 8× run (a loaded CI machine measured 50×) decided the ratio, not the parser.
+    expect(growth(build, (s) => htmlToText(s), 512 * 1024)).toBeLessThan(32);
   });
 
   it('keeps the converter behaviour: title first, dropped elements, cells, pre, self-closing tags', () => {

@@ -1,4 +1,5 @@
 import { AppException } from '../../common/app-exception';
+import { collapseWhitespace } from '../../common/text';
 
 /**
  * What one upload may cost the parser, passed in as plain data (parseDocument
@@ -51,7 +52,7 @@ export class TextSink {
 
   /** Inline text: whitespace runs become one space. */
   text(s: string): void {
-    const t = s.replace(/\s+/g, ' ');
+    const t = collapseWhitespace(s);
     if (t === '') return;
     if (t === ' ') {
       this.space = true;

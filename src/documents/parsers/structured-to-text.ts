@@ -1,4 +1,5 @@
 import { AppException } from '../../common/app-exception';
+import { collapseWhitespace } from '../../common/text';
 import { DEFAULT_PARSE_LIMITS, ParseLimits, textTooLarge } from './limits';
 
 /** Deeper JSON than any real data file nests (and a path that long says nothing). */
@@ -104,7 +105,7 @@ export function csvToText(text: string, name = 'The file', limits: ParseLimits =
   for (let r = 1; r < rows.length; r++) {
     const cells: string[] = [];
     rows[r].forEach((v, i) => {
-      const value = v.trim().replace(/\s+/g, ' ');
+      const value = collapseWhitespace(v.trim());
       if (value !== '') cells.push(`${header[i] ?? `column ${i + 1}`}: ${value}`);
     });
     if (cells.length) out.push(cells.join('; '));

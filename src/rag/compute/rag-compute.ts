@@ -22,32 +22,32 @@ export class RagCompute {
 
   constructor(private readonly pool: ComputePool) {}
 
-  async encode(text: string, signal?: AbortSignal): Promise<number[]> {
-    const r = (await this.run({ op: 'encode', text }, signal)) as Extract<RagComputeResult, { op: 'encode' }>;
+  async encode(text: string, signal?: AbortSignal, owner?: string): Promise<number[]> {
+    const r = (await this.run({ op: 'encode', text }, signal, owner)) as Extract<RagComputeResult, { op: 'encode' }>;
     return Array.from(r.tokens);
   }
 
-  async embed(texts: string[], dim: number, model: string, signal?: AbortSignal): Promise<{ vectors: number[][]; inputTokens: number }> {
-    const r = (await this.run({ op: 'embed', texts, dim, model }, signal)) as Extract<RagComputeResult, { op: 'embed' }>;
+  async embed(texts: string[], dim: number, model: string, signal?: AbortSignal, owner?: string): Promise<{ vectors: number[][]; inputTokens: number }> {
+    const r = (await this.run({ op: 'embed', texts, dim, model }, signal, owner)) as Extract<RagComputeResult, { op: 'embed' }>;
     return { vectors: r.vectors, inputTokens: r.inputTokens };
   }
 
-  async extract(text: string, signal?: AbortSignal): Promise<{ result: ExtractionResult; inputTokens: number }> {
-    const r = (await this.run({ op: 'extract', text }, signal)) as Extract<RagComputeResult, { op: 'extract' }>;
+  async extract(text: string, signal?: AbortSignal, owner?: string): Promise<{ result: ExtractionResult; inputTokens: number }> {
+    const r = (await this.run({ op: 'extract', text }, signal, owner)) as Extract<RagComputeResult, { op: 'extract' }>;
     return { result: r.result, inputTokens: r.inputTokens };
   }
 
-  async keywords(text: string, signal?: AbortSignal): Promise<{ result: QueryKeywords; usage: TokenUsage }> {
-    const r = (await this.run({ op: 'keywords', text }, signal)) as Extract<RagComputeResult, { op: 'keywords' }>;
+  async keywords(text: string, signal?: AbortSignal, owner?: string): Promise<{ result: QueryKeywords; usage: TokenUsage }> {
+    const r = (await this.run({ op: 'keywords', text }, signal, owner)) as Extract<RagComputeResult, { op: 'keywords' }>;
     return { result: r.result, usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens } };
   }
 
   /**
    * The compute threads for one query's local CPU work (keywords, embedding),
-   * under the query's budget; a query whose budget ran out, or that finds the
+   * in the tenant's turn and under the query's budget; a query whose budget ran out, or that finds the
    * queue full or the pool closing, answers 503 UNAVAILABLE.
    */
-  forQuery(): OffloadedCompute {
+  forQuery(tenantId: string): OffloadedCompute {
     const signal = AbortSignal.timeout(QUERY_COMPUTE_BUDGET_MS);
     const mapped = <T>(work: Promise<T>): Promise<T> =>
       work.catch((err: unknown) => {
@@ -55,14 +55,15 @@ export class RagCompute {
         throw err;
       });
     return {
-      embed: (texts, dim, model) => mapped(this.embed(texts, dim, model, signal)),
-      extract: (text) => mapped(this.extract(text, signal)),
-      keywords: (text) => mapped(this.keywords(text, signal)),
+      embed: (texts, dim, model) => mapped(this.embed(texts, dim, model, signal, tenantId)),
+      extract: (text) => mapped(this.extract(text, signal, tenantId)),
+      keywords: (text) => mapped(this.keywords(text, signal, tenantId)),
     };
   }
 
-  private run(task: RagComputeTask, signal?: AbortSignal): Promise<RagComputeResult> {
+  /** `owner`: the tenant the work is for (its turn among the tenants waiting for a thread). */
+  private run(task: RagComputeTask, signal?: AbortSignal, owner?: string): Promise<RagComputeResult> {
     this.worker ??= workerFileNextTo(__filename, 'rag-compute.worker');
-    return this.pool.run<RagComputeTask, RagComputeResult>(this.worker, task, signal);
+    return this.pool.run<RagComputeTask, RagComputeResult>(this.worker, task, signal, owner);
   }
 }

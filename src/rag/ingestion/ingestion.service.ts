@@ -113,9 +113,9 @@ export class IngestionService {
     }
     const { providers, config } = instance;
     const offload: OffloadedCompute = {
-      embed: (texts, dim, model) => this.compute.embed(texts, dim, model, signal),
-      extract: (text) => this.compute.extract(text, signal),
-      keywords: (text) => this.compute.keywords(text, signal),
+      embed: (texts, dim, model) => this.compute.embed(texts, dim, model, signal, tenantId),
+      extract: (text) => this.compute.extract(text, signal, tenantId),
+      keywords: (text) => this.compute.keywords(text, signal, tenantId),
     };
     const ctx = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, purpose, offload });
 
@@ -172,7 +172,7 @@ export class IngestionService {
     const chunks = chunkStream(this.readSlices(tenantId, kbId, documentId, length), {
       chunkTokenSize: config.chunkTokenSize,
       overlapTokenSize: config.chunkOverlapTokenSize,
-      encode: (text) => this.compute.encode(text, signal),
+      encode: (text) => this.compute.encode(text, signal, tenantId),
     })[Symbol.asyncIterator]();
     try {
       for (;;) {

@@ -1,28 +1,9 @@
 import OpenAI from 'openai';
 import { AppException } from '../../common/app-exception';
 import { FakeOpenAiServer } from '../../../test/support/fake-openai-server';
-import { CallBounds, MAX_RETRY_AFTER_MS, retryAfterMs, Semaphore } from './call-bounds';
+import { CallBounds, MAX_RETRY_AFTER_MS, retryAfterMs } from './call-bounds';
+import { FairSemaphore } from '../../common/fair-semaphore';
 import { parseJsonObject, validateExtraction, validateKeywords } from './json-shapes';
-
-describe('Semaphore', () => {
-  it('never lets more than `limit` run at once', async () => {
-    const s = new Semaphore(2);
-    let active = 0;
-    let max = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, () =>
-        s.run(async () => {
-          active++;
-          max = Math.max(max, active);
-          await new Promise((r) => setTimeout(r, 5));
-          active--;
-        }),
-      ),
-    );
-    expect(max).toBe(2);
-    expect(s.inFlight).toBe(0);
-  });
-});
 
 describe('CallBounds with the openai client against a fake OpenAI server', () => {
   let fake: FakeOpenAiServer;
@@ -36,7 +17,7 @@ describe('CallBounds with the openai client against a fake OpenAI server', () =>
   });
 
   const setup = (limit = 1, timeoutMs = 300) => {
-    const bounds = new CallBounds(new Semaphore(limit), { timeoutMs });
+    const bounds = new CallBounds(new FairSemaphore(limit), { timeoutMs });
     const client = new OpenAI({ apiKey: 'k', baseURL: fake.url, ...bounds.clientOptions });
     const chat = (content = 'hi') => bounds.run(() => client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content }] }));
     return { bounds, chat };

@@ -1,45 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { AppException } from '../../common/app-exception';
-
-/** A counting semaphore: at most `limit` holders at once, FIFO for waiters. */
-export class Semaphore {
-  private active = 0;
-  private readonly waiters: Array<() => void> = [];
-
-  constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new Error(`Semaphore limit must be a positive integer, got ${limit}`);
-  }
-
-  get inFlight(): number {
-    return this.active;
-  }
-
-  async acquire(): Promise<() => void> {
-    if (this.active < this.limit) {
-      this.active++;
-    } else {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-      // The releasing holder handed its slot over: `active` is unchanged.
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiters.shift();
-      if (next) next();
-      else this.active--;
-    };
-  }
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  }
-}
+import { FairSemaphore } from '../../common/fair-semaphore';
 
 export interface BoundsOptions {
   /** Per-attempt timeout (LLM_TIMEOUT_MS), enforced by the openai client. */
@@ -207,7 +168,7 @@ export class CallBounds {
   private readonly fetch: typeof fetch;
 
   constructor(
-    readonly semaphore: Semaphore,
+    readonly semaphore: FairSemaphore,
     opts: BoundsOptions,
   ) {
     this.timeoutMs = opts.timeoutMs;
@@ -222,12 +183,13 @@ export class CallBounds {
 
   /**
    * Runs `call` (one openai client call, retries included) within the
-   * bounds; `onError` sees a failed call (for metrics). `holdsSlot`: the
+   * bounds; `onError` sees a failed call (for metrics). `owner`: the tenant
+   * the call is made for (its share of the semaphore). `holdsSlot`: the
    * caller already holds a semaphore slot (a stream).
    */
-  async run<T>(call: () => Promise<T>, onError?: (f: CallFailure) => void, holdsSlot = false): Promise<T> {
+  async run<T>(call: () => Promise<T>, onError?: (f: CallFailure) => void, opts: { owner?: string; holdsSlot?: boolean } = {}): Promise<T> {
     try {
-      return holdsSlot ? await call() : await this.semaphore.run(call);
+      return opts.holdsSlot ? await call() : await this.semaphore.run(call, opts.owner);
     } catch (err) {
       const f = classifyFailure(err);
       onError?.(f);

@@ -70,8 +70,11 @@ export function composeExtractiveAnswer(input: AnswerInput): string {
   const refs = referenceList(input);
   const candidates: Candidate[] = [];
   input.chunks.forEach((c, chunkIdx) => {
-    sentences(c.content).forEach((sentence, order) => {
-      if (sentence.length < 15) return;
+    // Markdown heading lines become blocks of their own (then skipped below), not the start of the next sentence.
+    sentences(c.content.replace(/^(#{1,6}\s.*)$/gm, '\n$1\n')).forEach((sentence, order) => {
+      // A Markdown heading is a title, not an answer; quoted beside the sentences of its source it would turn
+      // the whole paragraph into a heading wherever the answer is rendered as Markdown.
+      if (sentence.length < 15 || /^#{1,6}\s/.test(sentence)) return;
       candidates.push({ sentence, ref: refs.idOf.get(c.file_path || c.document_id) ?? 0, chunkIdx, order, score: 0 });
     });
   });

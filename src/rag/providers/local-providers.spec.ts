@@ -123,6 +123,13 @@ describe('LocalAnswerer', () => {
     expect(text).toContain('### References\n[1] normans.txt');
   });
 
+  it('quotes the sentences of a Markdown document without its headings (a quoted "# …" would make the paragraph a heading)', () => {
+    const content = '# Normandy\nThe Normans settled in Normandy, in northern France.\n\n## Language of the Normans\n\nThey spoke Norman.';
+    const text = composeExtractiveAnswer({ ...input, chunks: [{ ...input.chunks[0], content }] });
+    expect(text).toContain('The Normans settled in Normandy, in northern France.');
+    expect(text.split('\n').filter((l) => l.startsWith('#'))).toEqual(['### References']);
+  });
+
   it('follows response_type: bullet points and single paragraph', () => {
     expect(composeExtractiveAnswer({ ...input, responseType: 'Bullet Points' })).toMatch(/^- The Normans settled in Normandy, in northern France\. \[1\]$/m);
     const single = composeExtractiveAnswer({ ...input, responseType: 'Single Paragraph' });

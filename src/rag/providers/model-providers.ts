@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import OpenAI from 'openai';
 import { Cache, createCache } from '../../common/cache';
-import { AppConfig, Settings } from '../../config/app-config';
-import { CallBounds, Semaphore } from './call-bounds';
+import { AppConfig, ModelSettings } from '../../config/app-config';
+import { CallBounds } from './call-bounds';
+import { FairSemaphore } from '../../common/fair-semaphore';
 import { LocalAnswerer } from './local-answerer';
 import { LocalEmbeddingProvider } from './local-embedding.provider';
 import { LocalExtractionProvider } from './local-extraction.provider';
@@ -16,11 +17,6 @@ import { ProviderTelemetry } from './provider-telemetry';
 import { EngineMetrics, TenantLlmKeys, UsageSink } from '../ports';
 
 export type { ProviderSet } from './provider.types';
-
-type ModelSettings = Pick<
-  Settings,
-  'llmBinding' | 'llmModel' | 'llmBindingHost' | 'llmBindingApiKey' | 'llmTimeoutMs' | 'llmMaxConcurrency' | 'embeddingBinding' | 'embeddingModel' | 'embeddingDim'
->;
 
 /** Model used with a tenant's own key when the server itself runs the local binding. */
 export const DEFAULT_BYO_MODEL = 'gpt-4o-mini';
@@ -38,24 +34,26 @@ const BYO_SEMAPHORES = 10_000;
 /**
  * Builds provider sets without Nest (tests, scripts). One semaphore
  * (LLM_MAX_ASYNC) bounds every remote call made with the server's key,
- * embeddings included; each tenant's own key has a semaphore of its own
+ * embeddings included, shared fairly between tenants: they are served in
+ * turn and one tenant holds at most LLM_MAX_ASYNC_PER_TENANT of its slots;
+ * each tenant's own key has a semaphore of its own
  * (LLM_MAX_ASYNC too), so a key that hangs or is rate limited holds only its
  * own slots and never delays the other tenants' calls. The embedding provider
  * is built once and shared, because the vector column has one dimension for
  * every tenant.
  */
 export class ModelFactory {
-  readonly semaphore: Semaphore;
+  readonly semaphore: FairSemaphore;
   readonly bounds: CallBounds;
   readonly embedding: EmbeddingProvider;
   private readonly telemetry: ProviderTelemetry;
   private hosted: ProviderSet | null = null;
   /** One semaphore per tenant's own key, by the key's SHA-256. */
-  private readonly byoSemaphores: Cache<string, Semaphore> = createCache({ max: BYO_SEMAPHORES });
+  private readonly byoSemaphores: Cache<string, FairSemaphore> = createCache({ max: BYO_SEMAPHORES });
 
   constructor(private readonly opts: ModelFactoryOptions) {
     const s = opts.settings;
-    this.semaphore = new Semaphore(s.llmMaxConcurrency);
+    this.semaphore = new FairSemaphore(s.llmMaxConcurrency, s.llmTenantConcurrency);
     this.bounds = new CallBounds(this.semaphore, { timeoutMs: s.llmTimeoutMs });
     this.telemetry = new ProviderTelemetry(opts.usage, opts.metrics, 'hosted');
     this.embedding =
@@ -94,11 +92,11 @@ export class ModelFactory {
   }
 
   /** The concurrency bound of a tenant's own key (the same for every set built with that key). */
-  byoSemaphore(apiKey: string): Semaphore {
+  byoSemaphore(apiKey: string): FairSemaphore {
     const id = createHash('sha256').update(apiKey).digest('hex');
     let semaphore = this.byoSemaphores.get(id);
     if (!semaphore) {
-      semaphore = new Semaphore(this.opts.settings.llmMaxConcurrency);
+      semaphore = new FairSemaphore(this.opts.settings.llmMaxConcurrency);
       this.byoSemaphores.set(id, semaphore);
     }
     return semaphore;

@@ -46,6 +46,7 @@ export class OpenAiEmbeddingProvider implements EmbeddingProvider {
             ...(this.model.startsWith('text-embedding-3') ? { dimensions: this.dim } : {}),
           }),
         () => this.telemetry.error('openai', 'embedding'),
+        { owner: ctx.tenantId },
       );
       // A 200 that is not JSON (a proxy's HTML page as text/html) reaches here as a string.
       if (typeof res !== 'object' || res === null) {

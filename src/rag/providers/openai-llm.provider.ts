@@ -34,6 +34,7 @@ export class OpenAiLlmProvider implements LlmProvider {
             ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
           }),
         () => this.telemetry.error('openai', ctx.purpose),
+        { owner: ctx.tenantId },
       );
       // A 200 that is not JSON (a proxy's HTML page as text/html) reaches here as a string.
       if (typeof res !== 'object' || res === null) {
@@ -61,7 +62,7 @@ export class OpenAiLlmProvider implements LlmProvider {
    */
   async *stream(messages: ChatMessage[], opts: CompletionOptions, ctx: CallContext): AsyncIterable<string> {
     const started = process.hrtime.bigint();
-    const release = await this.bounds.semaphore.acquire();
+    const release = await this.bounds.semaphore.acquire(ctx.tenantId);
     let out = '';
     let usage: TokenUsage | null = null;
     const controller = new AbortController();
@@ -84,7 +85,7 @@ export class OpenAiLlmProvider implements LlmProvider {
           return s[Symbol.asyncIterator]();
         },
         () => this.telemetry.error('openai', ctx.purpose),
-        true,
+        { holdsSlot: true },
       );
       while (true) {
         const next = await this.nextWithin(iterator, controller);

@@ -107,7 +107,7 @@ export class QueryEngine {
     const topK = input.topK ?? instance.config.topK;
     const chunkTopK = input.chunkTopK ?? instance.config.chunkTopK;
     // A long query's local keyword extraction and embedding run in a compute thread, not on the request thread.
-    const offload = input.query.length > QUERY_INLINE_MAX_CHARS ? this.compute.forQuery() : undefined;
+    const offload = input.query.length > QUERY_INLINE_MAX_CHARS ? this.compute.forQuery(tenantId) : undefined;
     const callContext = (purpose: CallContext['purpose']): CallContext => ({ tenantId, kbId, apiKeyId: input.apiKeyId, purpose, offload });
     if (mode === 'bypass') {
       const details = { keywords: { highLevel: [], lowLevel: [] }, entitiesFound: 0, relationsFound: 0, relationWeights: [], relationIds: [], entityIds: [] };

@@ -1,0 +1,2 @@
+// CSS imports are the browser's business; jsdom tests get an empty module.
+module.exports = {};
