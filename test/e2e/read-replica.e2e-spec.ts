@@ -101,7 +101,7 @@ const MODES = ['naive', 'local', 'global', 'hybrid', 'mix'] as const;
     expect(await asTenant(null)).toEqual([]);
   });
 
-  it("with the standby's replay paused: the tenant that just wrote lists its new document (primary); two seconds later its list comes from the standby and lacks it until replay resumes", async () => {
+  it("with the standby's replay paused: the tenant that just wrote lists its new document (primary); two seconds after its last write (the document's ingestion included) its list comes from the standby and lacks it until replay resumes", async () => {
     await standbySql.query('SELECT pg_wal_replay_pause()');
     try {
       const r = await t.http.post(
@@ -111,7 +111,14 @@ const MODES = ['naive', 'local', 'global', 'hybrid', 'mix'] as const;
       );
       expect(r.status).toBe(202);
       expect(await list(A)).toContain('late.txt'); // read-your-own-writes: on the primary
-      await sleep(2100);
+      // The ingestion worker's writes are the tenant's writes too (its status
+      // polls must see them): the window runs from the last of them, which
+      // under load can come well after the upload's answer.
+      const status = async () =>
+        (await t.db.dataSource.query(`SELECT status FROM documents WHERE tenant_id = $1 AND file_path = 'late.txt'`, [A.tenantId]))[0]?.status as string | undefined;
+      for (let i = 0; i < 1200 && !['processed', 'failed'].includes((await status()) ?? ''); i++) await sleep(25);
+      expect(await status()).toBe('processed');
+      await sleep(2500); // STICKY_AFTER_WRITE_MS (2 s) from the commit the poll just saw, with room for a busy event loop
       expect(await list(A)).not.toContain('late.txt'); // the standby, frozen before the write
       expect(await list(B)).toEqual(['b.txt']);
     } finally {
