@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SecurityEvents } from '../context/security-events';
 import { AppException } from '../common/app-exception';
 import { MetricsService } from '../metrics/metrics.service';
-import { RateLimitStorage } from './rate-limit.storage';
+import { RateLimitStorage, SlotRelease } from './rate-limit.storage';
 
 /** Failed authentications allowed per client IP per window before the IP gets 429. */
 export const AUTH_FAILURES_PER_WINDOW = 20;
@@ -60,17 +60,18 @@ export class AuthFailureCounter {
    * (the reservation is refunded) and end() in every case.
    */
   async beginLogin(ip: string | undefined, username: string): Promise<LoginAttempt> {
-    const slots: string[] = [];
+    const slots: SlotRelease[] = [];
     const end = async () => {
-      await Promise.all(slots.splice(0).map((k) => this.storage.release(k)));
+      await Promise.all(slots.splice(0).map((release) => release()));
     };
-    for (const key of [ip ? `login-inflight:ip:${ip}` : null, `login-inflight:user:${username.toLowerCase()}`]) {
+    for (const key of [ip ? `login-slots:ip:${ip}` : null, `login-slots:user:${username.toLowerCase()}`]) {
       if (!key) continue;
-      if (!(await this.storage.acquire(key, LOGINS_IN_FLIGHT, LOGIN_SLOT_TTL_MS))) {
+      const release = await this.storage.acquire(key, LOGINS_IN_FLIGHT, LOGIN_SLOT_TTL_MS);
+      if (!release) {
         await end();
         throw rateLimited('Too many logins in progress for this address or username; retry after the delay in Retry-After.', 1);
       }
-      slots.push(key);
+      slots.push(release);
     }
     if (!ip) return { succeeded: async () => undefined, end };
     const key = `authfail:${ip}`;

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 
@@ -30,19 +31,28 @@ return 0
 `;
 
 /**
- * One slot of a concurrency cap: taken when below ARGV[1], refused otherwise.
- * The key expires after ARGV[2] ms (refreshed on each take), so slots of a
- * replica that died while holding them come back by themselves.
+ * One slot of a concurrency cap, held by a token (ARGV[3]) in a sorted set
+ * scored by when it lapses: taken when fewer than ARGV[1] unlapsed holders
+ * remain, refused otherwise. A slot lapses ARGV[2] ms after it was taken, so
+ * slots of a replica that died while holding them come back by themselves;
+ * the set itself expires with its newest slot. Released by ZREM of the token,
+ * which is also safe to send after an acquire whose answer never arrived
+ * (a timed-out command may still have run): it takes back exactly that slot,
+ * or nothing. (A counter, INCR/DECR, could not tell: a timed-out take that had
+ * run kept its slot until the key expired, and every later take renewed it.)
  */
 const ACQUIRE_LUA = `
-local n = redis.call('INCR', KEYS[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if n > tonumber(ARGV[1]) then
-  redis.call('DECR', KEYS[1])
-  return 0
-end
 return 1
 `;
+
+/** Gives back a concurrency slot taken by RateLimitStorage.acquire (once; later calls do nothing). */
+export type SlotRelease = () => Promise<void>;
 
 /** Where a deployment's counters live in Redis: under its REDIS_KEY_PREFIX (default `strata:` → `strata:rl:…`). */
 export function rateLimitKeyPrefix(redisKeyPrefix: string): string {
@@ -122,8 +132,6 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
   private readonly sweeper: NodeJS.Timeout;
   private degraded = false;
   private closing = false;
-  /** Concurrency slots taken from memory (while degraded): released there, whatever the mode by then. */
-  private readonly heldInMemory = new Map<string, number>();
   private readonly prefix: string;
 
   constructor(config: AppConfig) {
@@ -211,33 +219,41 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
   }
 
   /**
-   * Takes one of `limit` concurrent slots under `key`; false when all are
-   * taken. Every true must be followed by release(key). Slots held longer than
-   * `ttlMs` are given back by themselves (a crashed holder cannot keep them).
+   * Takes one of `limit` concurrent slots under `key`: its release, or null
+   * when all are taken. Every slot taken must be released. Slots held longer
+   * than `ttlMs` are given back by themselves (a crashed holder cannot keep
+   * them). A slot is released where it was taken (Redis or this replica's
+   * memory), whatever the mode by then.
    */
-  acquire(key: string, limit: number, ttlMs: number): Promise<boolean> {
+  async acquire(key: string, limit: number, ttlMs: number): Promise<SlotRelease | null> {
     const k = this.prefix + key;
-    return this.either(
-      async (redis) => Number(await redis.eval(ACQUIRE_LUA, 1, k, String(limit), String(ttlMs))) === 1,
-      () => {
-        const taken = this.memory.acquire(k, limit, ttlMs);
-        if (taken && this.redis) this.heldInMemory.set(k, (this.heldInMemory.get(k) ?? 0) + 1);
-        return taken;
+    const token = randomUUID();
+    let where: 'redis' | 'memory' = 'memory';
+    const taken = await this.either(
+      async (redis) => {
+        try {
+          const ok = Number(await redis.eval(ACQUIRE_LUA, 1, k, String(limit), String(ttlMs), token)) === 1;
+          where = 'redis';
+          return ok;
+        } catch (err) {
+          // The script may have run although its answer did not come in time: take that slot back
+          // (sent after it on the same connection; a no-op if it did not run, and it lapses anyway).
+          redis.zrem(k, token).catch(() => undefined);
+          throw err;
+        }
       },
+      () => this.memory.acquire(k, limit, ttlMs),
     );
-  }
-
-  /** Gives back a slot taken by acquire(), where it was taken. */
-  async release(key: string): Promise<void> {
-    const k = this.prefix + key;
-    const held = this.heldInMemory.get(k);
-    if (held) {
-      if (held === 1) this.heldInMemory.delete(k);
-      else this.heldInMemory.set(k, held - 1);
-      this.memory.refund(k);
-      return;
-    }
-    await this.refund(key);
+    if (!taken) return null;
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      if (where === 'memory') return this.memory.refund(k);
+      const redis = this.redis;
+      // A ZREM that fails or times out leaves the slot to lapse after ttlMs.
+      if (redis?.status === 'ready') await redis.zrem(k, token).catch((err) => this.degrade(err));
+    };
   }
 
   /**
