@@ -20,7 +20,7 @@
 'use strict';
 
 const path = require('node:path');
-const { latencyPhase, withBenchServer } = require('./lib');
+const { harbourQuery, harbourTenant, latencyPhase, withBenchServer } = require('./lib');
 
 const ROWS = Number(process.env.ROWS ?? 10_000);
 const VERIFIERS = Number(process.env.VERIFIERS ?? 20);
@@ -36,55 +36,26 @@ async function timed(url, init) {
   return { status: r.status, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
-function query(base, T, i) {
-  return timed(`${base}${T.kbPath}/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': T.key },
-    body: JSON.stringify({ query: `Which keeper logs arrivals at harbour ${i % 50}?`, mode: 'naive', only_need_context: true }),
-  });
-}
-
 /** Tenant B's queries, CLIENTS at a time, for `seconds`: p50 and p99 of their latency. */
 function victimPhase(base, B, seconds) {
   return latencyPhase(seconds, CLIENTS, async (i) => {
-    const r = await query(base, B, i);
+    const r = await harbourQuery(base, B, i);
     return { ok: r.status === 200, ms: r.ms };
   });
 }
 
 async function runBuild(label, dist) {
   await withBenchServer('auditfair', {}, dist, async (server) => {
-    const { call, admin, base } = server;
-    const tenant = async (name) => {
-      const t = (await call('POST', '/api/v1/tenants', { tenant_name: `${name} ${Date.now()}` }, admin)).data.tenant_id;
-      const kb = (await call('POST', `/api/v1/tenants/${t}/knowledge-bases`, { kb_name: 'main' }, admin)).data.kb_id;
-      const key = (
-        await call(
-          'POST',
-          `/api/v1/tenants/${t}/api-keys`,
-          { key_name: 'app', knowledge_base_ids: [kb], permissions: ['document:write', 'document:read', 'query:run', 'audit:read'] },
-          admin,
-        )
-      ).data.key;
-      const T = { tenantId: t, kbPath: `/api/v1/tenants/${t}/knowledge-bases/${kb}`, key };
-      const text = Array.from({ length: 40 }, (_, i) => `Harbour ${i} keeps lanterns, ropes and tide tables for pier ${i % 9}. The keeper ${i} logs every arrival.`).join('\n\n');
-      const doc = await call('POST', `${T.kbPath}/documents/text`, { text, file_source: 'harbour.txt' }, { 'x-api-key': key });
-      for (;;) {
-        const d = await call('GET', `${T.kbPath}/documents/${doc.data.document_id}`, undefined, { 'x-api-key': key });
-        if (d.data.status === 'processed') break;
-        if (d.data.status === 'failed') throw new Error(`document failed: ${d.data.error}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return T;
-    };
-    const B = await tenant('Victim');
-    const A = await tenant('Verifier');
+    const { call, base } = server;
+    const permissions = ['document:write', 'document:read', 'query:run', 'audit:read'];
+    const B = await harbourTenant(server, 'Victim', permissions);
+    const A = await harbourTenant(server, 'Verifier', permissions);
     // A's chain: ROWS audited queries, 8 at a time.
     let filled = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (filled < ROWS) {
-          const r = await query(base, A, filled++);
+          const r = await harbourQuery(base, A, filled++);
           if (r.status !== 200) throw new Error(`fill query → ${r.status}`);
         }
       }),

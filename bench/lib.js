@@ -315,6 +315,40 @@ async function latencyPhase(seconds, clients, send) {
   return { n: lat.length, p50: lat.length ? percentile(lat, 50) : NaN, p99: lat.length ? percentile(lat, 99) : NaN, errors };
 }
 
+/**
+ * A tenant with one KB, an API key with `permissions` on it and, when the key
+ * may write documents, a 40-paragraph harbour text ingested (waits until it
+ * is processed): the victim or attacker of the fairness benches.
+ */
+async function harbourTenant({ call, admin }, name, permissions) {
+  const t = (await call('POST', '/api/v1/tenants', { tenant_name: `${name} ${Date.now()}` }, admin)).data.tenant_id;
+  const kb = (await call('POST', `/api/v1/tenants/${t}/knowledge-bases`, { kb_name: 'main' }, admin)).data.kb_id;
+  const key = (await call('POST', `/api/v1/tenants/${t}/api-keys`, { key_name: 'app', knowledge_base_ids: [kb], permissions }, admin)).data.key;
+  const T = { tenantId: t, kbPath: `/api/v1/tenants/${t}/knowledge-bases/${kb}`, key };
+  if (!permissions.includes('document:write')) return T;
+  const text = Array.from({ length: 40 }, (_, i) => `Harbour ${i} keeps lanterns, ropes and tide tables for pier ${i % 9}. The keeper ${i} logs every arrival.`).join('\n\n');
+  const doc = await call('POST', `${T.kbPath}/documents/text`, { text, file_source: 'harbour.txt' }, { 'x-api-key': key });
+  for (;;) {
+    const d = await call('GET', `${T.kbPath}/documents/${doc.data.document_id}`, undefined, { 'x-api-key': key });
+    if (d.data.status === 'processed') break;
+    if (d.data.status === 'failed') throw new Error(`document failed: ${d.data.error}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return T;
+}
+
+/** Sends one naive, context-only query of tenant T about harbour i (→ {status, ms}). */
+async function harbourQuery(base, T, i) {
+  const t0 = process.hrtime.bigint();
+  const r = await fetch(`${base}${T.kbPath}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': T.key },
+    body: JSON.stringify({ query: `Which keeper logs arrivals at harbour ${i % 50}?`, mode: 'naive', only_need_context: true }),
+  });
+  await r.arrayBuffer();
+  return { status: r.status, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
 module.exports = {
   bootBenchApp,
   spawnBenchServer,
@@ -329,5 +363,7 @@ module.exports = {
   syntheticProse,
   percentile,
   latencyPhase,
+  harbourTenant,
+  harbourQuery,
   withBenchServer,
 };

@@ -7,7 +7,9 @@ import { Principal, principalKbScope, principalPermissions } from './principal';
 
 export const PRINCIPAL_KEY = 'strata.principal';
 const PRINCIPAL = PRINCIPAL_KEY;
-const TENANT = 'strata.tenantId';
+/** Where the request's tenant is kept in the CLS store (read by DatabaseService to give the tenant's units their turn). */
+export const TENANT_KEY = 'strata.tenantId';
+const TENANT = TENANT_KEY;
 const KB = 'strata.kbId';
 
 /**

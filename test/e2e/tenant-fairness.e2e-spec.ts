@@ -28,6 +28,12 @@ import { seedTenant, startTestApp, TestApp } from '../support/test-app';
  *   while A's first walk is held at its first page (VerifyScheduler).
  *   Before, they were twenty walks, and on PGlite each held every other
  *   request off the event loop until it ended.
+ * - Heavy reads on the embedded database: tenant A keeps twenty reads of the
+ *   far end of its long audit log in flight (each counts the chain and skips
+ *   to its end); tenant B's query, sent after them, is answered before most
+ *   of them. PGlite's one connection goes to the tenants in turn and lets the
+ *   event loop read requests between units (DatabaseService.turns); before,
+ *   B's query was answered last, 21st of 21.
  * Asserted on the parser's own state when B is sent and on the order answers
  * come back in, not on times (a loaded CI machine slows both tenants alike).
  * B is not asserted to beat A's first upload: that one may be near the end
@@ -160,5 +166,31 @@ describe("tenant fairness: one tenant's burst of queries does not queue another 
       pageSpy.mockRestore();
       readSpy.mockRestore();
     }
+  });
+
+  it("tenant B's query, sent while tenant A has 20 reads of the far end of its long audit log in flight, is answered before most of them", async () => {
+    // A's chain holds the previous test's rows (4 000 and more); a read of its oldest page counts the whole chain and skips to its end.
+    const total = (await t.http.get(`/api/v1/tenants/${a.tenantId}/audit-logs?limit=1`, a.key)).body.meta.total as number;
+    expect(total).toBeGreaterThan(4000);
+    const done: string[] = [];
+    const warm = await t.http.post(`${kbPath(b.tenantId, b.kbIds[0])}/query`, { query: 'Which keeper logs arrivals?', mode: 'naive', only_need_context: true }, b.key);
+    expect(warm.status).toBe(200);
+    const reads = Array.from({ length: 20 }, () =>
+      t.http.get(`/api/v1/tenants/${a.tenantId}/audit-logs?offset=${total - 200}&limit=200`, a.key).then((r) => {
+        expect(r.status).toBe(200);
+        expect(r.body.data).toHaveLength(200);
+        done.push('A');
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    const query = t.http
+      .post(`${kbPath(b.tenantId, b.kbIds[0])}/query`, { query: 'Which keeper logs arrivals at harbour 3?', mode: 'naive', only_need_context: true }, b.key)
+      .then((r) => {
+        expect(r.status).toBe(200);
+        done.push('B');
+      });
+    await Promise.all([...reads, query]);
+    console.log(`tenant-fairness: B's query answered ${done.indexOf('B') + 1}th of ${done.length} (A reading its audit log)`);
+    expect(done.indexOf('B')).toBeLessThan(10);
   });
 });
