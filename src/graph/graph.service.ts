@@ -3,26 +3,9 @@ import { Page } from '../common/envelope';
 import { DatabaseService } from '../database/database.service';
 import { KnowledgeBasesService } from '../knowledge-bases/knowledge-bases.service';
 import { GraphEdgeRow, GraphNodeRow, GraphRepository } from './graph.repository';
+import type { KnowledgeGraph } from './graph.types';
 
-export interface GraphNode {
-  id: string;
-  labels: string[];
-  properties: { entity_id: string; entity_type: string; description: string };
-}
-
-export interface GraphEdge {
-  id: string;
-  type: string;
-  source: string;
-  target: string;
-  properties: { weight: number; keywords: string; description: string };
-}
-
-export interface KnowledgeGraph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-  is_truncated: boolean;
-}
+export type { GraphEdge, GraphNode, KnowledgeGraph } from './graph.types';
 
 /**
  * LightRAG's graph view: the subgraph reached by breadth-first search from

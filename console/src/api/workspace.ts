@@ -67,25 +67,7 @@ export interface QueryContext {
   relations: ContextRelation[];
 }
 
-export interface GraphNode {
-  id: string;
-  labels: string[];
-  properties: { entity_id: string; entity_type: string; description: string };
-}
-
-export interface GraphEdge {
-  id: string;
-  type: string;
-  source: string;
-  target: string;
-  properties: { weight: number; keywords: string; description: string };
-}
-
-export interface KnowledgeGraph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-  is_truncated: boolean;
-}
+export type { GraphEdge, GraphNode, KnowledgeGraph } from '../../../src/graph/graph.types';
 
 export interface AuditEntry {
   id: string;
