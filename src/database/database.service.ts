@@ -139,17 +139,14 @@ export class DatabaseService implements OnApplicationShutdown {
   private async inTurn<T>(tenantId: string | null, work: () => Promise<T>): Promise<T> {
     if (!this.turns) return work();
     const owner = this.ownerOf(tenantId);
-    const release = await this.turns.acquire(owner);
-    try {
+    return this.turns.run(async () => {
       // An owner's first unit since the loop last turned serves a request already read: only an
       // owner that has had a turn since then (while the loop has not turned for a while) lets it in first.
       if (this.servedSinceTurn.has(owner) && this.probeSetAt !== null && performance.now() - this.probeSetAt >= TURN_SLICE_MS) await this.letIoIn();
       this.servedSinceTurn.add(owner);
       this.setProbe();
-      return await work();
-    } finally {
-      release();
-    }
+      return work();
+    }, owner);
   }
 
   get dataSource(): DataSource {
