@@ -145,4 +145,22 @@ describe('FairSemaphore', () => {
     for (const q of queued) (await q)();
     expect([s.waiting, s.inFlight]).toEqual([0, 0]);
   });
+
+  it('admits(owner) says whether that owner would get a slot at once: not when the slots are full or the owner is at its cap', async () => {
+    const s = new FairSemaphore(2, 1);
+    expect(s.admits('a')).toBe(true);
+    const ra = await s.acquire('a');
+    expect([s.admits('a'), s.admits('b')]).toEqual([false, true]);
+    const rb = await s.acquire('b');
+    expect(s.admits('c')).toBe(false);
+    const queuedA = s.acquire('a');
+    ra();
+    // a's waiter took the freed slot: a is at its cap again, c still finds none free.
+    const ra2 = await queuedA;
+    expect([s.admits('a'), s.admits('c')]).toEqual([false, false]);
+    rb();
+    expect([s.admits('a'), s.admits('c')]).toEqual([false, true]);
+    ra2();
+    expect(s.admits('a')).toBe(true);
+  });
 });

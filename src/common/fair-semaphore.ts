@@ -18,8 +18,9 @@ interface Waiter {
  * not make another tenant's single call wait behind all of them, and a tenant
  * whose calls hang holds at most `ownerLimit` slots. An owner alone uses up
  * to `ownerLimit` slots; no slot is kept idle while an owner under its cap
- * waits. Used for the model providers' concurrency (LLM_MAX_ASYNC) and the
- * compute threads (COMPUTE_THREADS).
+ * waits. Used for the model providers' concurrency (LLM_MAX_ASYNC), the
+ * compute threads (COMPUTE_THREADS) and the database connections
+ * (DatabaseService: the embedded database's one, a server pool's many).
  */
 export class FairSemaphore {
   private active = 0;
@@ -57,6 +58,11 @@ export class FairSemaphore {
     return this.queued;
   }
 
+  /** True when a call of `owner` would get a slot at once (a free slot, the owner under its cap, none of its calls waiting). */
+  admits(owner = ''): boolean {
+    return this.active < this.limit && this.heldBy(owner) < this.ownerLimit && !this.queues.has(owner);
+  }
+
   /**
    * Resolves with the release function once a slot is this owner's. A
    * `signal` that aborts while the call waits takes it out of the queue and
@@ -64,7 +70,7 @@ export class FairSemaphore {
    */
   async acquire(owner = '', signal?: AbortSignal): Promise<() => void> {
     signal?.throwIfAborted();
-    if (this.active < this.limit && this.heldBy(owner) < this.ownerLimit && !this.queues.has(owner)) {
+    if (this.admits(owner)) {
       this.take(owner);
     } else {
       if (this.queued >= this.maxWaiting) throw new SemaphoreQueueFull();

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { OpenedDatabase } from './data-source.factory';
+import { DEFAULT_CONNECT_TIMEOUT_MS, OpenedDatabase } from './data-source.factory';
 import { inlineParams, Statement } from './inline-params';
 
 import { ClsServiceManager } from 'nestjs-cls';
@@ -74,12 +74,23 @@ export class DatabaseService implements OnApplicationShutdown {
   readonly reads = { primary: 0, replica: 0 };
   /**
    * On the embedded database, its one connection taken by one unit of work
-   * at a time, handed to the tenants in turn (null on a server, whose pool
-   * has many connections). Without it the connection's waiters were one
+   * at a time, handed to the tenants in turn (null on a server: its pools'
+   * connections are `connections`). Without it the connection's waiters were one
    * first-come-first-served queue: a tenant with twenty heavy reads in flight
    * made every other tenant's next statement wait behind all twenty.
    */
   readonly turns: FairSemaphore | null;
+  /**
+   * On a server, each pool's connections (the primary's, each replica's),
+   * handed to the tenants in turn, one tenant holding all but one of them
+   * (connectionSlots). node-postgres' own waiters are one first-come-first-
+   * served queue: a tenant with twenty heavy reads in flight held all ten
+   * connections and had ten more queued, and another tenant's next statement
+   * waited behind all of them (a CI run saw its query answered 21st of 21).
+   */
+  readonly connections = new Map<DataSource, FairSemaphore>();
+  /** On a server, how long a unit waits for one of its pool's connections before 503 (DATABASE_CONNECT_TIMEOUT_MS). */
+  private readonly connectionWaitMs: number = DEFAULT_CONNECT_TIMEOUT_MS;
   /**
    * When the pending loop probe was set (performance.now()), or null when
    * none is pending: a probe is a setImmediate that fires once the event loop
@@ -93,10 +104,15 @@ export class DatabaseService implements OnApplicationShutdown {
   constructor(private readonly db: OpenedDatabase) {
     this.readers = (db.readers ?? []).map((source) => ({ source, connecting: null, downUntil: 0 }));
     this.turns = db.kind === 'pglite' ? new FairSemaphore(1) : null;
+    if (db.kind === 'postgres') {
+      for (const source of [db.dataSource, ...(db.readers ?? [])]) this.connections.set(source, connectionSlots(source));
+      this.connectionWaitMs = Number(poolOptions(db.dataSource).extra?.connectionTimeoutMillis) || DEFAULT_CONNECT_TIMEOUT_MS;
+    }
   }
 
   /**
-   * Whose turn a unit of work takes on the embedded database: the tenant of
+   * Whose turn a unit of work takes (for the embedded database's connection,
+   * or a server pool's): the tenant of
    * the request (or job) it serves when there is one — so a tenant's
    * platform-side units (an audit flush it waits for) queue with its own —
    * else the tenant it runs as, else `platform` (background loops, sign-in
@@ -160,7 +176,8 @@ export class DatabaseService implements OnApplicationShutdown {
   async withTenant<T>(tenantId: string, work: (db: Db) => Promise<T>): Promise<T> {
     // With read replicas, a transaction that wrote keeps the tenant's reads on the primary for a while.
     const opts: TransactionOptions = this.readers.length ? { onWrote: () => this.wroteAt.set(tenantId, Date.now()) } : {};
-    return this.inTurn(tenantId, () => this.tenantTransaction(this.db.dataSource, tenantId, work, opts));
+    const source = this.db.dataSource;
+    return this.inTurn(tenantId, () => this.onConnection(source, tenantId, () => this.tenantTransaction(source, tenantId, work, opts)));
   }
 
   /**
@@ -173,7 +190,9 @@ export class DatabaseService implements OnApplicationShutdown {
    * for a few seconds).
    */
   async withTenantRead<T>(tenantId: string, work: (db: Db) => Promise<T>): Promise<T> {
-    return this.inTurn(tenantId, () => this.onReader(tenantId, (source) => this.tenantTransaction(source, tenantId, work, { begin: 'BEGIN READ ONLY' })));
+    return this.inTurn(tenantId, () =>
+      this.onReader(tenantId, (source) => this.onConnection(source, tenantId, () => this.tenantTransaction(source, tenantId, work, { begin: 'BEGIN READ ONLY' }))),
+    );
   }
 
   private tenantTransaction<T>(source: DataSource, tenantId: string, work: (db: Db) => Promise<T>, opts: TransactionOptions): Promise<T> {
@@ -265,17 +284,19 @@ export class DatabaseService implements OnApplicationShutdown {
   }
 
   private readMessage<T>(tenantId: string, text: string): Promise<T[][]> {
-    return this.onReader(tenantId, async (source) => {
-      const runner = source.createQueryRunner();
-      try {
-        const client = (await runner.connect()) as { query(text: string): Promise<{ rows: T[] } | Array<{ rows: T[] }>> };
-        const results = await client.query(text);
-        // The first result is the tenant setup's.
-        return Array.isArray(results) ? results.slice(1).map((r) => r.rows) : [results.rows];
-      } finally {
-        await runner.release();
-      }
-    });
+    return this.onReader(tenantId, (source) => this.onConnection(source, tenantId, () => this.sendMessage<T>(source, text)));
+  }
+
+  private async sendMessage<T>(source: DataSource, text: string): Promise<T[][]> {
+    const runner = source.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as { query(text: string): Promise<{ rows: T[] } | Array<{ rows: T[] }>> };
+      const results = await client.query(text);
+      // The first result is the tenant setup's.
+      return Array.isArray(results) ? results.slice(1).map((r) => r.rows) : [results.rows];
+    } finally {
+      await runner.release();
+    }
   }
 
   async withPlatform<T>(work: (db: Db) => Promise<T>): Promise<T> {
@@ -283,7 +304,36 @@ export class DatabaseService implements OnApplicationShutdown {
   }
 
   private inTransaction<T>(setup: string, work: (db: Db) => Promise<T>): Promise<T> {
-    return this.inTurn(null, () => runInTransaction(this.db.dataSource, setup, work));
+    const source = this.db.dataSource;
+    return this.inTurn(null, () => this.onConnection(source, null, () => runInTransaction(source, setup, work)));
+  }
+
+  /**
+   * On a server, runs `work` holding one of `source`'s pool connections in
+   * the owner's turn (ownerOf, as on the embedded database); at once on the
+   * embedded database, whose turns are taken in inTurn. A unit that waits
+   * longer than DATABASE_CONNECT_TIMEOUT_MS fails as node-postgres' own wait
+   * for a connection does, 503 UNAVAILABLE (the timer is only set for a unit
+   * that has to wait).
+   */
+  private async onConnection<T>(source: DataSource, tenantId: string | null, work: () => Promise<T>): Promise<T> {
+    const slots = this.connections.get(source);
+    if (!slots) return work();
+    const owner = this.ownerOf(tenantId);
+    const signal = slots.admits(owner) ? undefined : AbortSignal.timeout(this.connectionWaitMs);
+    let release: () => void;
+    try {
+      release = await slots.acquire(owner, signal);
+    } catch (err) {
+      // The message node-postgres gives for the same wait, which error mapping answers with 503 UNAVAILABLE.
+      if (signal?.aborted) throw new Error(`timeout exceeded when trying to connect: every database connection was busy for ${this.connectionWaitMs} ms`, { cause: err });
+      throw err;
+    }
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -323,4 +373,20 @@ export class DatabaseService implements OnApplicationShutdown {
       this.logger.error({ err }, 'error while closing the database');
     }
   }
+}
+
+/**
+ * The turns on a server pool's connections: its size in all, one owner (a
+ * tenant, or the platform's background loops) at most all but one of them,
+ * so another tenant's unit gets a connection at once even while one tenant
+ * keeps the pool busy — as the compute threads are shared (ADR 005).
+ */
+export function connectionSlots(source: DataSource): FairSemaphore {
+  const size = poolOptions(source).poolSize ?? 10;
+  return new FairSemaphore(size, Math.max(1, size - 1));
+}
+
+/** The pool settings openDatabase and readerSources gave a server's DataSource (PostgreSQL driver options). */
+function poolOptions(source: DataSource): { poolSize?: number; extra?: { connectionTimeoutMillis?: number } } {
+  return source.options as { poolSize?: number; extra?: { connectionTimeoutMillis?: number } };
 }

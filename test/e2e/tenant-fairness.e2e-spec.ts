@@ -28,12 +28,15 @@ import { seedTenant, startTestApp, TestApp } from '../support/test-app';
  *   while A's first walk is held at its first page (VerifyScheduler).
  *   Before, they were twenty walks, and on PGlite each held every other
  *   request off the event loop until it ended.
- * - Heavy reads on the embedded database: tenant A keeps twenty reads of the
- *   far end of its long audit log in flight (each counts the chain and skips
- *   to its end); tenant B's query, sent after them, is answered before most
- *   of them. PGlite's one connection goes to the tenants in turn and lets the
- *   event loop read requests between units (DatabaseService.turns); before,
- *   B's query was answered last, 21st of 21.
+ * - Heavy reads: tenant A keeps twenty reads of the far end of its long
+ *   audit log in flight (each counts the chain and skips to its end); tenant
+ *   B's query, sent after them, is answered before most of them. PGlite's
+ *   one connection goes to the tenants in turn and lets the event loop read
+ *   requests between units (DatabaseService.turns); before, B's query was
+ *   answered last, 21st of 21. On a server the pool's connections go to the
+ *   tenants in turn, A holding at most all but one (DatabaseService.connections);
+ *   before, B's units queued behind A's in node-postgres' one queue (a CI run
+ *   under load: 21st of 21).
  * Asserted on the parser's own state when B is sent and on the order answers
  * come back in, not on times (a loaded CI machine slows both tenants alike).
  * B is not asserted to beat A's first upload: that one may be near the end
