@@ -186,10 +186,15 @@ export class AuditRepository {
     }
     const w = where.join(' AND ');
     const count = await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE ${w}`, params);
+    // The page starts at the seq `offset` matches below the newest: the skipped rows are stepped over on
+    // the (tenant_id, seq) index, reading seq alone, instead of being built in full and dropped by OFFSET
+    // (a far page of a long chain cost every skipped row's columns, its JSON details included).
     const rows = await db.many<AuditRow>(
       `SELECT seq::text AS seq, id, tenant_id, kb_id, actor, action, resource_id, outcome, http_status, request_id, client_ip, details, created_at, prev_hash, hash
-         FROM audit_log WHERE ${w} ORDER BY audit_log.seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, f.limit, f.offset],
+         FROM audit_log
+        WHERE ${w} AND seq <= (SELECT seq FROM audit_log WHERE ${w} ORDER BY seq DESC OFFSET $${params.length + 1} LIMIT 1)
+        ORDER BY audit_log.seq DESC LIMIT $${params.length + 2}`,
+      [...params, f.offset, f.limit],
     );
     return { rows, total: count?.n ?? 0 };
   }
