@@ -75,7 +75,7 @@ export async function createApp(
         cb(
           null,
           req.url?.startsWith(`/${compat}/`)
-            ? { origin: corsOrigins === '*' ? true : corsOrigins, exposedHeaders: ['X-Request-Id', 'X-Strata-Kb-Id', 'Retry-After'], maxAge: 600 }
+            ? { origin: corsOrigins === '*' ? true : corsOrigins, exposedHeaders: ['X-Request-Id', 'X-Strata-Kb-Id', 'X-New-Token', 'Retry-After'], maxAge: 600 }
             : { origin: false },
         ),
     });

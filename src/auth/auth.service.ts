@@ -90,16 +90,33 @@ export class AuthService implements OnApplicationBootstrap {
         user.role === 'admin'
           ? { sub: user.id, username: user.username, kind: 'admin', role: 'admin', ver }
           : { sub: user.id, username: user.username, kind: 'user', tenant_id: user.tenant_id!, role: user.role, ver };
-      const expiresIn = Math.round(this.config.settings.tokenExpireHours * 3600);
-      const access_token = await this.jwt.signAsync(claims, {
-        secret: this.secrets.tokenSecret,
-        algorithm: this.config.settings.jwtAlgorithm,
-        expiresIn,
-      });
-      return { access_token, token_type: 'bearer', expires_in: expiresIn };
+      return { ...(await this.issue(claims)), token_type: 'bearer' };
     } finally {
       await attempt.end();
     }
+  }
+
+  /** Signs `claims` for TOKEN_EXPIRE_HOURS from now. */
+  private async issue(claims: JwtClaims): Promise<{ access_token: string; expires_in: number }> {
+    const expiresIn = Math.round(this.config.settings.tokenExpireHours * 3600);
+    const access_token = await this.jwt.signAsync(claims, { secret: this.secrets.tokenSecret, algorithm: this.config.settings.jwtAlgorithm, expiresIn });
+    return { access_token, expires_in: expiresIn };
+  }
+
+  /**
+   * A new token for the admin or user whose bearer token the guard has just
+   * accepted (LightRAG's X-New-Token renewal): the same account and token
+   * version — so a password change, which bumps the version, ends it as it ends
+   * the old one — with the role the guard read from the database, and a full
+   * TOKEN_EXPIRE_HOURS. Null for an API key, which has no token to renew.
+   */
+  async renewToken(principal: Principal): Promise<string | null> {
+    if (principal.kind === 'api_key') return null;
+    const claims: JwtClaims =
+      principal.kind === 'admin'
+        ? { sub: principal.id, username: principal.username, kind: 'admin', role: 'admin', ver: principal.tokenVersion }
+        : { sub: principal.id, username: principal.username, kind: 'user', tenant_id: principal.tenantId, role: principal.role, ver: principal.tokenVersion };
+    return (await this.issue(claims)).access_token;
   }
 
   /**

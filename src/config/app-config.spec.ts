@@ -58,6 +58,8 @@ describe('configuration: an invalid variable stops start-up, named, with what it
     [{ PORT: 'eighty' }, 'PORT must be an integer, got "eighty"'],
     [{ PORT: '70000' }, 'PORT must be between 0 and 65535, got 70000'],
     [{ TOKEN_EXPIRE_HOURS: 'soon' }, 'TOKEN_EXPIRE_HOURS must be a number, got "soon"'],
+    [{ TOKEN_RENEW_THRESHOLD: '1.5' }, 'TOKEN_RENEW_THRESHOLD must be between 0 and 1, got 1.5'],
+    [{ TOKEN_AUTO_RENEW: 'yes please' }, 'TOKEN_AUTO_RENEW must be true or false, got "yes please"'],
     [{ JWT_ALGORITHM: 'none' }, 'JWT_ALGORITHM must be one of HS256, HS384, HS512, got "none"'],
     [{ ENABLE_AUDIT_LOGGING: 'maybe' }, 'ENABLE_AUDIT_LOGGING must be true or false, got "maybe"'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must use postgres: or postgresql:, got "mysql:"'],

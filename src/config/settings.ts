@@ -35,6 +35,10 @@ export interface Settings {
   tokenSecret: string | null;
   jwtAlgorithm: 'HS256' | 'HS384' | 'HS512';
   tokenExpireHours: number;
+  /** TOKEN_AUTO_RENEW: LightRAG-compatible responses to a bearer token past TOKEN_RENEW_THRESHOLD of its life carry X-New-Token. */
+  tokenAutoRenew: boolean;
+  /** TOKEN_RENEW_THRESHOLD: the share of a token's life left below which it is renewed (0–1). */
+  tokenRenewThreshold: number;
   adminUsername: string;
   adminPassword: string | null;
   apiKeyPepper: string | null;

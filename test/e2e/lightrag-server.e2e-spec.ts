@@ -1,6 +1,6 @@
 import { lr, LightragFixture, seedLightragFixture } from '../support/lightrag';
 import { startTestApp, TestApp, TOKEN_SECRET } from '../support/test-app';
-import { jwt } from '../support/jwt';
+import { claimsOf, jwt } from '../support/jwt';
 
 /** ADR 007 compatibility cases 1-4, 21, 22, 24, 27, 33: the server routes, credentials and workspace selection. */
 describe('LightRAG compat: auth-status, login, health and workspace selection', () => {
@@ -288,9 +288,85 @@ describe('LightRAG compat CORS (LIGHTRAG_COMPAT_CORS_ORIGINS)', () => {
     const get = await t.http.request('GET', '/lightrag/health', { as: f.kM, headers: { origin } });
     expect(get.headers.get('access-control-allow-origin')).toBe(origin);
     expect(get.headers.get('access-control-expose-headers')).toContain('X-Strata-Kb-Id');
+    expect(get.headers.get('access-control-expose-headers')).toContain('X-New-Token');
     const other = await t.http.request('GET', '/lightrag/health', { as: f.kM, headers: { origin: 'https://evil.example.com' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     const native = await t.http.request('GET', `/api/v1/tenants/${f.A.tenantId}`, { as: f.kAll, headers: { origin } });
     expect(native.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('LightRAG compat: token renewal (X-New-Token, TOKEN_AUTO_RENEW / TOKEN_RENEW_THRESHOLD)', () => {
+  let t: TestApp;
+  let f: LightragFixture;
+  const login = async (username: string, password: string) => {
+    const r = await lr(t, 'POST', '/login', {
+      raw: `username=${username}&password=${encodeURIComponent(password)}&grant_type=password`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(r.status).toBe(200);
+    return String(r.body.access_token);
+  };
+  /** The same claims as `token`, signed with the server's secret, issued `ageHours` ago and good for `leftHours` more. */
+  const aged = (token: string, ageHours: number, leftHours: number) => {
+    const now = Math.floor(Date.now() / 1000);
+    return jwt({ ...claimsOf(token), iat: now - ageHours * 3600, exp: now + leftHours * 3600 }, { secret: TOKEN_SECRET });
+  };
+  const labels = (token: string, path = '/graph/label/list') => lr(t, 'GET', path, { as: { token }, ws: 'Manuals' });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    f = await seedLightragFixture(t);
+  });
+  afterAll(() => t.close());
+
+  it('a token with more than half its life left is not renewed; one past it gets a full-life token of the same account and version, once a minute', async () => {
+    const fresh = await login(f.alice.username, f.alice.password);
+    const first = await labels(fresh);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-new-token')).toBeNull();
+    // 20 h into a 24 h token: a sixth of its life left.
+    const old = aged(fresh, 20, 4);
+    const renewed = await labels(old);
+    expect(renewed.status).toBe(200);
+    const next = renewed.headers.get('x-new-token');
+    expect(next).toEqual(expect.any(String));
+    const before = claimsOf(old);
+    const after = claimsOf(next!);
+    expect(after).toMatchObject({ sub: before.sub, username: before.username, kind: 'user', tenant_id: f.A.tenantId, role: 'member', ver: before.ver });
+    expect(after.exp - after.iat).toBe(24 * 3600);
+    expect(after.exp).toBeGreaterThan(before.exp);
+    // The new token works, and is itself fresh: no renewal on it.
+    const withNext = await labels(next!);
+    expect(withNext.status).toBe(200);
+    expect(withNext.headers.get('x-new-token')).toBeNull();
+    // The old one again within the minute: no second renewal.
+    const again = await labels(old);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-new-token')).toBeNull();
+  });
+
+  it('never on /health or an API key, nor on a refused request; the renewed token ends with a password change like the old one', async () => {
+    const u = { username: 'renewer', password: 'renewer-password-1' };
+    const created = await t.http.post(`/api/v1/tenants/${f.A.tenantId}/users`, { ...u, role: 'viewer' }, t.admin);
+    expect(created.status).toBe(201);
+    const old = aged(await login(u.username, u.password), 23, 1);
+    const health = await labels(old, '/health');
+    expect(health.status).toBe(200);
+    expect(health.headers.get('x-new-token')).toBeNull();
+    const key = await lr(t, 'GET', '/graph/label/list', { as: f.kAll, ws: 'Manuals' });
+    expect(key.status).toBe(200);
+    expect(key.headers.get('x-new-token')).toBeNull();
+    // Another tenant's workspace: refused by the guard, nothing renewed.
+    const refused = await lr(t, 'GET', '/graph/label/list', { as: { token: old }, ws: `${f.B.slug}__Secrets` });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('x-new-token')).toBeNull();
+    const renewed = await labels(old);
+    const next = renewed.headers.get('x-new-token');
+    expect(next).toEqual(expect.any(String));
+    expect(claimsOf(next!).role).toBe('viewer');
+    const changed = await t.http.patch(`/api/v1/tenants/${f.A.tenantId}/users/${claimsOf(old).sub}`, { password: 'renewer-password-2' }, t.admin);
+    expect(changed.status).toBe(200);
+    expect((await labels(next!)).status).toBe(401);
   });
 });

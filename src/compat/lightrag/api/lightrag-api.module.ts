@@ -16,6 +16,7 @@ import { LightragQueryService } from './lightrag-query.service';
 import { LightragHeadersInterceptor } from './lightrag-route';
 import { LightragServerController } from './lightrag-server.controller';
 import { LightragGraphController } from './lightrag-graph.controller';
+import { TokenRenewal } from './token-renewal';
 import { WorkspaceResolver } from './workspace-resolver';
 import { WorkspaceRepository } from './workspace.repository';
 
@@ -35,6 +36,7 @@ import { WorkspaceRepository } from './workspace.repository';
     LightragDocumentsService,
     LightragQueryService,
     LightragExceptionFilter,
+    TokenRenewal,
     OllamaExceptionFilter,
     QueryDataExceptionFilter,
     LightragHeadersInterceptor,

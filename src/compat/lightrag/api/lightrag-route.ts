@@ -3,16 +3,31 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { RawResponse } from '../../../common/decorators';
+import { TenantContext } from '../../../context/tenant-context';
 import { WorkspaceNeed, WorkspaceScoped } from '../../../context/workspace-scope';
 import { LightragExceptionFilter, OllamaExceptionFilter } from './lightrag-errors';
 import { compatResponseHeaders } from './lightrag-headers';
+import type { CompatRequestState } from './workspace-resolver';
+import { TokenRenewal } from './token-renewal';
 
-/** Puts Vary and X-Strata-Kb-Id on every successful compat response (errors get them from the filter). */
+/**
+ * Puts Vary, X-Strata-Kb-Id and, when the bearer token is due for renewal,
+ * X-New-Token on every compat response the guard let through (streams and
+ * errors take them from compatResponseHeaders too).
+ */
 @Injectable()
 export class LightragHeadersInterceptor implements NestInterceptor {
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+  constructor(
+    private readonly renewal: TokenRenewal,
+    private readonly context: TenantContext,
+  ) {}
+
+  async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const http = ctx.switchToHttp();
-    http.getResponse<FastifyReply>().headers(compatResponseHeaders(http.getRequest<FastifyRequest>()));
+    const req = http.getRequest<FastifyRequest & CompatRequestState>();
+    const token = await this.renewal.forRequest(req, this.context.principal);
+    if (token) req.lightragNewToken = token;
+    http.getResponse<FastifyReply>().headers(compatResponseHeaders(req));
     return next.handle();
   }
 }

@@ -17,6 +17,8 @@ export const MISSING_WORKSPACE = 'Missing LIGHTRAG-WORKSPACE header. Workspace i
 export interface CompatRequestState {
   lightragKbId?: string;
   lightragKbName?: string;
+  /** A renewed bearer token for X-New-Token (TokenRenewal, set by LightragHeadersInterceptor). */
+  lightragNewToken?: string;
 }
 
 interface Source {
