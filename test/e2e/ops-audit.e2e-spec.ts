@@ -1,4 +1,5 @@
 import { AuditService } from '../../src/audit/audit.service';
+import { fillAuditChain } from '../support/audit';
 import { createKey, seedTenant, startTestApp, TestApp } from '../support/test-app';
 
 describe('operations: the audit log', () => {
@@ -71,21 +72,7 @@ describe('operations: the audit log', () => {
 
   it('every page, filtered or not, is the matching slice of the whole list, newest first, with the same total (offset steps over rows on the index)', async () => {
     const a = await seedTenant(t, 'Audit Paging');
-    const audit = t.app.get(AuditService);
-    for (let i = 0; i < 40; i++)
-      audit.record({
-        tenantId: a.tenantId,
-        kbId: null,
-        actor: i % 3 ? 'test:paging' : 'test:other',
-        action: i % 2 ? 'test.odd' : 'test.even',
-        resourceId: null,
-        outcome: 'success',
-        httpStatus: 200,
-        requestId: null,
-        clientIp: null,
-        details: { i },
-      });
-    await audit.flush();
+    await fillAuditChain(t, a.tenantId, 40, (i) => ({ actor: i % 3 ? 'test:paging' : 'test:other', action: i % 2 ? 'test.odd' : 'test.even' }));
     for (const filter of ['', '&action=test.odd', '&actor=test%3Aother', '&action=test.even&actor=test%3Apaging', '&action=no.such']) {
       const whole = await logs(a.tenantId, a.key, `?limit=200${filter}`);
       expect(whole.status).toBe(200);
