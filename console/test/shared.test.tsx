@@ -174,23 +174,47 @@ describe('ConfirmAction', () => {
     expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['GET /api/v1/things?limit=20&offset=0', 'DELETE /api/v1/things/a1', 'GET /api/v1/things?limit=20&offset=0']);
   });
 
-  it('a failed request closes the dialog and leaves its error, with the request id, in the page banner; nothing is reloaded', async () => {
+  it('a failed request keeps the dialog open with its error and request id inside it; nothing is reloaded; trying again can succeed, Cancel closes it', async () => {
     signInAs(userOf('owner'));
+    const gone = new Set<string>();
+    let refuse = true;
     const calls = scriptFetch(
       (c) =>
-        c.method === 'DELETE' ? { status: 409, body: { status: 'error', error: { code: 'CONFLICT', message: 'Alpha is still in use.', request_id: 'req-409' } } } : undefined,
-      list(new Set()),
+        c.method !== 'DELETE'
+          ? undefined
+          : refuse
+            ? { status: 409, body: { status: 'error', error: { code: 'CONFLICT', message: 'Alpha is still in use.', request_id: 'req-409' } } }
+            : (gone.add('a1'), { body: { status: 'success', data: null } }),
+      list(gone),
     );
     render(<Things />);
     fireEvent.click(await screen.findByRole('button', { name: 'Delete Alpha' }));
-    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete thing' }));
-    const alert = await screen.findByRole('alert');
+    let dialog = screen.getByRole('dialog', { name: 'Delete Alpha?' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete thing' }));
+    const alert = await within(dialog).findByRole('alert');
     expect(alert.textContent).toContain('Alpha is still in use.');
     expect(alert.textContent).toContain('req-409');
-    expect(screen.queryByRole('dialog')).toBeNull();
+    // One alert, in the dialog: the page's banner behind it stays empty.
+    expect(screen.getAllByRole('alert')).toHaveLength(1);
     expect(screen.queryByRole('status')).toBeNull();
     expect(screen.getByRole('cell', { name: 'Alpha' })).toBeTruthy();
     expect(calls.filter((c) => c.method === 'GET')).toHaveLength(1);
+    // Cancel closes it; opened again, it starts without the old error.
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Delete Alpha' }));
+    dialog = screen.getByRole('dialog', { name: 'Delete Alpha?' });
+    expect(within(dialog).queryByRole('alert')).toBeNull();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete thing' }));
+    await within(dialog).findByRole('alert');
+    // Trying again once the conflict is gone: the dialog closes, onDone runs, the list reloads.
+    refuse = false;
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete thing' }));
+    expect((await screen.findByRole('status')).textContent).toBe('Alpha deleted.');
+    expect(screen.queryByRole('dialog')).toBeNull();
+    await waitFor(() => expect(screen.queryByRole('cell', { name: 'Alpha' })).toBeNull());
+    expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(3);
   });
 
   it('with confirmText, the action stays disabled until that text is typed', async () => {

@@ -1,11 +1,13 @@
-import type { ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { useAction } from '../lib/hooks';
 import { ConfirmDialog } from './Dialog';
+import { ErrorBanner } from './ErrorBanner';
 
 /**
  * "Confirm, then act" on one item (revoke a key, delete a KB, a document, a tenant): while `item` is set, a ConfirmDialog
- * asks; confirming runs `request` through the page's `action` (so its error and request id show in the page's banner),
- * then closes the dialog whatever the outcome, and calls `onDone` only when the request succeeded.
+ * asks; confirming runs `request` under the page's `action` (its busy state). On success the dialog closes and `onDone`
+ * is called; on failure the dialog stays open with the error and its request id inside it, so the person can try again
+ * or cancel (the page behind the dialog is not touched).
  */
 export function ConfirmAction<T>({
   item,
@@ -29,6 +31,8 @@ export function ConfirmAction<T>({
   onClose: () => void;
   children: ReactNode;
 }) {
+  const [failure, setFailure] = useState<unknown>(null);
+  useEffect(() => setFailure(null), [item]);
   if (item === null) return null;
   return (
     <ConfirmDialog
@@ -38,12 +42,23 @@ export function ConfirmAction<T>({
       busy={action.busy}
       onCancel={onClose}
       onConfirm={async () => {
-        const ok = await action.run(async () => (await request(item), true));
+        setFailure(null);
+        const ok = await action.run(async () => {
+          try {
+            await request(item);
+            return true;
+          } catch (e) {
+            setFailure(e);
+            return false;
+          }
+        });
+        if (!ok) return;
         onClose();
-        if (ok) onDone(item);
+        onDone(item);
       }}
     >
       {children}
+      <ErrorBanner error={failure} />
     </ConfirmDialog>
   );
 }
