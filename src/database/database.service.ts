@@ -169,6 +169,24 @@ export class DatabaseService implements OnApplicationShutdown {
     return this.db.dataSource;
   }
 
+  /**
+   * Units of work holding a connection (`running`) and waiting for their
+   * turn (`waiting`), on the primary (the embedded database's one connection,
+   * or the server's pool) and on the replicas' pools together: read for
+   * /metrics (database_units). Units that reach a pool without turns are not
+   * counted (none do: every unit takes one).
+   */
+  get units(): Record<'primary' | 'replica', { running: number; waiting: number }> {
+    const count = (slots: Array<FairSemaphore | null | undefined>) => ({
+      running: slots.reduce((n, s) => n + (s?.inFlight ?? 0), 0),
+      waiting: slots.reduce((n, s) => n + (s?.waiting ?? 0), 0),
+    });
+    return {
+      primary: count([this.turns, this.connections.get(this.db.dataSource)]),
+      replica: count(this.readers.map((r) => this.connections.get(r.source))),
+    };
+  }
+
   get kind(): 'pglite' | 'postgres' {
     return this.db.kind;
   }

@@ -80,6 +80,8 @@ export class MetricsCollector implements OnApplicationBootstrap, OnModuleDestroy
   /** Before a scrape: the gauges are read from the database (concurrent scrapes share one read). */
   async refreshForScrape(): Promise<void> {
     for (const target of ['primary', 'replica'] as const) this.metrics.databaseReads.set({ target }, this.db.reads[target]);
+    // Before the refresh, whose own unit would count itself.
+    for (const [pool, units] of Object.entries(this.db.units)) for (const [state, n] of Object.entries(units)) this.metrics.databaseUnits.set({ pool, state }, n);
     await this.refresh();
   }
 

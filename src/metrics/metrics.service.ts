@@ -58,6 +58,13 @@ export class MetricsService {
     labelNames: ['target'],
     registers: [this.registry],
   });
+  /** Units of work on the database connections now, by pool and state (DatabaseService.units): `waiting` is the queue for a turn. */
+  readonly databaseUnits = new Gauge({
+    name: 'database_units',
+    help: 'Units of work holding a database connection (running) or waiting for their turn (waiting), on the primary or the DATABASE_READ_URL replicas',
+    labelNames: ['pool', 'state'],
+    registers: [this.registry],
+  });
   readonly ragInstanceCacheHits = new Counter({ name: 'rag_instance_cache_hits', help: 'RAG instance cache hits', registers: [this.registry] });
   readonly ragInstanceCacheMisses = new Counter({ name: 'rag_instance_cache_misses', help: 'RAG instance cache misses', registers: [this.registry] });
   readonly ragInstanceCacheEvictions = new Counter({

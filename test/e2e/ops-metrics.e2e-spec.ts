@@ -58,6 +58,15 @@ describe('operations: Prometheus metrics', () => {
     expect(text).toContain('strata_process_cpu_user_seconds_total');
   });
 
+  it('database_units shows the units of work on the database by pool and state (no replicas here: theirs stay 0)', async () => {
+    const text = await scrape();
+    for (const state of ['running', 'waiting']) {
+      // The primary's: whatever the background loops hold at the scrape (the scrape's own read comes after).
+      expect(text).toMatch(new RegExp(`^database_units\\{pool="primary",state="${state}"\\} \\d+$`, 'm'));
+      expect(text).toMatch(new RegExp(`^database_units\\{pool="replica",state="${state}"\\} 0$`, 'm'));
+    }
+  });
+
   it('a denied cross-tenant call moves cross_tenant_access_attempts and permission_denials', async () => {
     const a = await seedTenant(t, 'Metrics A');
     const b = await seedTenant(t, 'Metrics B');

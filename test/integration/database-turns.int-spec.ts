@@ -48,6 +48,21 @@ describe('embedded database: units of work take turns by tenant', () => {
     expect(db.turns?.limit).toBe(1);
   });
 
+  it('units reports the one running unit and the queued ones (database_units), and none once they are done', async () => {
+    const seen: Array<typeof db.units.primary> = [];
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        db.withTenant(A, async (q) => {
+          seen.push(db.units.primary);
+          await q.exec('SELECT 1');
+        }),
+      ),
+    );
+    expect(seen[0]).toEqual({ running: 1, waiting: 4 });
+    expect(seen[4]).toEqual({ running: 1, waiting: 0 });
+    expect(db.units).toEqual({ primary: { running: 0, waiting: 0 }, replica: { running: 0, waiting: 0 } });
+  });
+
   it("tenant B's one unit, queued after tenant A's ten, runs after at most two of them", async () => {
     const log: string[] = [];
     const all = Array.from({ length: 10 }, (_, i) => unit(A, 10, log, `A${i}`));
@@ -143,6 +158,7 @@ onServer("PostgreSQL server: a pool's connections are taken in turns by tenant",
     );
     // B's unit comes after all ten of A's are queued (and two of them hold connections).
     await new Promise((r) => setTimeout(r, 50));
+    expect(db.units.primary).toEqual({ running: 2, waiting: 8 });
     all.push(sleepFor(db, B, 1, log, 'B'));
     await Promise.all(all);
     expect(log).toHaveLength(11);
