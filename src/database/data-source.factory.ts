@@ -23,6 +23,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  */
 export const DEFAULT_POOL_IDLE_MS = 300_000;
 
+/** Default connections per server pool (DATABASE_POOL_SIZE). */
+export const DEFAULT_POOL_SIZE = 10;
+
 /**
  * One DataSource for both engines. Without DATABASE_URL the embedded PGlite
  * (PostgreSQL compiled to WASM, with pgvector) is reached through its own
@@ -50,7 +53,7 @@ export async function openDatabase(opts: {
     const dataSource = new DataSource({
       type: 'postgres',
       url: opts.databaseUrl,
-      poolSize: opts.poolSize ?? 10,
+      poolSize: opts.poolSize ?? DEFAULT_POOL_SIZE,
       migrations: MIGRATIONS,
       migrationsTableName: 'schema_migrations',
       synchronize: false,

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { DEFAULT_CONNECT_TIMEOUT_MS, OpenedDatabase } from './data-source.factory';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE, OpenedDatabase } from './data-source.factory';
 import { inlineParams, Statement } from './inline-params';
 
 import { ClsServiceManager } from 'nestjs-cls';
@@ -173,8 +173,9 @@ export class DatabaseService implements OnApplicationShutdown {
    * Units of work holding a connection (`running`) and waiting for their
    * turn (`waiting`), on the primary (the embedded database's one connection,
    * or the server's pool) and on the replicas' pools together: read for
-   * /metrics (database_units). Units that reach a pool without turns are not
-   * counted (none do: every unit takes one).
+   * /metrics (database_units). Statements sent outside a unit of work (the
+   * health ping, the planner statistics' ANALYZE, the embedded checkpoint)
+   * take no turn and are not counted.
    */
   get units(): Record<'primary' | 'replica', { running: number; waiting: number }> {
     const count = (slots: Array<FairSemaphore | null | undefined>) => ({
@@ -399,8 +400,8 @@ export class DatabaseService implements OnApplicationShutdown {
  * so another tenant's unit gets a connection at once even while one tenant
  * keeps the pool busy — as the compute threads are shared (ADR 005).
  */
-export function connectionSlots(source: DataSource): FairSemaphore {
-  const size = poolOptions(source).poolSize ?? 10;
+function connectionSlots(source: DataSource): FairSemaphore {
+  const size = poolOptions(source).poolSize ?? DEFAULT_POOL_SIZE;
   return new FairSemaphore(size, Math.max(1, size - 1));
 }
 

@@ -9,7 +9,7 @@ import type { Principal } from '../../../context/principal';
 /** Routes LightRAG never renews on (utils_api.py): clients poll them, and would otherwise renew on every poll. */
 const NO_RENEWAL = /\/(health|documents\/paginated|documents\/pipeline_status)\/?$/;
 /** At most one renewal per account this often (LightRAG's own rate). */
-export const RENEW_EVERY_MS = 60_000;
+const RENEW_EVERY_MS = 60_000;
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
