@@ -86,18 +86,22 @@ export class AuthService implements OnApplicationBootstrap {
         throw new AppException('TENANT_SUSPENDED', 'This tenant is suspended or deleted.');
       }
       const ver = Number(user.token_version);
-      const claims: JwtClaims =
-        user.role === 'admin'
-          ? { sub: user.id, username: user.username, kind: 'admin', role: 'admin', ver }
-          : { sub: user.id, username: user.username, kind: 'user', tenant_id: user.tenant_id!, role: user.role, ver };
-      return { ...(await this.issue(claims)), token_type: 'bearer' };
+      const admin = user.role === 'admin';
+      return {
+        ...(await this.issue({ id: user.id, username: user.username, tenantId: admin ? null : user.tenant_id!, role: user.role, ver })),
+        token_type: 'bearer',
+      };
     } finally {
       await attempt.end();
     }
   }
 
-  /** Signs `claims` for TOKEN_EXPIRE_HOURS from now. */
-  private async issue(claims: JwtClaims): Promise<{ access_token: string; expires_in: number }> {
+  /** Signs a token for TOKEN_EXPIRE_HOURS from now: an admin's (no tenant), else a tenant user's with its role. */
+  private async issue(a: { id: string; username: string; tenantId: string | null; role: JwtClaims['role']; ver: number }): Promise<{ access_token: string; expires_in: number }> {
+    const claims: JwtClaims =
+      a.tenantId === null
+        ? { sub: a.id, username: a.username, kind: 'admin', role: 'admin', ver: a.ver }
+        : { sub: a.id, username: a.username, kind: 'user', tenant_id: a.tenantId, role: a.role, ver: a.ver };
     const expiresIn = Math.round(this.config.settings.tokenExpireHours * 3600);
     const access_token = await this.jwt.signAsync(claims, { secret: this.secrets.tokenSecret, algorithm: this.config.settings.jwtAlgorithm, expiresIn });
     return { access_token, expires_in: expiresIn };
@@ -112,11 +116,9 @@ export class AuthService implements OnApplicationBootstrap {
    */
   async renewToken(principal: Principal): Promise<string | null> {
     if (principal.kind === 'api_key') return null;
-    const claims: JwtClaims =
-      principal.kind === 'admin'
-        ? { sub: principal.id, username: principal.username, kind: 'admin', role: 'admin', ver: principal.tokenVersion }
-        : { sub: principal.id, username: principal.username, kind: 'user', tenant_id: principal.tenantId, role: principal.role, ver: principal.tokenVersion };
-    return (await this.issue(claims)).access_token;
+    const admin = principal.kind === 'admin';
+    const account = { id: principal.id, username: principal.username, ver: principal.tokenVersion };
+    return (await this.issue(admin ? { ...account, tenantId: null, role: 'admin' } : { ...account, tenantId: principal.tenantId, role: principal.role })).access_token;
   }
 
   /**
